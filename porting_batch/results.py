@@ -1,0 +1,101 @@
+"""What a run produced, row by row and order by order: the input to every report.
+
+These are plain values, built by the batch runner (or rebuilt from the ledger) and read by
+``porting_batch.reports`` and the Prefect artifacts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from porting_batch.issues import Issue
+from porting_batch.outcomes import Outcome
+
+
+@dataclass
+class NumberResult:
+    """One phone number of the batch: where it came from and what happened to it.
+
+    A range written in one cell yields several results sharing ``sheet`` and ``row``.
+    """
+
+    sheet: str
+    row: int
+    input_value: str
+    phone_number: str  # E.164, or "" when the cell could not be read as a number
+    outcome: Outcome
+    reason: str = ""
+    raw: dict[str, str] = field(default_factory=dict)  # the row's values as typed, by header
+    account: str = ""
+    order_id: str = ""
+    order_status: str = ""
+    customer_reference: str = ""
+    phone_number_type: str = ""
+    carrier: str = ""
+    fast_portable: bool | None = None
+    portable: bool | None = None
+    foc_chosen: datetime | None = None
+    foc_reason: str = ""
+
+
+@dataclass
+class OrderResult:
+    """One porting order the run created, adopted or planned."""
+
+    order_id: str  # "" for a planned order in a dry run
+    customer_reference: str
+    account: str
+    country: str
+    phone_number_type: str
+    carrier: str
+    fast_port: bool
+    phone_numbers: list[str]
+    status: str
+    foc_requested: datetime | None = None
+    foc_chosen: datetime | None = None
+    foc_reason: str = ""
+    documents: dict[str, str] = field(default_factory=dict)  # "loa"/"invoice" -> document id
+    attention: str = ""
+    support_key: str = ""
+
+    @property
+    def number_count(self) -> int:
+        """How many numbers the order holds."""
+        return len(self.phone_numbers)
+
+
+@dataclass
+class BatchResult:
+    """Everything a report needs about one run of one spreadsheet."""
+
+    batch_id: str
+    name: str
+    input_path: Path
+    content_hash: str
+    started_at: datetime
+    finished_at: datetime | None
+    numbers: list[NumberResult]
+    orders: list[OrderResult]
+    issues: list[Issue]
+    settings: dict[str, object] = field(default_factory=dict)
+    dry_run: bool = False
+    confirm: bool = False
+    complete: bool = True
+    failure: str = ""
+    input_headers: list[str] = field(default_factory=list)  # operator's headers, in order
+
+    def counts_by_outcome(self) -> dict[str, int]:
+        """Numbers per outcome, in the order outcomes are declared."""
+        counts = {outcome.value: 0 for outcome in Outcome}
+        for number in self.numbers:
+            counts[number.outcome.value] += 1
+        return {key: value for key, value in counts.items() if value}
+
+    def orders_by_status(self) -> dict[str, int]:
+        """Orders per status."""
+        counts: dict[str, int] = {}
+        for order in self.orders:
+            counts[order.status] = counts.get(order.status, 0) + 1
+        return counts

@@ -1,0 +1,89 @@
+"""The one settings object, built once at the edge (command line, flow) and passed down.
+
+Values come, highest precedence first, from explicit arguments, ``PORTING_*`` environment
+variables, then a ``.env`` file in the working directory, then the defaults below. Library code
+never reads the environment itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELNYX_BASE_URL = "https://api.telnyx.com/v2"
+
+
+class Settings(BaseSettings):
+    """Everything a run needs to know about where it talks to and where it keeps its state."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PORTING_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    api: Literal["simulator", "telnyx"] = Field(
+        "simulator",
+        description="Which API to use: the built-in simulator (default) or the real Telnyx API.",
+    )
+    api_base_url: str = Field(
+        TELNYX_BASE_URL, description="Base URL of the porting API, including /v2."
+    )
+    api_key: SecretStr | None = Field(None, description="Telnyx API key (a secret; never printed).")
+
+    state_dir: Path = Field(Path("state"), description="Folder for the ledger and simulator state.")
+    out_dir: Path = Field(Path("reports"), description="Folder under which each run's reports go.")
+    ledger_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the ledger; default is SQLite in the state folder.",
+    )
+
+    check_chunk_size: int = Field(100, ge=1, le=1000, description="Numbers per portability check.")
+    requests_per_second: float = Field(20.0, gt=0, description="Client-side request pacing.")
+    max_in_flight: int = Field(8, ge=1, le=256, description="Most API requests in flight at once.")
+    connect_timeout_s: float = Field(5.0, gt=0)
+    read_timeout_s: float = Field(30.0, gt=0)
+    max_retries: int = Field(4, ge=0, le=20)
+
+    max_input_mb: float = Field(50.0, gt=0, description="Largest spreadsheet accepted, in MB.")
+    max_range_size: int = Field(1000, ge=1, description="Most numbers one range may expand to.")
+    default_region: str = Field("US", min_length=2, max_length=2)
+
+    simulator_scenario: Path | None = Field(
+        None, description="Scenario file (JSON or YAML) for the built-in simulator."
+    )
+    simulator_speed: float = Field(
+        1.0, gt=0, description="How fast the simulator's clock runs, relative to real time."
+    )
+
+    @model_validator(mode="after")
+    def _telnyx_needs_a_key(self) -> Settings:
+        if self.api == "telnyx" and self.api_key is None:
+            raise ValueError(
+                "PORTING_API is 'telnyx' but PORTING_API_KEY is not set; "
+                "set the key, or leave PORTING_API unset to use the built-in simulator"
+            )
+        return self
+
+    @property
+    def ledger_database_url(self) -> str:
+        """The ledger's SQLAlchemy URL: the configured one, else SQLite under the state folder."""
+        if self.ledger_url:
+            return self.ledger_url
+        return f"sqlite:///{(self.state_dir / 'ledger.db').resolve()}"
+
+    @property
+    def simulator_state_file(self) -> Path:
+        """Where a simulator started by a command keeps its state between runs."""
+        return self.state_dir / "simulator.db"
+
+    def public_summary(self) -> dict[str, object]:
+        """Settings safe to show in a report: no secrets."""
+        data = self.model_dump(exclude={"api_key"}, mode="json")
+        data["api_key"] = "set" if self.api_key is not None else "not set"
+        return data
