@@ -1,0 +1,734 @@
+"""``PortingClient``: the one async client of the Telnyx Porting V2 API for a run.
+
+One ``httpx.AsyncClient`` (HTTP/1.1, keep-alive pool) per client; the transport is the only test
+seam. Every call goes through ``_call``: pacing, one attempt, mapping to the ``ApiError`` tree,
+the retry policy of ``porting_batch.client.retry``, and the per-kind counters in ``stats``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from porting_batch.client import retry
+from porting_batch.client.config import DEFAULT_LIMITS, DEFAULT_TIMEOUTS, Limits, Timeouts
+from porting_batch.client.failures import (
+    Redactor,
+    decode_error,
+    secrets_in,
+    status_error,
+    transport_error,
+)
+from porting_batch.client.models import (
+    ActivationJob,
+    Comment,
+    CreatePortingOrder,
+    CsrAdditionalData,
+    CsrCoverage,
+    CustomerServiceRecord,
+    Document,
+    FocWindow,
+    PageMeta,
+    PortabilityResult,
+    PortingEvent,
+    PortingOrder,
+    PortingPhoneNumber,
+    RequirementDetail,
+    UpdatePortingOrder,
+)
+from porting_batch.client.pacing import Pacer
+from porting_batch.errors import ApiError, ConfigError, ServerError
+from porting_batch.settings import Settings
+
+logger = logging.getLogger("porting_batch.client")
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Sleep = Callable[[float], Awaitable[object]]
+Expect = Literal["json", "bytes", "none"]
+
+#: Largest page the API serves; listing everything with it takes the fewest calls.
+MAX_PAGE_SIZE = 250
+#: Bytes read from a file to recognise its type.
+SNIFF_BYTES = 16
+USER_AGENT = "porting-batch"
+
+_MAGIC_TYPES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+@dataclass
+class ClientStats:
+    """What a client has done: calls per kind (method and route template), retries, 429s."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    retries: int = 0
+    rate_limited: int = 0
+    adopted_orders: int = 0
+
+    @property
+    def total_calls(self) -> int:
+        """All HTTP attempts made."""
+        return sum(self.calls.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for reports and benchmarks."""
+        return {
+            "calls": dict(sorted(self.calls.items())),
+            "total_calls": self.total_calls,
+            "retries": self.retries,
+            "rate_limited": self.rate_limited,
+            "adopted_orders": self.adopted_orders,
+        }
+
+
+class PortingClient:
+    """Async client of the port-in API: use as ``async with PortingClient(...) as client``."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: SecretStr | str,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        limits: Limits = DEFAULT_LIMITS,
+        requests_per_second: float | None = None,
+        max_in_flight: int = 8,
+        max_retries: int = 4,
+        check_chunk_size: int = 100,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
+        if not key.get_secret_value():
+            raise ConfigError("the API key is empty", hint="set PORTING_API_KEY")
+        if check_chunk_size < 1:
+            raise ConfigError(f"check_chunk_size must be at least 1, got {check_chunk_size}")
+        if max_retries < 0:
+            raise ConfigError(f"max_retries must be 0 or more, got {max_retries}")
+        self.base_url = base_url.rstrip("/")
+        self.max_retries = max_retries
+        self.check_chunk_size = check_chunk_size
+        self.stats = ClientStats()
+        self._api_key = key
+        self._redact = Redactor([key.get_secret_value()])
+        self._sleep = sleep
+        self._pacer = Pacer(
+            requests_per_second=requests_per_second,
+            max_in_flight=max_in_flight,
+            sleep=sleep,
+            clock=clock,
+        )
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url + "/",
+            headers={
+                "Authorization": f"Bearer {key.get_secret_value()}",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            },
+            timeout=timeouts.to_httpx(),
+            limits=limits.to_httpx(),
+            transport=transport,
+            http2=False,
+            follow_redirects=False,
+        )
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        base_url: str | None = None,
+        api_key: SecretStr | str | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> PortingClient:
+        """A client configured from the run's settings; ``base_url``/``api_key`` override them
+        (for a simulator started by the command)."""
+        key = api_key if api_key is not None else settings.api_key
+        if key is None:
+            raise ConfigError(
+                "no API key: PORTING_API_KEY is not set",
+                hint="set PORTING_API_KEY, or pass the simulator's key",
+            )
+        return cls(
+            base_url=base_url or settings.api_base_url,
+            api_key=key,
+            transport=transport,
+            timeouts=Timeouts(connect=settings.connect_timeout_s, read=settings.read_timeout_s),
+            requests_per_second=settings.requests_per_second,
+            max_in_flight=settings.max_in_flight,
+            max_retries=settings.max_retries,
+            check_chunk_size=settings.check_chunk_size,
+            sleep=sleep,
+        )
+
+    def __repr__(self) -> str:
+        return f"PortingClient(base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> PortingClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # --- portability ----------------------------------------------------------------------
+
+    async def check_portability(self, numbers: Sequence[str]) -> list[PortabilityResult]:
+        """Check every number, in chunks sent concurrently; results come back in input order."""
+        numbers = list(numbers)
+        size = self.check_chunk_size
+        chunks = [numbers[i : i + size] for i in range(0, len(numbers), size)]
+        answers = await asyncio.gather(*(self._check_chunk(chunk) for chunk in chunks))
+        return [result for answer in answers for result in answer]
+
+    async def _check_chunk(self, chunk: list[str]) -> list[PortabilityResult]:
+        data = await self._call(
+            "POST",
+            "/portability_checks",
+            json={"phone_numbers": chunk},
+            idempotent=True,
+        )
+        results = self._parse_list(data, PortabilityResult, "POST", "/portability_checks")
+        by_number = {result.phone_number: result for result in results}
+        if all(number in by_number for number in chunk):
+            return [by_number[number] for number in chunk]
+        if len(results) == len(chunk):
+            # The API may write numbers differently from us; then trust its order.
+            return results
+        missing = [n for n in chunk if n not in by_number]
+        raise ServerError(
+            f"POST /portability_checks answered for {len(results)} of {len(chunk)} numbers; "
+            f"missing {', '.join(missing[:5])}{'…' if len(missing) > 5 else ''}",
+            method="POST",
+            path="/portability_checks",
+            status_code=201,
+        )
+
+    # --- porting orders -------------------------------------------------------------------
+
+    async def create_orders(
+        self,
+        phone_numbers: Sequence[str],
+        *,
+        customer_reference: str,
+        customer_group_reference: str | None = None,
+    ) -> list[PortingOrder]:
+        """Create draft order(s) for ``phone_numbers`` without ever duplicating them.
+
+        ``customer_reference`` must be deterministic for this group of numbers. After an ambiguous
+        failure (timeout or dropped connection after sending, 5xx) the orders are looked up by
+        that reference and adopted if they exist; only if none exist is the create tried again.
+        """
+        if not customer_reference:
+            raise ValueError(
+                "create_orders needs a customer_reference: it is what prevents duplicates"
+            )
+        body = CreatePortingOrder(
+            phone_numbers=list(phone_numbers),
+            customer_reference=customer_reference,
+            customer_group_reference=customer_group_reference,
+        ).to_body()
+        attempt = 1
+        while True:
+            try:
+                data = await self._call("POST", "/porting_orders", json=body)
+                return self._parse_list(data, PortingOrder, "POST", "/porting_orders")
+            except ApiError as error:
+                if not retry.is_ambiguous(error) or attempt > self.max_retries:
+                    raise
+                delay = retry.backoff_delay(attempt)
+                logger.debug(
+                    "create POST /porting_orders: %s; looking orders up by reference in %.3fs "
+                    "before trying again (attempt %d)",
+                    type(error).__name__,
+                    delay,
+                    attempt,
+                )
+                # Give the server time to finish what it may have started before we look.
+                await self._sleep(delay)
+                found = await self.find_orders_by_reference(customer_reference)
+                if found:
+                    logger.debug(
+                        "create POST /porting_orders: adopted %d existing order(s) by reference",
+                        len(found),
+                    )
+                    self.stats.adopted_orders += len(found)
+                    return found
+                logger.debug("create POST /porting_orders: no order has the reference; retrying")
+                self.stats.retries += 1
+                attempt += 1
+
+    async def find_orders_by_reference(self, customer_reference: str) -> list[PortingOrder]:
+        """Every order carrying exactly ``customer_reference``."""
+        return [
+            order
+            async for order in self.list_orders(customer_reference=customer_reference)
+            if order.customer_reference == customer_reference
+        ]
+
+    async def list_orders(
+        self,
+        *,
+        customer_reference: str | None = None,
+        customer_group_reference: str | None = None,
+        parent_support_key: str | None = None,
+        country_code: str | None = None,
+        carrier_name: str | None = None,
+        phone_number_contains: str | None = None,
+        misc_type: str | None = None,
+        entity_name: str | None = None,
+        auth_person_name: str | None = None,
+        fast_port_eligible: bool | None = None,
+        foc_requested_after: datetime | None = None,
+        foc_requested_before: datetime | None = None,
+        sort: str | None = None,
+        include_phone_numbers: bool | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> AsyncIterator[PortingOrder]:
+        """Every order matching the filters, across all pages."""
+        filters = {
+            "customer_reference": customer_reference,
+            "customer_group_reference": customer_group_reference,
+            "parent_support_key": parent_support_key,
+            "phone_numbers": {
+                "country_code": country_code,
+                "carrier_name": carrier_name,
+                "phone_number": {"contains": phone_number_contains},
+            },
+            "misc": {"type": misc_type},
+            "end_user": {
+                "admin": {"entity_name": entity_name, "auth_person_name": auth_person_name}
+            },
+            "activation_settings": {
+                "fast_port_eligible": fast_port_eligible,
+                "foc_datetime_requested": {"gt": foc_requested_after, "lt": foc_requested_before},
+            },
+        }
+        params = encode_query({"filter": filters, "sort": {"value": sort}})
+        if include_phone_numbers is not None:
+            params["include_phone_numbers"] = _scalar(include_phone_numbers)
+        async for order in self._paginate("/porting_orders", PortingOrder, params, page_size):
+            yield order
+
+    async def get_order(
+        self, order_id: str, *, include_phone_numbers: bool | None = None
+    ) -> PortingOrder:
+        """One order."""
+        params = (
+            {}
+            if include_phone_numbers is None
+            else {"include_phone_numbers": _scalar(include_phone_numbers)}
+        )
+        return await self._one(
+            "GET", "/porting_orders/{id}", PortingOrder, id=order_id, params=params
+        )
+
+    async def update_order(
+        self, order_id: str, patch: Mapping[str, Any] | UpdatePortingOrder
+    ) -> PortingOrder:
+        """PATCH an order: fields left out keep their values, an explicit None clears one."""
+        model = (
+            patch
+            if isinstance(patch, UpdatePortingOrder)
+            else UpdatePortingOrder.model_validate(patch)
+        )
+        return await self._one(
+            "PATCH", "/porting_orders/{id}", PortingOrder, id=order_id, json=model.to_body()
+        )
+
+    async def delete_order(self, order_id: str) -> None:
+        """Delete a draft order."""
+        await self._call("DELETE", "/porting_orders/{id}", id=order_id, expect="none")
+
+    async def confirm_order(self, order_id: str) -> PortingOrder:
+        """Submit an order (draft to in-process)."""
+        return await self._one(
+            "POST", "/porting_orders/{id}/actions/confirm", PortingOrder, id=order_id
+        )
+
+    async def cancel_order(self, order_id: str) -> PortingOrder:
+        """Ask to cancel an order."""
+        return await self._one(
+            "POST", "/porting_orders/{id}/actions/cancel", PortingOrder, id=order_id
+        )
+
+    async def activate_order(self, order_id: str) -> ActivationJob:
+        """Activate a FastPort order now (inside its activation window)."""
+        return await self._one(
+            "POST", "/porting_orders/{id}/actions/activate", ActivationJob, id=order_id
+        )
+
+    async def allowed_foc_windows(self, order_id: str) -> list[FocWindow]:
+        """The ranges the requested FOC date may fall in."""
+        route = "/porting_orders/{id}/allowed_foc_windows"
+        data = await self._call("GET", route, id=order_id)
+        return self._parse_list(data, FocWindow, "GET", route)
+
+    async def requirements(self, order_id: str) -> list[RequirementDetail]:
+        """Every requirement of an order, with its status."""
+        route = "/porting_orders/{id}/requirements"
+        return [
+            r
+            async for r in self._paginate(route, RequirementDetail, {}, MAX_PAGE_SIZE, id=order_id)
+        ]
+
+    async def loa_template(
+        self, order_id: str, *, loa_configuration_id: str | None = None
+    ) -> bytes:
+        """The pre-filled LOA of an order, as PDF bytes."""
+        params = {"loa_configuration_id": loa_configuration_id} if loa_configuration_id else {}
+        data = await self._call(
+            "GET",
+            "/porting_orders/{id}/loa_template",
+            id=order_id,
+            params=params,
+            expect="bytes",
+            accept="application/pdf",
+        )
+        assert isinstance(data, bytes)
+        return data
+
+    async def list_comments(self, order_id: str) -> list[Comment]:
+        """Every comment on an order."""
+        route = "/porting_orders/{id}/comments"
+        return [c async for c in self._paginate(route, Comment, {}, MAX_PAGE_SIZE, id=order_id)]
+
+    async def create_comment(self, order_id: str, body: str) -> Comment:
+        """Add a comment to an order."""
+        return await self._one(
+            "POST", "/porting_orders/{id}/comments", Comment, id=order_id, json={"body": body}
+        )
+
+    async def list_events(
+        self,
+        *,
+        porting_order_id: str | None = None,
+        event_type: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> list[PortingEvent]:
+        """Porting events, oldest filters first; every page."""
+        params = encode_query(
+            {
+                "filter": {
+                    "porting_order_id": porting_order_id,
+                    "type": event_type,
+                    "created_at": {"gte": created_after, "lte": created_before},
+                }
+            }
+        )
+        return [e async for e in self._paginate("/porting/events", PortingEvent, params, page_size)]
+
+    async def list_porting_phone_numbers(
+        self,
+        *,
+        porting_order_id: str | None = None,
+        porting_order_status: str | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> list[PortingPhoneNumber]:
+        """Numbers in porting orders, optionally of one order or one order status; every page."""
+        params = encode_query(
+            {
+                "filter": {
+                    "porting_order_id": porting_order_id,
+                    "porting_order_status": porting_order_status,
+                }
+            }
+        )
+        return [
+            n
+            async for n in self._paginate(
+                "/porting_phone_numbers", PortingPhoneNumber, params, page_size
+            )
+        ]
+
+    # --- documents ------------------------------------------------------------------------
+
+    async def upload_document(
+        self, path: Path, *, customer_reference: str | None = None
+    ) -> Document:
+        """Upload a file as a true multipart body streamed from disk; its type is detected."""
+        path = Path(path)
+        content_type = detect_content_type(path)
+
+        def files(stack: ExitStack) -> dict[str, Any]:
+            handle: IO[bytes] = stack.enter_context(path.open("rb"))
+            return {"file": (path.name, handle, content_type)}
+
+        data_fields = {"customer_reference": customer_reference} if customer_reference else None
+        data = await self._call("POST", "/documents", files=files, data=data_fields)
+        return self._parse_one(data, Document, "POST", "/documents")
+
+    async def get_document(self, document_id: str) -> Document:
+        """One document's metadata."""
+        return await self._one("GET", "/documents/{id}", Document, id=document_id)
+
+    async def download_document(self, document_id: str) -> bytes:
+        """A document's raw bytes."""
+        data = await self._call(
+            "GET", "/documents/{id}/download", id=document_id, expect="bytes", accept="*/*"
+        )
+        assert isinstance(data, bytes)
+        return data
+
+    # --- customer service records ---------------------------------------------------------
+
+    async def csr_coverage(self, phone_numbers: Sequence[str]) -> list[CsrCoverage]:
+        """Which numbers have CSR coverage, and what the carrier needs to release it."""
+        route = "/customer_service_records/phone_number_coverages"
+        data = await self._call(
+            "POST", route, json={"phone_numbers": list(phone_numbers)}, idempotent=True
+        )
+        return self._parse_list(data, CsrCoverage, "POST", route)
+
+    async def create_csr(
+        self,
+        phone_number: str,
+        *,
+        additional_data: CsrAdditionalData | Mapping[str, Any] | None = None,
+        webhook_url: str | None = None,
+    ) -> CustomerServiceRecord:
+        """Ask for one number's CSR (it completes later: poll with ``get_csr``)."""
+        body: dict[str, Any] = {"phone_number": phone_number}
+        if additional_data is not None:
+            extra = (
+                additional_data
+                if isinstance(additional_data, CsrAdditionalData)
+                else CsrAdditionalData.model_validate(additional_data)
+            )
+            body["additional_data"] = extra.to_body()
+        if webhook_url:
+            body["webhook_url"] = webhook_url
+        return await self._one(
+            "POST", "/customer_service_records", CustomerServiceRecord, json=body
+        )
+
+    async def get_csr(self, csr_id: str) -> CustomerServiceRecord:
+        """One CSR request and, once completed, its result."""
+        return await self._one(
+            "GET", "/customer_service_records/{id}", CustomerServiceRecord, id=csr_id
+        )
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    async def _one(self, method: str, route: str, model: type[ModelT], **kwargs: Any) -> ModelT:
+        data = await self._call(method, route, **kwargs)
+        return self._parse_one(data, model, method, route)
+
+    async def _paginate(
+        self,
+        route: str,
+        model: type[ModelT],
+        params: Mapping[str, str],
+        page_size: int,
+        id: str | None = None,
+    ) -> AsyncIterator[ModelT]:
+        page = 1
+        while True:
+            query = {**params, "page[number]": str(page), "page[size]": str(page_size)}
+            data = await self._call("GET", route, params=query, id=id)
+            items = self._parse_list(data, model, "GET", route)
+            for item in items:
+                yield item
+            meta = self._parse_meta(data)
+            if not items or meta is None or meta.total_pages is None:
+                return
+            if meta.page_number >= meta.total_pages:
+                return
+            page = meta.page_number + 1
+
+    async def _call(
+        self,
+        method: str,
+        route: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        files: Callable[[ExitStack], dict[str, Any]] | None = None,
+        data: Mapping[str, str] | None = None,
+        expect: Expect = "json",
+        accept: str | None = None,
+        idempotent: bool | None = None,
+        id: str | None = None,
+    ) -> Any:
+        """Send one logical request, with pacing and the retry policy; return the parsed body."""
+        path = route.format(id=quote(id, safe="")) if id is not None else route
+        kind = f"{method} {route}"
+        redact = self._redact.with_secrets(secrets_in(json)) if json is not None else self._redact
+        headers = {"Accept": accept} if accept else None
+        attempt = 1
+        while True:
+            response: httpx.Response | None = None
+            error: ApiError
+            with ExitStack() as stack:
+                async with self._pacer.slot():
+                    self.stats.calls[kind] += 1
+                    try:
+                        response = await self._http.request(
+                            method,
+                            path.lstrip("/"),
+                            params=params,
+                            json=json,
+                            files=files(stack) if files else None,
+                            data=data,
+                            headers=headers,
+                        )
+                    except httpx.TransportError as exc:
+                        error = transport_error(exc, method=method, path=path)
+                    else:
+                        self._pacer.observe(response.status_code, response.headers)
+            if response is not None:
+                if response.is_success:
+                    return self._decode(response, expect, method, path, redact)
+                if response.status_code == 429:
+                    self.stats.rate_limited += 1
+                error = status_error(response, method=method, path=path, redact=redact)
+            decision = retry.decide(
+                method,
+                error,
+                attempt=attempt,
+                max_retries=self.max_retries,
+                headers=response.headers if response is not None else None,
+                idempotent=idempotent,
+            )
+            logger.debug(
+                "%s %s attempt %d: %s -> %s (%s)",
+                method,
+                path,
+                attempt,
+                type(error).__name__,
+                f"retry in {decision.delay:.3f}s" if decision.retry else "no retry",
+                decision.reason,
+            )
+            if not decision.retry:
+                raise error
+            self.stats.retries += 1
+            attempt += 1
+            await self._sleep(decision.delay)
+
+    def _decode(
+        self, response: httpx.Response, expect: Expect, method: str, path: str, redact: Redactor
+    ) -> Any:
+        if expect == "none":
+            return None
+        if expect == "bytes":
+            return response.content
+        try:
+            return response.json()
+        except ValueError:
+            content_type = response.headers.get("content-type", "no content type")
+            raise decode_error(
+                response, method=method, path=path, redact=redact, why=f"not JSON: {content_type}"
+            ) from None
+
+    def _parse_one(self, data: Any, model: type[ModelT], method: str, route: str) -> ModelT:
+        payload = data.get("data") if isinstance(data, dict) else None
+        return self._validate(model, payload, method, route)
+
+    def _parse_list(self, data: Any, model: type[ModelT], method: str, route: str) -> list[ModelT]:
+        payload = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(payload, list):
+            raise ServerError(
+                f"{method} {route} answered without a data list (got {type(payload).__name__})",
+                method=method,
+                path=route,
+                status_code=200,
+            )
+        return [self._validate(model, item, method, route) for item in payload]
+
+    def _parse_meta(self, data: Any) -> PageMeta | None:
+        meta = data.get("meta") if isinstance(data, dict) else None
+        if not isinstance(meta, dict):
+            return None
+        try:
+            return PageMeta.model_validate(meta)
+        except ValidationError:
+            return None
+
+    def _validate(self, model: type[ModelT], payload: Any, method: str, route: str) -> ModelT:
+        try:
+            return model.model_validate(payload)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
+                for err in exc.errors(include_input=False, include_url=False)
+            )
+            raise ServerError(
+                f"{method} {route} answered a {model.__name__} the client cannot use: {problems}",
+                method=method,
+                path=route,
+                status_code=200,
+            ) from None
+
+
+def encode_query(params: Mapping[str, Any]) -> dict[str, str]:
+    """Nested filters as deepObject query parameters (``filter[a][b]=v``), dropping Nones."""
+    out: dict[str, str] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                walk(f"{prefix}[{key}]", inner)
+            return
+        out[prefix] = _scalar(value)
+
+    for name, value in params.items():
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                walk(f"{name}[{key}]", inner)
+        elif value is not None:
+            out[name] = _scalar(value)
+    return out
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, list | tuple):
+        return ",".join(_scalar(v) for v in value)
+    return str(value)
+
+
+def detect_content_type(path: Path) -> str:
+    """A file's media type: from its first bytes when recognisable, else from its name."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    for magic, media_type in _MAGIC_TYPES:
+        if head.startswith(magic):
+            return media_type
+    guessed, _ = mimetypes.guess_type(path.name)
+    return guessed or "application/octet-stream"
