@@ -1,0 +1,37 @@
+# The README's commands. Each does its own set-up: a private uv in .tools/, then the locked
+# dependencies into .venv/ (nothing outside this folder is touched).
+PYTHON ?= python3
+UV := .tools/bin/uv
+UV_VERSION := 0.13.9
+SAMPLE := input_templates/sample/sample-batch.xlsx
+export UV_PYTHON_DOWNLOADS := never
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: setup run test lint bench clean-state
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+setup: .venv/.synced
+
+## Run the sample batch against the built-in simulator; prints where the reports are.
+run: setup
+	$(UV) run --frozen porting-batch run $(SAMPLE) --out reports
+
+## Run the tests.
+test: setup
+	$(UV) run --frozen pytest
+
+lint: setup
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
+
+clean-state:
+	rm -rf state reports

@@ -1,0 +1,51 @@
+"""Choosing the FOC (firm order commitment) time from the windows an order allows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class FocReason(StrEnum):
+    """Why a FOC time was chosen."""
+
+    REQUESTED = "requested time lies in an allowed window"
+    NEXT_AFTER_REQUESTED = "requested time is not allowed; earliest allowed time after it"
+    EARLIEST_NONE_REQUESTED = "no time requested; earliest allowed time"
+    EARLIEST_NOTHING_AFTER = "no allowed time after the requested one; earliest allowed time"
+    NO_WINDOWS = "the order offers no FOC window"
+
+
+@dataclass(frozen=True)
+class Window:
+    """One allowed FOC range, both ends aware datetimes."""
+
+    started_at: datetime
+    ended_at: datetime
+
+
+@dataclass(frozen=True)
+class FocChoice:
+    """The chosen FOC time (None when there is no window) and the reason."""
+
+    at: datetime | None
+    reason: FocReason
+
+
+def choose_foc(windows: Sequence[Window], requested: datetime | None) -> FocChoice:
+    """Pick the requested time if a window holds it, else the earliest allowed time after it,
+    else the earliest allowed time at all."""
+    ordered = sorted(windows, key=lambda w: w.started_at)
+    if not ordered:
+        return FocChoice(None, FocReason.NO_WINDOWS)
+    if requested is None:
+        return FocChoice(ordered[0].started_at, FocReason.EARLIEST_NONE_REQUESTED)
+    for window in ordered:
+        if window.started_at <= requested <= window.ended_at:
+            return FocChoice(requested, FocReason.REQUESTED)
+    for window in ordered:
+        if window.started_at > requested:
+            return FocChoice(window.started_at, FocReason.NEXT_AFTER_REQUESTED)
+    return FocChoice(ordered[0].started_at, FocReason.EARLIEST_NOTHING_AFTER)

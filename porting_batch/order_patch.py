@@ -1,0 +1,130 @@
+"""The one PATCH an order gets, built from its group's row values, and the way back from an
+API error's ``source.pointer`` to the spreadsheet column it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+TRUE_WORDS = frozenset({"yes", "y", "true", "1", "x"})
+
+#: JSON pointer of a PATCH field -> the template column that supplied it.
+POINTER_COLUMNS: dict[str, str] = {
+    "/end_user/admin/entity_name": "entity_name",
+    "/end_user/admin/auth_person_name": "auth_person_name",
+    "/end_user/admin/billing_phone_number": "billing_phone_number",
+    "/end_user/admin/account_number": "account_number",
+    "/end_user/admin/pin_passcode": "pin_passcode",
+    "/end_user/location/street_address": "street_address",
+    "/end_user/location/extended_address": "extended_address",
+    "/end_user/location/locality": "locality",
+    "/end_user/location/administrative_area": "administrative_area",
+    "/end_user/location/postal_code": "postal_code",
+    "/end_user/location/country_code": "country_code",
+    "/misc/type": "port_type",
+    "/misc/remaining_numbers_action": "remaining_numbers_action",
+    "/misc/new_billing_phone_number": "new_billing_phone_number",
+    "/activation_settings/foc_datetime_requested": "requested_foc",
+    "/documents/loa": "loa_file",
+    "/documents/invoice": "invoice_file",
+    "/phone_number_configuration/connection_id": "connection_id",
+    "/phone_number_configuration/messaging_profile_id": "messaging_profile_id",
+    "/phone_number_configuration/emergency_address_id": "emergency_address_id",
+    "/phone_number_configuration/billing_group_id": "billing_group_id",
+    "/phone_number_configuration/tags": "tags",
+    "/messaging/enable_messaging": "enable_messaging",
+    "/webhook_url": "webhook_url",
+    "/customer_reference": "customer_reference",
+    "/phone_numbers": "phone_number",
+}
+
+
+def column_for_pointer(pointer: str | None) -> str:
+    """The template column a JSON pointer refers to, or "" for the whole order."""
+    if not pointer or pointer == "/":
+        return ""
+    if pointer in POINTER_COLUMNS:
+        return POINTER_COLUMNS[pointer]
+    # /phone_numbers/3, /phone_number_configuration/tags/0 ...: walk up to a known prefix.
+    parts = pointer.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts)
+        if candidate in POINTER_COLUMNS:
+            return POINTER_COLUMNS[candidate]
+    return ""
+
+
+def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v not in ("", None, [], {})}
+
+
+def build_patch(
+    fields: Mapping[str, str],
+    *,
+    customer_reference: str,
+    customer_group_reference: str,
+    foc: datetime | None,
+    documents: Mapping[str, str],
+) -> dict[str, Any]:
+    """The PATCH body for one order: end user, location, misc, FOC, configuration, messaging,
+    webhook, documents and references. Empty cells are left out, so the order keeps its values."""
+    admin = _drop_empty(
+        {
+            "entity_name": fields.get("entity_name", ""),
+            "auth_person_name": fields.get("auth_person_name", ""),
+            "billing_phone_number": fields.get("billing_phone_number", ""),
+            "account_number": fields.get("account_number", ""),
+            "pin_passcode": fields.get("pin_passcode", ""),
+        }
+    )
+    location = _drop_empty(
+        {
+            "street_address": fields.get("street_address", ""),
+            "extended_address": fields.get("extended_address", ""),
+            "locality": fields.get("locality", ""),
+            "administrative_area": fields.get("administrative_area", ""),
+            "postal_code": fields.get("postal_code", ""),
+            "country_code": fields.get("country_code", ""),
+        }
+    )
+    port_type = fields.get("port_type", "").lower()
+    misc: dict[str, Any] = {}
+    if port_type == "full":
+        misc = {"type": "full"}
+    elif port_type == "partial":
+        misc = _drop_empty(
+            {
+                "type": "partial",
+                "remaining_numbers_action": fields.get("remaining_numbers_action", "").lower(),
+                "new_billing_phone_number": fields.get("new_billing_phone_number", ""),
+            }
+        )
+    tags = [t.strip() for t in fields.get("tags", "").replace(";", ",").split(",") if t.strip()]
+    configuration = _drop_empty(
+        {
+            "connection_id": fields.get("connection_id", ""),
+            "messaging_profile_id": fields.get("messaging_profile_id", ""),
+            "emergency_address_id": fields.get("emergency_address_id", ""),
+            "billing_group_id": fields.get("billing_group_id", ""),
+            "tags": tags,
+        }
+    )
+    body: dict[str, Any] = {
+        "customer_reference": customer_reference,
+        "customer_group_reference": customer_group_reference,
+        "end_user": _drop_empty({"admin": admin, "location": location}),
+        "misc": misc,
+        "phone_number_configuration": configuration,
+        "documents": _drop_empty(dict(documents)),
+        "webhook_url": fields.get("webhook_url", ""),
+    }
+    if foc is not None:
+        body["activation_settings"] = {
+            "foc_datetime_requested": foc.isoformat().replace("+00:00", "Z")
+        }
+    messaging = fields.get("enable_messaging", "").strip().lower()
+    if messaging:
+        body["messaging"] = {"enable_messaging": messaging in TRUE_WORDS}
+    return _drop_empty(body)
