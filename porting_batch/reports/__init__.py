@@ -1,0 +1,117 @@
+"""The reports an operator reads after every run, one folder per run.
+
+``<out>/<batch name>-<YYYYmmdd-HHMMSS>/`` holds ``report.xlsx`` (Summary, Numbers, Orders,
+Issues), ``numbers.csv``, ``orders.csv``, ``issues.csv`` (UTF-8 with BOM), ``summary.json`` and
+``annotated.xlsx`` (the operator's workbook with a result column and the bad cells marked).
+Every file is written under a temporary name and renamed, so it appears whole or not at all.
+The columns of every file are listed in ``docs/reports.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from porting_batch.errors import ReportError
+from porting_batch.reports.annotated import ANNOTATED_MAX_ROWS, write_annotated
+from porting_batch.reports.files import ReportFiles, atomic_path, write_csv, write_json
+from porting_batch.reports.summary import summary_dict, summary_markdown, summary_rows
+from porting_batch.reports.tables import ISSUES_COLUMNS, ORDERS_COLUMNS, Tables
+from porting_batch.reports.workbook import write_workbook
+from porting_batch.results import BatchResult
+from porting_batch.safety import strip_controls
+
+__all__ = [
+    "ANNOTATED_MAX_ROWS",
+    "ReportFiles",
+    "report_folder",
+    "summary_dict",
+    "summary_markdown",
+    "write_reports",
+]
+
+REPORT_XLSX = "report.xlsx"
+NUMBERS_CSV = "numbers.csv"
+ORDERS_CSV = "orders.csv"
+ISSUES_CSV = "issues.csv"
+SUMMARY_JSON = "summary.json"
+ANNOTATED_XLSX = "annotated.xlsx"
+
+# Characters Windows, macOS or a shell would trip on in a folder name.
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def report_folder(out_dir: Path, batch_name: str, started_at: datetime) -> Path:
+    """Create and return ``<out_dir>/<batch name>-<YYYYmmdd-HHMMSS>/`` (time in UTC).
+
+    The batch name is made safe for any file system; calling again with the same arguments
+    returns the same folder.
+    """
+    if started_at.tzinfo is not None:
+        started_at = started_at.astimezone(UTC)
+    name = _UNSAFE_NAME.sub("_", strip_controls(batch_name)).strip("._") or "batch"
+    folder = Path(out_dir) / f"{name[:80]}-{started_at:%Y%m%d-%H%M%S}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(
+            f"cannot create the report folder {folder}: {exc.strerror or exc}",
+            hint="check that the output folder is writable, or choose another with --out",
+        ) from exc
+    return folder
+
+
+def write_reports(
+    result: BatchResult, folder: Path, *, masked_headers: set[str] | None = None
+) -> ReportFiles:
+    """Write every report file of ``result`` into ``folder``, each atomically.
+
+    ``masked_headers`` are the operator's header texts whose values are PINs or account
+    numbers; by default, headers whose words say pin, passcode or account. A result with
+    ``complete=False`` is reported all the same, marked incomplete with its failure text.
+    The annotated workbook is left out (with a note) when the input is too big for it or can
+    no longer be read; any other failure raises :class:`ReportError`, leaving no partial file.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = Tables(result, masked_headers)
+    files = ReportFiles(
+        folder=folder,
+        xlsx=folder / REPORT_XLSX,
+        numbers_csv=folder / NUMBERS_CSV,
+        orders_csv=folder / ORDERS_CSV,
+        issues_csv=folder / ISSUES_CSV,
+        summary_json=folder / SUMMARY_JSON,
+        annotated=None,
+    )
+    current = files.xlsx
+    try:
+        # The annotated copy goes first so the Summary sheet can say whether it exists.
+        annotated_path = folder / ANNOTATED_XLSX
+        current = annotated_path
+        note = write_annotated(result, tables, annotated_path)
+        if note:
+            files.notes.append(note)
+        else:
+            files.annotated = annotated_path
+        current = files.xlsx
+        with atomic_path(files.xlsx) as temp:
+            write_workbook(temp, tables, summary_rows(result, tables, files.notes))
+        current = files.numbers_csv
+        write_csv(files.numbers_csv, tables.numbers_columns, tables.number_rows())
+        current = files.orders_csv
+        write_csv(files.orders_csv, ORDERS_COLUMNS, tables.order_rows())
+        current = files.issues_csv
+        write_csv(files.issues_csv, ISSUES_COLUMNS, tables.issue_rows())
+        # summary.json last: when it exists, every other file of the run is complete.
+        current = files.summary_json
+        write_json(files.summary_json, summary_dict(result, files=files, tables=tables))
+    except ReportError:
+        raise
+    except Exception as exc:
+        raise ReportError(
+            f"could not write {current}: {exc}",
+            hint="check the disk space and permissions of the report folder",
+        ) from exc
+    return files

@@ -1,0 +1,251 @@
+"""annotated.xlsx: the operator's own workbook, with a result per row and the bad cells marked.
+
+openpyxl is the only library here that can edit a workbook in place, and it is slow (about
+13x calamine to read, and as slow again to save), so inputs over :data:`ANNOTATED_MAX_ROWS`
+rows get no annotated copy; the Summary sheet says so. A CSV input is first turned into a
+workbook, every value kept as text. openpyxl keeps values, styles, merged cells, widths and
+comments; it drops charts, images and macros, which is acceptable for a copy to correct from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from porting_batch.issues import Issue, Severity
+from porting_batch.outcomes import Outcome
+from porting_batch.reports.files import atomic_path
+from porting_batch.reports.tables import Tables, input_row_count
+from porting_batch.results import BatchResult, NumberResult
+from porting_batch.safety import cap_text, looks_like_formula, safe_text
+
+#: Above this many input rows no annotated workbook is written (openpyxl's speed).
+ANNOTATED_MAX_ROWS = 20_000
+
+RESULT_HEADER = "porting_batch_result"
+COMMENT_AUTHOR = "porting-batch"
+# Comments hold far less than a cell before Excel truncates them in its own way.
+COMMENT_LIMIT = 4_000
+
+ERROR_FILL = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
+WARNING_FILL = PatternFill(fill_type="solid", start_color="FFFFEB9C", end_color="FFFFEB9C")
+SUCCESS_FILL = PatternFill(fill_type="solid", start_color="FFC6EFCE", end_color="FFC6EFCE")
+HEADER_FONT = Font(bold=True)
+
+_EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+_CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+_SHEET_NAME_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
+_HEADER_SCAN_ROWS = 30
+
+
+@dataclass
+class _Marks:
+    """What goes on one cell: the worst severity and the comment lines."""
+
+    error: bool = False
+    lines: list[str] = field(default_factory=list)
+
+
+def write_annotated(result: BatchResult, tables: Tables, path: Path) -> str:
+    """Write annotated.xlsx at ``path``; return "" when written, else why it was not.
+
+    Only problems with the input (too big, gone, unreadable, of a kind openpyxl cannot open)
+    are returned as a note; a failure to write ``path`` itself raises.
+    """
+    rows = input_row_count(result)
+    if rows > ANNOTATED_MAX_ROWS:
+        return (
+            f"annotated.xlsx was not written: the input has {rows:,} rows, more than "
+            f"{ANNOTATED_MAX_ROWS:,}, and editing a workbook that big takes too long; "
+            "use the Numbers and Issues sheets of report.xlsx instead."
+        )
+    source = Path(result.input_path)
+    if not source.is_file():
+        return f"annotated.xlsx was not written: the input file {source} is no longer there."
+    suffix = source.suffix.casefold()
+    try:
+        if suffix in _EXCEL_SUFFIXES:
+            with warnings.catch_warnings():
+                # openpyxl warns about every extension it does not keep; they add nothing here.
+                warnings.simplefilter("ignore", UserWarning)
+                book = load_workbook(source)
+        elif suffix in _CSV_SUFFIXES:
+            book = _workbook_from_csv(source, _sheet_names(result))
+        else:
+            return (
+                f"annotated.xlsx was not written: {source.suffix or 'this'} files cannot be "
+                "annotated; only .xlsx, .xlsm and .csv can."
+            )
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        UnicodeDecodeError,
+        KeyError,
+        ValueError,
+    ) as exc:
+        return f"annotated.xlsx was not written: {source.name} could not be opened again ({exc})."
+
+    _annotate(book, result, tables)
+    with atomic_path(path) as temp:
+        book.save(temp)
+    return ""
+
+
+def _annotate(book: Any, result: BatchResult, tables: Tables) -> None:
+    by_row: dict[tuple[str, int], list[NumberResult]] = defaultdict(list)
+    for number in result.numbers:
+        if number.row > 0:
+            by_row[(number.sheet, number.row)].append(number)
+    default_sheet = book.active.title if book.active is not None else book.sheetnames[0]
+    marks: dict[tuple[str, str], _Marks] = defaultdict(_Marks)
+    row_marks: dict[tuple[str, int], _Marks] = defaultdict(_Marks)
+    for issue in result.issues:
+        if issue.row <= 0:
+            continue
+        sheet = issue.sheet or default_sheet
+        target = row_marks[(sheet, issue.row)]
+        if issue.column_letter:
+            target = marks[(sheet, f"{issue.column_letter}{issue.row}")]
+        target.error = target.error or issue.is_error
+        target.lines.append(_comment_line(issue, tables))
+
+    sheets_used = {sheet or default_sheet for sheet, _ in by_row} | {s for s, _ in marks}
+    sheets_used |= {s for s, _ in row_marks}
+    result_columns: dict[str, int] = {}
+    for name in sorted(sheets_used):
+        if name not in book.sheetnames:
+            continue
+        sheet = book[name]
+        column = (sheet.max_column or 0) + 1
+        result_columns[name] = column
+        header_row = _header_row(sheet, result, by_row, name)
+        cell = sheet.cell(row=header_row, column=column, value=RESULT_HEADER)
+        cell.font = HEADER_FONT
+        sheet.column_dimensions[get_column_letter(column)].width = 60
+
+    for (sheet_name, row), numbers in by_row.items():
+        name = sheet_name or default_sheet
+        if name not in result_columns:
+            continue
+        cell = book[name].cell(
+            row=row, column=result_columns[name], value=_row_result(numbers, tables)
+        )
+        cell.fill = SUCCESS_FILL if all(n.outcome.is_success for n in numbers) else WARNING_FILL
+        if any(n.outcome in {Outcome.INVALID_INPUT, Outcome.NOT_PORTABLE} for n in numbers):
+            cell.fill = ERROR_FILL
+
+    for (name, row), mark in row_marks.items():
+        if name in result_columns:
+            cell = book[name].cell(row=row, column=result_columns[name])
+            _mark(cell, mark)
+    for (name, ref), mark in marks.items():
+        if name in book.sheetnames:
+            _mark(book[name][ref], mark)
+
+
+def _mark(cell: Any, mark: _Marks) -> None:
+    cell.fill = ERROR_FILL if mark.error else WARNING_FILL
+    text = "\n".join(mark.lines)
+    if cell.comment is not None and cell.comment.text:
+        text = f"{cell.comment.text}\n{text}"
+    comment = Comment(cap_text(text, COMMENT_LIMIT), COMMENT_AUTHOR)
+    comment.width = 320
+    comment.height = min(60 + 30 * len(mark.lines), 400)
+    cell.comment = comment
+
+
+def _comment_line(issue: Issue, tables: Tables) -> str:
+    message = tables.scrub_issue_text(issue.message, issue)
+    hint = tables.scrub_issue_text(issue.hint, issue)
+    line = f"{issue.severity.value}: {message}"
+    return f"{line} Fix: {hint}" if hint else line
+
+
+def _row_result(numbers: list[NumberResult], tables: Tables) -> str:
+    """``outcome: reason`` for the row, or a count per outcome when a range split it."""
+    if len(numbers) == 1:
+        number = numbers[0]
+        reason = tables.scrub_issue_text(number.reason, _row_issue(number)) if number.reason else ""
+        return safe_text(f"{number.outcome.value}: {reason}" if reason else number.outcome.value)
+    counts: dict[str, int] = {}
+    reasons: list[str] = []
+    for number in numbers:
+        counts[number.outcome.value] = counts.get(number.outcome.value, 0) + 1
+        if number.reason and not number.outcome.is_success:
+            line = f"{number.phone_number or number.input_value}: {number.reason}"
+            if line not in reasons:
+                reasons.append(line)
+    text = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
+    if reasons:
+        text += "; " + "; ".join(reasons)
+    return safe_text(text)
+
+
+def _row_issue(number: NumberResult) -> Issue:
+    # A stand-in issue so the row's secrets are scrubbed from the reason like any message.
+    return Issue(Severity.WARNING, "", sheet=number.sheet, row=number.row)
+
+
+def _header_row(
+    sheet: Any, result: BatchResult, by_row: dict[tuple[str, int], Any], name: str
+) -> int:
+    """The row holding the operator's headers: the one naming most of them near the top."""
+    rows = [row for (sheet_name, row) in by_row if (sheet_name or name) == name]
+    first_data = min(rows) if rows else 2
+    headers = {header.strip() for header in result.input_headers if header.strip()}
+    if headers:
+        best, best_row = 0, 0
+        limit = min(first_data - 1, _HEADER_SCAN_ROWS)
+        for index, values in enumerate(sheet.iter_rows(max_row=limit, values_only=True), start=1):
+            found = sum(
+                1 for value in values if isinstance(value, str) and value.strip() in headers
+            )
+            if found > best:
+                best, best_row = found, index
+        if best_row:
+            return best_row
+    return max(first_data - 1, 1)
+
+
+def _sheet_names(result: BatchResult) -> list[str]:
+    names = [number.sheet for number in result.numbers if number.sheet]
+    names += [issue.sheet for issue in result.issues if issue.sheet]
+    return names
+
+
+def _workbook_from_csv(source: Path, sheet_names: list[str]) -> Any:
+    """The CSV as a one-sheet workbook, every value text (a '+' or leading zero survives)."""
+    data = source.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    book = Workbook()
+    sheet = book.active
+    title = (sheet_names[0] if sheet_names else source.stem).translate(_SHEET_NAME_BAD)
+    sheet.title = title[:31] or "Sheet1"
+    for values in csv.reader(io.StringIO(text), dialect):
+        sheet.append([safe_text(value) for value in values])
+    for row in sheet.iter_rows():
+        for cell in row:
+            # openpyxl takes a string starting with '=' for a formula: keep it the text it was.
+            if isinstance(cell.value, str) and looks_like_formula(cell.value):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+    return book

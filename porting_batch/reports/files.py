@@ -1,0 +1,90 @@
+"""Files that appear whole or not at all, and the CSV twins of the report's tables."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from porting_batch.reports.tables import Cell, Col
+from porting_batch.safety import csv_safe, looks_like_formula
+
+
+@dataclass
+class ReportFiles:
+    """Where one run's report files are. ``annotated`` is None when it was not written."""
+
+    folder: Path
+    xlsx: Path
+    numbers_csv: Path
+    orders_csv: Path
+    issues_csv: Path
+    summary_json: Path
+    annotated: Path | None
+    #: Plain sentences about what was or was not written (shown in Summary too).
+    notes: list[str] = field(default_factory=list)
+
+    def all_paths(self) -> list[Path]:
+        """Every file written, report.xlsx first."""
+        paths = [self.xlsx, self.numbers_csv, self.orders_csv, self.issues_csv, self.summary_json]
+        if self.annotated is not None:
+            paths.append(self.annotated)
+        return paths
+
+
+CSV_ENCODING = "utf-8-sig"  # the BOM makes Excel read the file as UTF-8
+CSV_DATETIME = "%Y-%m-%d %H:%M:%S"
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``final``; rename it to ``final`` only if the block succeeds.
+
+    The temporary name starts with a dot and keeps the extension (writers such as xlsxwriter
+    look at it). On any failure the temporary file is removed and ``final`` is left untouched,
+    so a reader only ever sees the previous file or the new one, never half of one.
+    """
+    temp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:12]}.tmp{final.suffix}")
+    try:
+        yield temp
+        os.replace(temp, final)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def write_csv(path: Path, columns: Sequence[Col], rows: Iterable[Sequence[Cell]]) -> None:
+    """A CSV with a BOM and a header row; text guarded against formula injection."""
+    with atomic_path(path) as temp, temp.open("w", encoding=CSV_ENCODING, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([csv_safe(column.header) for column in columns])
+        writer.writerows(_csv_row(cells) for cells in rows)
+
+
+def _csv_row(cells: Sequence[Cell]) -> list[str | int | float]:
+    out: list[str | int | float] = []
+    for value in cells:
+        if value is None:
+            out.append("")
+        elif isinstance(value, str):
+            # Table values are already safe_text: only the formula defence is left to do.
+            out.append("'" + value if looks_like_formula(value) else value)
+        elif isinstance(value, datetime):
+            out.append(value.strftime(CSV_DATETIME))
+        else:
+            out.append(value)
+    return out
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Pretty JSON, atomically."""
+    with atomic_path(path) as temp, temp.open("w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=2, default=str)
+        handle.write("\n")
