@@ -1,0 +1,452 @@
+"""The input template's column catalogue: one place that says what each column means.
+
+The template writer, the reader's header matching, the validation rules and the Instructions
+sheet all read this catalogue, so a column is described once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+TEMPLATE_VERSION = "1.0"
+NUMBERS_SHEET = "Numbers"
+INSTRUCTIONS_SHEET = "Instructions"
+
+#: Telnyx asks for a requested FOC inside its allowed windows; the instructions state the zone.
+FOC_TIME_ZONE_NOTE = (
+    "Times are UTC unless the cell gives an offset (2026-12-21 15:00-06:00 or ...Z). "
+    "A date without a time means 15:00 UTC (09:00 US Central) on that day."
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One template column: its canonical name and everything an operator needs to fill it."""
+
+    name: str
+    description: str
+    example: str
+    required: bool = False
+    when_required: str = "optional"
+    synonyms: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    #: "phone", "country", "text", "identifier", "postal", "date", "datetime", "choice", "bool",
+    #: "file", "url", "tags"
+    kind: str = "text"
+    order_level: bool = False
+    secret: bool = False
+    width: int = 18
+
+    @property
+    def text_formatted(self) -> bool:
+        """Whether the template formats the column as text so Excel keeps '+' and zeros."""
+        return self.kind in {"phone", "identifier", "postal"}
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "phone_number",
+        "The number to port: one per row, any common format, or a range such as "
+        "312-555-2000 to 2010 (at most 1,000 numbers).",
+        "+1 312 555 0142",
+        required=True,
+        when_required="always",
+        synonyms=("number", "tn", "telephone number", "phone", "did", "phone numbers", "numbers"),
+        kind="phone",
+        width=22,
+    ),
+    Column(
+        "country",
+        "ISO country of the number (US, CA...). Empty: taken from the number, US when unclear.",
+        "US",
+        synonyms=("number country", "iso country"),
+        kind="country",
+        width=9,
+    ),
+    Column(
+        "order_ref",
+        "Your own label to keep rows in one order group; rows with the same order_ref must "
+        "agree on every account-level column.",
+        "ACME-2026-01",
+        synonyms=("order reference", "group", "order group", "batch ref", "batch reference"),
+    ),
+    Column(
+        "customer_type",
+        "business or residential (empty means business).",
+        "business",
+        synonyms=("account type", "type of customer"),
+        choices=("business", "residential"),
+        kind="choice",
+        width=13,
+    ),
+    Column(
+        "entity_name",
+        "Business or account-holder name exactly as on the losing carrier's bill.",
+        "Acme Widgets Inc.",
+        required=True,
+        when_required="always",
+        synonyms=(
+            "business name",
+            "customer name",
+            "company",
+            "company name",
+            "end user name",
+            "account name",
+            "name on account",
+            "entity",
+        ),
+        order_level=True,
+        width=28,
+    ),
+    Column(
+        "auth_person_name",
+        "The person authorised on the losing account who signs the LOA.",
+        "Jane Doe",
+        required=True,
+        when_required="always",
+        synonyms=(
+            "authorized person",
+            "authorised person",
+            "authorized name",
+            "authorized representative",
+            "auth person",
+            "contact name",
+        ),
+        order_level=True,
+        width=22,
+    ),
+    Column(
+        "account_number",
+        "Account number with the losing carrier, exactly as on the bill (kept as text).",
+        "00012345",
+        when_required="for mobile numbers, and when the losing carrier asks for it",
+        synonyms=(
+            "account",
+            "account no",
+            "acct",
+            "acct no",
+            "account #",
+            "acct #",
+            "carrier account number",
+        ),
+        kind="identifier",
+        order_level=True,
+        secret=True,
+    ),
+    Column(
+        "pin_passcode",
+        "Port-out PIN or passcode of the losing account (kept as text).",
+        "0520",
+        when_required="for mobile numbers",
+        synonyms=("pin", "passcode", "port out pin", "port pin", "security pin", "pin code"),
+        kind="identifier",
+        order_level=True,
+        secret=True,
+        width=12,
+    ),
+    Column(
+        "billing_phone_number",
+        "The account's billing telephone number (BTN/ATN) as on the bill.",
+        "+1 312 555 0100",
+        required=True,
+        when_required="always",
+        synonyms=(
+            "btn",
+            "billing telephone number",
+            "billing number",
+            "atn",
+            "account telephone number",
+            "main number",
+            "billing phone",
+        ),
+        kind="phone",
+        order_level=True,
+        width=20,
+    ),
+    Column(
+        "street_address",
+        "Service address (where the lines are, not the billing address): number and street.",
+        "123 N Main St",
+        required=True,
+        when_required="always",
+        synonyms=(
+            "street",
+            "address",
+            "address line 1",
+            "address1",
+            "service address",
+            "service street",
+            "street address 1",
+        ),
+        order_level=True,
+        width=26,
+    ),
+    Column(
+        "extended_address",
+        "Suite, floor or unit of the service address.",
+        "Suite 400",
+        synonyms=("address line 2", "address2", "suite", "unit", "service street2", "street 2"),
+        order_level=True,
+    ),
+    Column(
+        "locality",
+        "City of the service address.",
+        "Chicago",
+        required=True,
+        when_required="always",
+        synonyms=("city", "town", "service city"),
+        order_level=True,
+    ),
+    Column(
+        "administrative_area",
+        "State or province: the 2-letter code for US and CA (IL, ON).",
+        "IL",
+        required=True,
+        when_required="always",
+        synonyms=("state", "province", "region", "state province", "service state", "st"),
+        order_level=True,
+        width=10,
+    ),
+    Column(
+        "postal_code",
+        "ZIP or postal code of the service address: 60601, 60601-1234, M5V 3L9 (kept as text).",
+        "60601",
+        required=True,
+        when_required="always",
+        synonyms=(
+            "zip",
+            "zip code",
+            "zipcode",
+            "postcode",
+            "postal",
+            "service postal code",
+            "service zip",
+        ),
+        kind="postal",
+        order_level=True,
+        width=12,
+    ),
+    Column(
+        "country_code",
+        "ISO country of the service address (US, CA).",
+        "US",
+        required=True,
+        when_required="always",
+        synonyms=("address country", "service country", "country of address"),
+        kind="country",
+        order_level=True,
+        width=12,
+    ),
+    Column(
+        "port_type",
+        "full: every number on the account moves; partial: some stay with the losing carrier.",
+        "full",
+        required=True,
+        when_required="always",
+        synonyms=("port", "type of port", "full or partial"),
+        choices=("full", "partial"),
+        kind="choice",
+        order_level=True,
+        width=10,
+    ),
+    Column(
+        "remaining_numbers_action",
+        "Partial ports only: keep or disconnect the numbers left on the losing account.",
+        "keep",
+        when_required="when port_type is partial",
+        synonyms=("remaining numbers", "remaining action", "remaining"),
+        choices=("keep", "disconnect"),
+        kind="choice",
+        order_level=True,
+    ),
+    Column(
+        "new_billing_phone_number",
+        "Partial ports that keep numbers: the BTN the losing account keeps.",
+        "+1 312 555 0199",
+        when_required="when port_type is partial and remaining_numbers_action is keep",
+        synonyms=("new btn", "new billing telephone number", "new billing number"),
+        kind="phone",
+        order_level=True,
+        width=20,
+    ),
+    Column(
+        "requested_foc",
+        "Requested port date (FOC), a date or a date and time. "
+        + FOC_TIME_ZONE_NOTE
+        + " Empty, past or too soon: the earliest allowed window is used.",
+        "2026-12-21",
+        synonyms=(
+            "foc",
+            "foc date",
+            "requested foc date",
+            "port date",
+            "due date",
+            "requested date",
+            "activation date",
+        ),
+        kind="datetime",
+        order_level=True,
+        width=18,
+    ),
+    Column(
+        "loa_file",
+        "The signed Letter of Authorization: a PDF, PNG or JPEG file name, relative to the "
+        "spreadsheet's folder (at most 20 MB).",
+        "loa-acme.pdf",
+        when_required="to confirm the order (drafts can wait for it)",
+        synonyms=("loa", "letter of authorization", "loa path", "loa document"),
+        kind="file",
+        order_level=True,
+        width=22,
+    ),
+    Column(
+        "invoice_file",
+        "A recent bill from the losing carrier (30 days or newer), same rules as loa_file.",
+        "invoice-acme.pdf",
+        when_required="to confirm the order (drafts can wait for it)",
+        synonyms=("invoice", "bill", "invoice path", "bill copy", "csr file"),
+        kind="file",
+        order_level=True,
+        width=22,
+    ),
+    Column(
+        "invoice_date",
+        "Date of the invoice; older than 30 days gets a warning.",
+        "2026-11-10",
+        synonyms=("bill date", "date of invoice", "statement date"),
+        kind="date",
+        width=12,
+    ),
+    Column(
+        "connection_id",
+        "Telnyx connection (SIP trunk) the numbers go to after the port.",
+        "1234567890",
+        synonyms=("connection", "sip connection", "trunk", "trunk id"),
+        kind="identifier",
+        order_level=True,
+    ),
+    Column(
+        "messaging_profile_id",
+        "Telnyx messaging profile for the numbers.",
+        "400017fd-0000-0000-0000-000000000000",
+        synonyms=("messaging profile", "messaging profile id"),
+        order_level=True,
+    ),
+    Column(
+        "emergency_address_id",
+        "Telnyx emergency (E911) address id.",
+        "1293384261075731499",
+        synonyms=("e911 address id", "emergency address", "e911"),
+        kind="identifier",
+        order_level=True,
+    ),
+    Column(
+        "billing_group_id",
+        "Telnyx billing group id.",
+        "f1486bae-0000-0000-0000-000000000000",
+        synonyms=("billing group",),
+        order_level=True,
+    ),
+    Column(
+        "tags",
+        "Tags for the numbers, separated by commas.",
+        "chicago,main-office",
+        synonyms=("tag", "labels"),
+        kind="tags",
+        order_level=True,
+    ),
+    Column(
+        "enable_messaging",
+        "yes to port messaging (SMS) with the numbers, no to leave it.",
+        "yes",
+        synonyms=("messaging", "sms", "port messaging", "enable sms"),
+        choices=("yes", "no"),
+        kind="bool",
+        order_level=True,
+        width=12,
+    ),
+    Column(
+        "webhook_url",
+        "https URL that receives this order's status events.",
+        "https://example.com/porting-events",
+        synonyms=("webhook", "callback url", "notification url"),
+        kind="url",
+        order_level=True,
+        width=26,
+    ),
+    Column(
+        "customer_reference",
+        "Your reference sent to Telnyx with the order (one per order).",
+        "ACME-PORT-1",
+        synonyms=("reference", "customer ref", "your reference", "po number"),
+        order_level=True,
+    ),
+    Column(
+        "notes",
+        "Free text for you; not sent to the carrier.",
+        "Front desk lines",
+        synonyms=("note", "comment", "comments", "remarks"),
+        width=30,
+    ),
+)
+
+COLUMN_BY_NAME: dict[str, Column] = {column.name: column for column in COLUMNS}
+COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
+ORDER_LEVEL_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.order_level)
+SECRET_COLUMNS: frozenset[str] = frozenset(c.name for c in COLUMNS if c.secret)
+#: Columns whose cells should hold text: a number cell may have lost a '+' or leading zeros.
+IDENTIFIER_COLUMNS: frozenset[str] = frozenset(c.name for c in COLUMNS if c.text_formatted)
+PHONE_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind == "phone")
+ENUMERATIONS: dict[str, tuple[str, ...]] = {c.name: c.choices for c in COLUMNS if c.choices}
+
+#: Common causes of rejection an operator can check before sending (the Instructions sheet).
+REJECTION_CHECKLIST: tuple[str, ...] = (
+    "Service address and ZIP exactly as on the losing carrier's record (the most common "
+    "rejection): use the service address, not the billing address.",
+    "Entity name spelled as on the bill: 'Inc.' versus 'Incorporated' is a mismatch.",
+    "Authorized person is the one on the account and the one who signs the LOA.",
+    "BTN (billing telephone number) is the account's main number, one per account.",
+    "Account number and PIN exactly as on the bill; mobile numbers always need both.",
+    "One account per order: rows of different accounts never share an order_ref.",
+    "Partial ports: say keep or disconnect for the remaining numbers, and give a new BTN "
+    "when the BTN itself moves.",
+    "Every number is on the account and active; check typos by dialling them.",
+    "No other port or account change for these numbers is in flight.",
+    "LOA signed, legible, dated within 90 days and listing every number; toll-free LOAs "
+    "carry the Resp Org form.",
+    "Invoice from the losing carrier, 30 days old or newer.",
+    "No DSL, alarm, elevator or fax lines unless you know they move too.",
+    "No unpaid balance or port freeze on the losing account.",
+)
+
+_SEPARATORS = re.compile(r"[\s_\-./#:()]+")
+
+
+def header_key(text: str) -> str:
+    """The form a header is compared in: NFKC, case-folded, no spaces, underscores or marks."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    key = _SEPARATORS.sub("", folded)
+    # "account #" and "account no" mean the same thing; '#' is gone by now
+    return key
+
+
+def _build_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for column in COLUMNS:
+        for text in (column.name, *column.synonyms):
+            key = header_key(text)
+            if key in lookup and lookup[key] != column.name:
+                raise AssertionError(f"header {text!r} maps to two columns")
+            lookup[key] = column.name
+    return lookup
+
+
+_HEADER_LOOKUP = _build_lookup()
+
+
+def canonical_column(header: str) -> str | None:
+    """The canonical column a header names, or None when it is not a template column."""
+    return _HEADER_LOOKUP.get(header_key(header))

@@ -1,0 +1,611 @@
+"""Reading a batch spreadsheet (XLSX or CSV) into normalised, validated rows.
+
+File-level problems (not a spreadsheet, empty, password-protected, too large, required columns
+missing) raise ``IntakeError`` with one clear message. Row-level problems become ``Issue`` values;
+no row is ever dropped (fully blank rows excepted).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from porting_batch.columns import (
+    IDENTIFIER_COLUMNS,
+    NUMBERS_SHEET,
+    REQUIRED_COLUMNS,
+    canonical_column,
+)
+from porting_batch.errors import IntakeError
+from porting_batch.issues import Issue, Severity
+from porting_batch.numbers import clean_text
+from porting_batch.settings import Settings
+
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
+_HEADER_SCAN_ROWS = 10
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class InputRow:
+    """One data row of the operator's sheet, as typed and as normalised."""
+
+    sheet: str
+    row: int
+    raw: dict[str, str]
+    values: dict[str, str]
+    phone_numbers: list[str] = field(default_factory=list)
+    requested_foc: datetime | None = None
+    invoice_date: date | None = None
+    errors: bool = False
+    letters: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def letter(self, column: str) -> str:
+        """The operator's column letter for a canonical column ("" if the sheet lacks it)."""
+        return self.letters.get(column, "")
+
+
+@dataclass
+class Intake:
+    """A whole spreadsheet read: its rows, where its columns are, and every issue found."""
+
+    path: Path
+    sheet: str
+    content_hash: str
+    headers: list[str]
+    columns: dict[str, str]
+    unknown_columns: list[str]
+    rows: list[InputRow]
+    issues: list[Issue]
+
+    @property
+    def valid_rows(self) -> list[InputRow]:
+        """The rows no error keeps out of the run."""
+        return [row for row in self.rows if not row.errors]
+
+
+def column_letter(index: int) -> str:
+    """Excel's letter for a 0-based column index: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+@dataclass
+class _Grid:
+    """The chosen sheet as cells, plus what the XML says that calamine does not."""
+
+    sheet: str
+    rows: list[list[Any]]
+    #: (0-based row, 0-based column) -> why the cell has no usable value (formula problems)
+    bad_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def read_batch(path: Path, settings: Settings, *, today: date | None = None) -> Intake:
+    """Read, normalise and validate a batch spreadsheet; IntakeError when it cannot be read."""
+    from porting_batch import validation
+
+    path = Path(path)
+    data = _read_bytes(path, settings)
+    grid = _load_grid(path, data)
+    header_index = _find_header(grid)
+    header_cells = grid.rows[header_index]
+    headers = [_cell_text(cell)[0].strip() for cell in header_cells]
+    mapping, unknown = _map_headers(path, grid.sheet, headers)
+    body = grid.rows[header_index + 1 :]
+    first_row_number = header_index + 2
+    width = len(headers)
+
+    row_numbers: list[int] = []
+    kept: list[list[object]] = []
+    blank_interior: list[int] = []
+    last_nonblank = -1
+    for offset, cells in enumerate(body):
+        if any(cell != "" and cell is not None for cell in cells[:width]):
+            last_nonblank = offset
+    for offset, cells in enumerate(body[: last_nonblank + 1]):
+        if not any(cell != "" and cell is not None for cell in cells[:width]):
+            blank_interior.append(first_row_number + offset)
+            continue
+        if len(cells) < width:
+            cells = [*cells, *([""] * (width - len(cells)))]
+        kept.append(cells)
+        row_numbers.append(first_row_number + offset)
+    if not kept:
+        raise IntakeError(
+            f"{path.name}: sheet '{grid.sheet}' has a header row but no data rows",
+            file=str(path),
+            sheet=grid.sheet,
+            hint="add one row per phone number under the header",
+        )
+
+    # Column-wise: one pass per column is far cheaper than per-cell work across rows.
+    columns_cells = list(zip(*(cells[:width] for cells in kept), strict=True))
+    del kept
+    raw_columns: list[list[str]] = []
+    numeric_rows: dict[int, list[int]] = {}
+    for index, column_cells in enumerate(columns_cells):
+        texts, numeric = _column_texts(column_cells)
+        raw_columns.append(texts)
+        if numeric:
+            numeric_rows[index] = numeric
+    del columns_cells
+
+    letters = {name: column_letter(index) for name, index in mapping.items()}
+    sheet = grid.sheet
+    issues: list[Issue] = []
+    for header in unknown:
+        index = headers.index(header)
+        issues.append(
+            Issue(
+                Severity.WARNING,
+                f"column '{header}' is not a template column; it is kept in the report "
+                "but not used",
+                hint="rename it to a template column name if it was meant as one",
+                sheet=sheet,
+                row=header_index + 1,
+                column_letter=column_letter(index),
+                value=header,
+                code="unknown_column",
+            )
+        )
+    if blank_interior:
+        issues.append(
+            Issue(
+                Severity.WARNING,
+                f"{len(blank_interior)} blank row(s) skipped: {_row_list(blank_interior)}",
+                hint="nothing to do; blank rows carry no numbers",
+                sheet=sheet,
+                row=blank_interior[0],
+                code="blank_row",
+            )
+        )
+
+    raw_headers = [header or column_letter(index) for index, header in enumerate(headers)]
+    cleaned: dict[str, list[str]] = {}
+    for name, index in mapping.items():
+        cleaned[name] = [clean_text(text) if text else text for text in raw_columns[index]]
+    for index, rows_idx in numeric_rows.items():
+        name = _name_at(mapping, index) or ""
+        if name in IDENTIFIER_COLUMNS:
+            for position in rows_idx:
+                issues.append(
+                    validation.numeric_cell_issue(
+                        sheet,
+                        row_numbers[position],
+                        name,
+                        letters[name],
+                        cleaned[name][position],
+                    )
+                )
+    position_of = {number: position for position, number in enumerate(row_numbers)}
+    for (row_index, col_index), why in sorted(grid.bad_cells.items()):
+        if row_index + 1 not in position_of:
+            continue
+        name = _name_at(mapping, col_index) or ""
+        issues.append(
+            Issue(
+                Severity.ERROR,
+                why,
+                hint="open the file in Excel, let it calculate and save it, or type the value",
+                sheet=sheet,
+                row=row_index + 1,
+                column=name,
+                column_letter=column_letter(col_index),
+                code="formula_without_value",
+            )
+        )
+
+    rows = [
+        InputRow(
+            sheet=sheet,
+            row=number,
+            raw=dict(zip(raw_headers, texts, strict=False)),
+            values={},
+            letters=letters,
+        )
+        for number, texts in zip(row_numbers, zip(*raw_columns, strict=True), strict=True)
+    ]
+    del raw_columns
+    error_rows = {issue.row for issue in issues if issue.is_error}
+    for row in rows:
+        if row.row in error_rows:
+            row.errors = True
+    issues.extend(
+        validation.validate(
+            rows,
+            cleaned,
+            settings=settings,
+            folder=path.resolve().parent,
+            today=today or datetime.now().astimezone().date(),
+        )
+    )
+    return Intake(
+        path=path,
+        sheet=sheet,
+        content_hash=hashlib.sha256(data).hexdigest(),
+        headers=headers,
+        columns=letters,
+        unknown_columns=unknown,
+        rows=rows,
+        issues=issues,
+    )
+
+
+def second_pass(intake: Intake, answers: Mapping[str, Mapping[str, object]]) -> list[Issue]:
+    """Rules that need the portability answers (keyed by E.164), e.g. mobile needs a PIN."""
+    from porting_batch import validation
+
+    return validation.second_pass(intake, answers)
+
+
+def _name_at(mapping: Mapping[str, int], index: int) -> str | None:
+    for name, position in mapping.items():
+        if position == index:
+            return name
+    return None
+
+
+def _row_list(numbers: Sequence[int], limit: int = 10) -> str:
+    """Row numbers as short ranges: '2-5, 9, 12'."""
+    spans: list[str] = []
+    start = previous = None
+    for number in sorted(numbers):
+        if start is None:
+            start = previous = number
+        elif previous is not None and number == previous + 1:
+            previous = number
+        else:
+            spans.append(f"{start}-{previous}" if start != previous else f"{start}")
+            start = previous = number
+    if start is not None:
+        spans.append(f"{start}-{previous}" if start != previous else f"{start}")
+    more = f" and {len(spans) - limit} more" if len(spans) > limit else ""
+    return ", ".join(spans[:limit]) + more
+
+
+def _read_bytes(path: Path, settings: Settings) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise IntakeError(
+            f"{path}: no such file", file=str(path), hint="check the path and the file name"
+        ) from None
+    except OSError as exc:
+        raise IntakeError(f"{path}: cannot be read ({exc.strerror})", file=str(path)) from exc
+    if path.is_dir():
+        raise IntakeError(
+            f"{path} is a folder, not a spreadsheet",
+            file=str(path),
+            hint="give the path of the .xlsx or .csv file",
+        )
+    limit = int(settings.max_input_mb * 1024 * 1024)
+    if size > limit:
+        raise IntakeError(
+            f"{path.name} is {size / 1024 / 1024:.1f} MB, larger than the "
+            f"{settings.max_input_mb:g} MB limit",
+            file=str(path),
+            hint="split the batch into smaller files, or raise PORTING_MAX_INPUT_MB",
+        )
+    if size == 0:
+        raise IntakeError(
+            f"{path.name} is empty (0 bytes)",
+            file=str(path),
+            hint="save the spreadsheet again, or use `porting-batch template`",
+        )
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise IntakeError(f"{path}: cannot be read ({exc.strerror})", file=str(path)) from exc
+
+
+def _load_grid(path: Path, data: bytes) -> _Grid:
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return _load_csv(path, data)
+    if suffix in XLSX_SUFFIXES:
+        return _load_workbook(path, data)
+    raise IntakeError(
+        f"{path.name}: '{suffix or 'no extension'}' is not a spreadsheet type this tool reads",
+        file=str(path),
+        hint="save it as .xlsx (Excel workbook) or .csv",
+    )
+
+
+def _load_workbook(path: Path, data: bytes) -> _Grid:
+    import python_calamine
+
+    if data.startswith(_OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise IntakeError(
+                f"{path.name} is password-protected",
+                file=str(path),
+                hint="open it in Excel, remove the password (File > Info > Protect Workbook) "
+                "and save it again",
+            )
+        if path.suffix.lower() != ".xls":
+            raise IntakeError(
+                f"{path.name} is an old-style Excel file, not an .xlsx workbook",
+                file=str(path),
+                hint="open it in Excel and save it as Excel Workbook (.xlsx)",
+            )
+    elif path.suffix.lower() in {".xlsx", ".xlsm", ".xlsb", ".ods"} and not data.startswith(
+        _ZIP_MAGIC
+    ):
+        raise IntakeError(
+            f"{path.name} is not a spreadsheet: the file is not an Excel workbook inside",
+            file=str(path),
+            hint="open it in Excel and save it as Excel Workbook (.xlsx), or export CSV",
+        )
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet_name = _choose_sheet(path, workbook)
+        rows: list[list[Any]] = workbook.get_sheet_by_name(sheet_name).to_python(
+            skip_empty_area=False
+        )
+    except python_calamine.PasswordError:
+        raise IntakeError(
+            f"{path.name} is password-protected",
+            file=str(path),
+            hint="remove the password in Excel and save it again",
+        ) from None
+    except IntakeError:
+        raise
+    except Exception as exc:  # calamine raises a handful of unrelated types on bad files
+        raise IntakeError(
+            f"{path.name} could not be read as a spreadsheet ({type(exc).__name__}: {exc})",
+            file=str(path),
+            hint="open it in Excel and save it again as .xlsx",
+        ) from exc
+    bad_cells = _formula_problems(data, sheet_name) if data.startswith(_ZIP_MAGIC) else {}
+    return _Grid(sheet=sheet_name, rows=rows, bad_cells=bad_cells)
+
+
+def _choose_sheet(path: Path, workbook: object) -> str:
+    import python_calamine
+
+    metadata = workbook.sheets_metadata  # type: ignore[attr-defined]
+    visible = [
+        sheet.name
+        for sheet in metadata
+        if sheet.visible == python_calamine.SheetVisibleEnum.Visible
+        and sheet.typ == python_calamine.SheetTypeEnum.WorkSheet
+    ]
+    for name in visible:
+        if name.strip().casefold() == NUMBERS_SHEET.casefold():
+            return name
+    if len(visible) == 1:
+        return visible[0]
+    if not visible:
+        raise IntakeError(
+            f"{path.name} has no visible worksheet",
+            file=str(path),
+            hint="unhide the sheet that holds the numbers",
+        )
+    raise IntakeError(
+        f"{path.name} has several sheets ({', '.join(visible)}) and none is named "
+        f"'{NUMBERS_SHEET}'",
+        file=str(path),
+        hint=f"rename the sheet with the numbers to '{NUMBERS_SHEET}'",
+    )
+
+
+_CELL_XML = re.compile(rb"<c r=\"([A-Z]+)(\d+)\"([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_VALUE_XML = re.compile(rb"<v>(.*?)</v>", re.S)
+
+
+def _formula_problems(data: bytes, sheet_name: str) -> dict[tuple[int, int], str]:
+    """Formula cells with no cached value, and cached errors (#N/A), which calamine reads as ''."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            part = _sheet_part(archive, sheet_name)
+            if part is None:
+                return {}
+            xml = archive.read(part)
+    except (zipfile.BadZipFile, KeyError):
+        return {}
+    if b"<f" not in xml and b't="e"' not in xml:
+        return {}
+    problems: dict[tuple[int, int], str] = {}
+    for match in _CELL_XML.finditer(xml):
+        attributes, content = match.group(3), match.group(4) or b""
+        has_formula = b"<f" in content
+        value = _VALUE_XML.search(content)
+        if b't="e"' in attributes:
+            shown = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
+            why = f"the cell shows the error {shown}"
+        elif has_formula and (value is None or value.group(1) == b""):
+            why = "the cell holds a formula with no calculated value"
+        else:
+            continue
+        col_letters = match.group(1).decode()
+        col = 0
+        for char in col_letters:
+            col = col * 26 + (ord(char) - 64)
+        problems[(int(match.group(2)) - 1, col - 1)] = why
+    return problems
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
+    workbook = archive.read("xl/workbook.xml")
+    rels = archive.read("xl/_rels/workbook.xml.rels")
+    rel_id = None
+    for match in re.finditer(rb"<sheet\b[^>]*>", workbook):
+        tag = match.group(0)
+        name = re.search(rb'name="([^"]*)"', tag)
+        rid = re.search(rb'r:id="([^"]*)"', tag) or re.search(rb'\bid="([^"]*)"', tag)
+        if name and rid and _xml_unescape(name.group(1).decode()) == sheet_name:
+            rel_id = rid.group(1)
+            break
+    if rel_id is None:
+        return None
+    for match in re.finditer(rb"<Relationship\b[^>]*>", rels):
+        tag = match.group(0)
+        if re.search(rb'Id="' + re.escape(rel_id) + rb'"', tag):
+            target = re.search(rb'Target="([^"]*)"', tag)
+            if target:
+                text = target.group(1).decode()
+                return text.lstrip("/") if text.startswith("/") else "xl/" + text
+    return None
+
+
+def _xml_unescape(text: str) -> str:
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
+
+
+def _load_csv(path: Path, data: bytes) -> _Grid:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel's plain "CSV" on Windows writes cp1252; latin-1 never fails as the last resort
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+    if "\x00" in text[:4096]:
+        raise IntakeError(
+            f"{path.name} is not a text CSV file (it holds binary data)",
+            file=str(path),
+            hint="export the sheet as CSV UTF-8, or give the .xlsx itself",
+        )
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    if not first_line.count(delimiter):
+        delimiter = ","
+    sheet = path.stem
+    try:
+        rows: list[list[object]] = [
+            list(record)
+            for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        ]
+    except csv.Error as exc:
+        raise IntakeError(
+            f"{path.name} is not a readable CSV file ({exc})",
+            file=str(path),
+            hint="export the sheet again as CSV UTF-8",
+        ) from exc
+    return _Grid(sheet=sheet, rows=rows)
+
+
+def _find_header(grid: _Grid) -> int:
+    """The header row: among the first rows, the one naming most template columns."""
+    best, best_count, best_has_phone = -1, 0, False
+    for index, cells in enumerate(grid.rows[:_HEADER_SCAN_ROWS]):
+        names = {canonical_column(str(cell)) for cell in cells if isinstance(cell, str) and cell}
+        names.discard(None)
+        has_phone = "phone_number" in names
+        if (has_phone, len(names)) > (best_has_phone, best_count):
+            best, best_count, best_has_phone = index, len(names), has_phone
+    if best < 0:
+        if not any(any(cell != "" for cell in cells) for cells in grid.rows):
+            raise IntakeError(
+                f"sheet '{grid.sheet}' is empty",
+                sheet=grid.sheet,
+                hint="fill in the Numbers sheet of the template",
+            )
+        raise IntakeError(
+            f"sheet '{grid.sheet}' has no header row naming the template's columns",
+            sheet=grid.sheet,
+            hint="put the template's header (phone_number, entity_name, ...) in row 1; "
+            "`porting-batch template PATH` writes one",
+        )
+    return best
+
+
+def _map_headers(path: Path, sheet: str, headers: list[str]) -> tuple[dict[str, int], list[str]]:
+    mapping: dict[str, int] = {}
+    unknown: list[str] = []
+    clashes: list[str] = []
+    for index, header in enumerate(headers):
+        if not header:
+            continue
+        name = canonical_column(header)
+        if name is None:
+            unknown.append(header)
+        elif name in mapping:
+            first = mapping[name]
+            clashes.append(
+                f"{column_letter(first)} '{headers[first]}' and {column_letter(index)} "
+                f"'{header}' both mean {name}"
+            )
+        else:
+            mapping[name] = index
+    if clashes:
+        raise IntakeError(
+            f"{path.name}, sheet '{sheet}': " + "; ".join(clashes),
+            file=str(path),
+            sheet=sheet,
+            hint="keep one of each pair, or rename the other",
+        )
+    missing = [name for name in REQUIRED_COLUMNS if name not in mapping]
+    if missing:
+        raise IntakeError(
+            f"{path.name}, sheet '{sheet}': required column(s) missing: {', '.join(missing)}",
+            file=str(path),
+            sheet=sheet,
+            hint="add them to the header row (see the template's Instructions sheet)",
+        )
+    return mapping, unknown
+
+
+def _cell_text(cell: object) -> tuple[str, bool]:
+    """A cell as the text the operator typed, and whether Excel stored it as a number."""
+    if isinstance(cell, str):
+        return cell, False
+    if cell is None:
+        return "", False
+    if isinstance(cell, bool):
+        return ("TRUE" if cell else "FALSE"), False
+    if isinstance(cell, float):
+        if cell.is_integer() and abs(cell) < 1e16:
+            return str(int(cell)), True
+        return repr(cell), True
+    if isinstance(cell, int):
+        return str(cell), True
+    if isinstance(cell, datetime):
+        if cell.time() == time(0):
+            return cell.date().isoformat(), False
+        return cell.isoformat(sep=" "), False
+    if isinstance(cell, date):
+        return cell.isoformat(), False
+    if isinstance(cell, time):
+        return cell.isoformat(), False
+    if isinstance(cell, timedelta):
+        return str(cell), False
+    return str(cell), False
+
+
+def _column_texts(cells: Sequence[object]) -> tuple[list[str], list[int]]:
+    """One column's cells as text, and the positions of cells that were stored as numbers."""
+    if set(map(type, cells)) <= {str}:
+        return list(cells), []  # type: ignore[arg-type]
+    texts: list[str] = []
+    numeric: list[int] = []
+    for position, cell in enumerate(cells):
+        text, is_number = _cell_text(cell)
+        texts.append(text)
+        if is_number:
+            numeric.append(position)
+    return texts, numeric
+
+
+__all__ = ["InputRow", "Intake", "column_letter", "read_batch", "second_pass"]

@@ -1,0 +1,962 @@
+"""The intake rules: each problem becomes an Issue naming the cell, the value and the fix.
+
+Errors leave the row out of the run; warnings do not. Rules that need the portability answers
+(mobile numbers need a PIN and an account number) run later, in ``second_pass``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import phonenumbers
+
+from porting_batch.columns import (
+    COLUMN_BY_NAME,
+    COLUMN_NAMES,
+    ENUMERATIONS,
+    ORDER_LEVEL_COLUMNS,
+    REQUIRED_COLUMNS,
+    SECRET_COLUMNS,
+)
+from porting_batch.issues import Issue, Severity
+from porting_batch.numbers import NANP_REGIONS, parse_phone, region_of
+from porting_batch.settings import Settings
+
+if TYPE_CHECKING:
+    from porting_batch.intake import InputRow, Intake
+
+#: Business days Telnyx needs before a requested FOC (non-FastPort); earlier means "earliest".
+FOC_LEAD_BUSINESS_DAYS = 7
+#: A date typed without a time means this time of day, UTC (09:00 US Central in winter).
+FOC_DEFAULT_TIME = time(15, 0)
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+INVOICE_MAX_AGE_DAYS = 30
+
+ISO_COUNTRIES: frozenset[str] = frozenset(phonenumbers.SUPPORTED_REGIONS) | {
+    "AQ",
+    "BV",
+    "HM",
+    "PN",
+    "TF",
+    "UM",
+}
+US_STATES = frozenset(
+    (
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "AS",
+        "GU",
+        "MP",
+        "PR",
+        "VI",
+    )
+)
+CA_PROVINCES = frozenset(
+    (
+        "AB",
+        "BC",
+        "MB",
+        "NB",
+        "NL",
+        "NS",
+        "NT",
+        "NU",
+        "ON",
+        "PE",
+        "QC",
+        "SK",
+        "YT",
+    )
+)
+_US_ZIP = re.compile(r"\d{5}(?:-\d{4})?")
+_CA_POSTAL = re.compile(r"([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]) ?(\d[ABCEGHJ-NPRSTV-Z]\d)")
+_BOOLEANS = {
+    "yes": "true",
+    "y": "true",
+    "true": "true",
+    "1": "true",
+    "no": "false",
+    "n": "false",
+    "false": "false",
+    "0": "false",
+}
+_DOCUMENT_MAGIC = ((b"%PDF-", "PDF"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"))
+
+
+def mask(value: str) -> str:
+    """A secret (PIN, account number) shown safely: only its last characters for long values."""
+    if len(value) >= 8:
+        return "•" * 4 + value[-4:]
+    return "•" * 4 if value else ""
+
+
+def numeric_cell_issue(sheet: str, row: int, column: str, letter: str, value: str) -> Issue:
+    """The warning for an identifier typed into a number cell (Excel drops '+' and zeros)."""
+    return Issue(
+        Severity.WARNING,
+        "stored as a number: a leading '+' or leading zeros may have been lost",
+        hint="format the column as Text and type the value again",
+        sheet=sheet,
+        row=row,
+        column=column,
+        column_letter=letter,
+        value=mask(value) if column in SECRET_COLUMNS else value,
+        code="numeric_cell",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """A date cell read: the moment (or day), or why it could not be read."""
+
+    day: date | None = None
+    moment: datetime | None = None  # aware, when the cell had a time
+    error: str = ""
+    hint: str = ""
+    warning: str = ""
+
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?",
+    re.I,
+)
+_SLASHED = re.compile(
+    r"(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?\s*(Z|[+-]\d{2}:?\d{2})?"
+)
+_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+_TEXT_FORMATS = ("%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y")
+_DATE_HINT = "write it as 2026-12-21 (year-month-day), or 12/21/2026 (US month/day)"
+
+
+def _zone(text: str | None) -> timezone:
+    if not text or text.upper() == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def _build(
+    year: int,
+    month: int,
+    day: int,
+    hh: str | None,
+    mm: str | None,
+    ss: str | None,
+    zone: str | None,
+) -> ParsedDate:
+    try:
+        the_day = date(year, month, day)
+        if hh is None:
+            return ParsedDate(day=the_day)
+        moment = datetime.combine(
+            the_day, time(int(hh), int(mm or 0), int(ss or 0)), tzinfo=_zone(zone)
+        )
+    except ValueError:
+        return ParsedDate(error="is not a real date", hint=_DATE_HINT)
+    if moment.time() == time(0) and zone is None:
+        return ParsedDate(day=the_day)  # a date cell read back as midnight: a date, not a time
+    return ParsedDate(day=the_day, moment=moment)
+
+
+@lru_cache(maxsize=4096)
+def parse_date(text: str) -> ParsedDate:
+    """A date or date-time as typed: ISO, US month/day, an Excel serial, or 'Dec 21 2026'."""
+    text = text.strip()
+    if not text:
+        return ParsedDate()
+    match = _ISO.fullmatch(text)
+    if match:
+        y, m, d, hh, mm, ss, zone = match.groups()
+        return _build(int(y), int(m), int(d), hh, mm, ss, zone)
+    match = _SLASHED.fullmatch(text)
+    if match:
+        first, second, year_text, hh, mm, ss, half, zone = match.groups()
+        a, b = int(first), int(second)
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        if hh is not None and half:
+            hour = int(hh) % 12 + (12 if half.lower() == "pm" else 0)
+            hh = str(hour)
+        if a <= 12 and b <= 12 and a != b:
+            return ParsedDate(
+                error=f"is ambiguous: it could be month/day ({_month(a)} {b}) or day/month "
+                f"({_month(b)} {a})",
+                hint="write it as year-month-day, e.g. 2026-12-21",
+            )
+        if a > 12 and b <= 12:
+            parsed = _build(year, b, a, hh, mm, ss, zone)
+            if parsed.error:
+                return parsed
+            return ParsedDate(
+                day=parsed.day, moment=parsed.moment, warning=f"read as day/month: {parsed.day}"
+            )
+        return _build(year, a, b, hh, mm, ss, zone)
+    if _SERIAL.fullmatch(text):
+        serial = float(text)
+        if 20000 <= serial <= 80000:
+            moment = datetime(1899, 12, 30) + timedelta(days=serial)
+            if serial.is_integer():
+                return ParsedDate(day=moment.date())
+            return ParsedDate(day=moment.date(), moment=moment.replace(tzinfo=UTC))
+    plain = text.replace(",", " ").replace(".", " ")
+    plain = " ".join(plain.split())
+    for pattern in _TEXT_FORMATS:
+        try:
+            return ParsedDate(day=datetime.strptime(plain, pattern).date())
+        except ValueError:
+            continue
+    return ParsedDate(error="is not a date", hint=_DATE_HINT)
+
+
+def _month(number: int) -> str:
+    return date(2000, number, 1).strftime("%B")
+
+
+def foc_moment(parsed: ParsedDate) -> datetime | None:
+    """The requested FOC as an aware UTC datetime; a bare date means FOC_DEFAULT_TIME UTC."""
+    if parsed.moment is not None:
+        return parsed.moment.astimezone(UTC)
+    if parsed.day is not None:
+        return datetime.combine(parsed.day, FOC_DEFAULT_TIME, tzinfo=UTC)
+    return None
+
+
+def add_business_days(day: date, count: int) -> date:
+    """The ``count``-th weekday after ``day`` (holidays are left to the API's FOC windows)."""
+    current = day
+    while count > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            count -= 1
+    return current
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    """A loa_file / invoice_file cell checked: the file's absolute path, or what is wrong."""
+
+    path: Path | None = None
+    kind: str = ""  # "PDF", "PNG", "JPEG"
+    code: str = ""
+    message: str = ""
+    hint: str = ""
+
+
+def check_document(text: str, folder: Path) -> DocumentCheck:
+    """A document named relative to the batch folder: inside it, PDF/PNG/JPEG, 1 B..20 MB."""
+    folder = folder.resolve()
+    candidate = Path(text.replace("\\", "/"))
+    target = candidate if candidate.is_absolute() else folder / candidate
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):
+        resolved = target
+    if not resolved.is_relative_to(folder):
+        return DocumentCheck(
+            code="file_outside_batch",
+            message="the path leads out of the spreadsheet's folder",
+            hint="put the file next to the spreadsheet (or in a folder below it) and give its name",
+        )
+    if not resolved.is_file():
+        return DocumentCheck(
+            code="file_missing",
+            message=f"no such file in {folder}",
+            hint="check the file name (including .pdf) and that the file is in that folder",
+        )
+    size = resolved.stat().st_size
+    if size == 0:
+        return DocumentCheck(
+            code="file_empty",
+            message="the file is empty (0 bytes)",
+            hint="export or scan the document again",
+        )
+    if size > MAX_DOCUMENT_BYTES:
+        return DocumentCheck(
+            code="file_too_large",
+            message=f"the file is {size / 1024 / 1024:.1f} MB; Telnyx accepts at most 20 MB",
+            hint="reduce it (scan at a lower resolution, or print to PDF again)",
+        )
+    with resolved.open("rb") as handle:
+        head = handle.read(16)
+    for magic, kind in _DOCUMENT_MAGIC:
+        if head.startswith(magic):
+            return DocumentCheck(path=resolved, kind=kind)
+    return DocumentCheck(
+        code="file_type",
+        message="the file is not a PDF, PNG or JPEG (judged by its content, not its name)",
+        hint="save or print the document as PDF",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The rules
+
+
+class _Rules:
+    def __init__(self, rows: list[InputRow], settings: Settings, folder: Path, today: date) -> None:
+        self.rows = rows
+        self.settings = settings
+        self.folder = folder
+        self.today = today
+        self.issues: list[Issue] = []
+        self.documents: dict[str, DocumentCheck] = {}
+
+    def add(
+        self,
+        severity: Severity,
+        code: str,
+        row: InputRow,
+        column: str,
+        message: str,
+        hint: str,
+        value: str | None = None,
+    ) -> None:
+        if value is None:
+            value = row.values.get(column, "") if column else ""
+            if column in COLUMN_BY_NAME:
+                raw_value = _raw_for(row, column)
+                value = raw_value if raw_value else value
+        if column in SECRET_COLUMNS:
+            value = mask(value)
+        self.issues.append(
+            Issue(
+                severity,
+                message,
+                hint=hint,
+                sheet=row.sheet,
+                row=row.row,
+                column=column,
+                column_letter=row.letter(column),
+                value=value,
+                code=code,
+            )
+        )
+        if severity is Severity.ERROR:
+            row.errors = True
+
+    def error(
+        self,
+        code: str,
+        row: InputRow,
+        column: str,
+        message: str,
+        hint: str,
+        value: str | None = None,
+    ) -> None:
+        self.add(Severity.ERROR, code, row, column, message, hint, value)
+
+    def warn(
+        self,
+        code: str,
+        row: InputRow,
+        column: str,
+        message: str,
+        hint: str,
+        value: str | None = None,
+    ) -> None:
+        self.add(Severity.WARNING, code, row, column, message, hint, value)
+
+
+def _raw_for(row: InputRow, column: str) -> str:
+    letter = row.letter(column)
+    if not letter:
+        return ""
+    # raw is keyed by the operator's header; the letter's position finds it
+    index = 0
+    for char in letter:
+        index = index * 26 + (ord(char) - 64)
+    keys = list(row.raw)
+    return row.raw[keys[index - 1]] if index - 1 < len(keys) else ""
+
+
+def validate(
+    rows: list[InputRow],
+    cleaned: Mapping[str, list[str]],
+    *,
+    settings: Settings,
+    folder: Path,
+    today: date,
+) -> list[Issue]:
+    """Normalise every row's values in place and return the issues the rules find."""
+    rules = _Rules(rows, settings, folder, today)
+    empty = [""] * len(rows)
+    columns = {name: cleaned.get(name, empty) for name in COLUMN_NAMES}
+    for position, row in enumerate(rows):
+        row.values = {name: columns[name][position] for name in COLUMN_NAMES}
+    for row in rows:
+        _row_rules(rules, row)
+    _duplicates(rules)
+    _account_consistency(rules)
+    _order_ref_consistency(rules)
+    _partial_includes_btn(rules)
+    return rules.issues
+
+
+def _row_rules(rules: _Rules, row: InputRow) -> None:
+    values = row.values
+    for name in REQUIRED_COLUMNS:
+        if not values[name]:
+            column = COLUMN_BY_NAME[name]
+            rules.error(
+                "required",
+                row,
+                name,
+                f"{name} is required",
+                f"fill it in: {column.description} Example: {column.example}",
+                value="",
+            )
+
+    # Enumerations and booleans first: later rules read them.
+    for name, choices in ENUMERATIONS.items():
+        value = values[name]
+        if not value:
+            continue
+        if name == "enable_messaging":
+            normal = _BOOLEANS.get(value.casefold())
+            if normal is None:
+                rules.error(
+                    "invalid_choice",
+                    row,
+                    name,
+                    "must be yes or no",
+                    "choose yes or no from the list",
+                )
+            else:
+                values[name] = normal
+            continue
+        lowered = value.casefold()
+        if lowered not in choices:
+            rules.error(
+                "invalid_choice",
+                row,
+                name,
+                f"must be one of: {', '.join(choices)}",
+                "choose a value from the cell's drop-down list",
+            )
+        else:
+            values[name] = lowered
+
+    for name in ("country", "country_code"):
+        value = values[name]
+        if value:
+            upper = value.upper()
+            if upper not in ISO_COUNTRIES:
+                rules.error(
+                    "invalid_country",
+                    row,
+                    name,
+                    "is not an ISO 3166 country code",
+                    "use the 2-letter code, e.g. US or CA",
+                )
+            else:
+                values[name] = upper
+
+    region = values["country"] if values["country"] in ISO_COUNTRIES else ""
+    phone_text = values["phone_number"]
+    if phone_text:
+        parsed = parse_phone(
+            phone_text,
+            region or rules.settings.default_region,
+            max_range=rules.settings.max_range_size,
+        )
+        if parsed.ok:
+            row.phone_numbers = list(parsed.numbers)
+            values["phone_number"] = parsed.numbers[0] if not parsed.is_range else phone_text
+            if not region:
+                values["country"] = parsed.region or rules.settings.default_region
+            elif (
+                parsed.region
+                and parsed.region != region
+                and not (
+                    region in NANP_REGIONS
+                    and parsed.region in NANP_REGIONS
+                    and _nanp_shared(parsed.numbers[0])
+                )
+            ):
+                rules.warn(
+                    "country_mismatch",
+                    row,
+                    "country",
+                    f"the number belongs to {parsed.region}, not {region}",
+                    f"check the number, or set country to {parsed.region}",
+                )
+        else:
+            rules.error(parsed.error, row, "phone_number", parsed.message, parsed.hint)
+
+    for name in ("billing_phone_number", "new_billing_phone_number"):
+        value = values[name]
+        if not value:
+            continue
+        parsed = parse_phone(
+            value, values["country_code"] or region or rules.settings.default_region, max_range=1
+        )
+        if parsed.ok and not parsed.is_range:
+            values[name] = parsed.numbers[0]
+        elif parsed.ok or parsed.error in {"range_too_large", "invalid_range"}:
+            rules.error(
+                "invalid_number",
+                row,
+                name,
+                "must be a single phone number, not a range",
+                "give the one billing number, e.g. +1 312 555 0100",
+            )
+        else:
+            rules.error("invalid_number", row, name, parsed.message, parsed.hint)
+
+    _address_rules(rules, row)
+    _port_type_rules(rules, row)
+    _date_rules(rules, row)
+    _document_rules(rules, row)
+
+    url = values["webhook_url"]
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            rules.error(
+                "invalid_url",
+                row,
+                "webhook_url",
+                "is not an http(s) URL",
+                "write the full URL, e.g. https://example.com/porting-events",
+            )
+    tags = values["tags"]
+    if tags:
+        values["tags"] = ",".join(t.strip() for t in re.split(r"[,;]", tags) if t.strip())
+    if not values["customer_type"]:
+        values["customer_type"] = "business"
+
+
+def _nanp_shared(number: str) -> bool:
+    # Toll-free numbers are NANP-wide: phonenumbers calls them US even for a Canadian customer.
+    from porting_batch.numbers import is_toll_free
+
+    return is_toll_free(number)
+
+
+def _address_rules(rules: _Rules, row: InputRow) -> None:
+    values = row.values
+    country = values["country_code"]
+    area = values["administrative_area"]
+    postal = values["postal_code"]
+    if country == "US":
+        if area and area.upper() not in US_STATES:
+            rules.error(
+                "invalid_state",
+                row,
+                "administrative_area",
+                "is not a US state code",
+                "use the 2-letter code, e.g. IL or NY",
+            )
+        elif area:
+            values["administrative_area"] = area.upper()
+        if postal and not _US_ZIP.fullmatch(postal):
+            hint = "write 5 digits or ZIP+4, e.g. 60601 or 60601-1234"
+            if postal.isdigit() and len(postal) < 5:
+                hint = "a leading zero was probably lost: format the cell as Text and type it"
+            rules.error("invalid_postal_code", row, "postal_code", "is not a US ZIP code", hint)
+    elif country == "CA":
+        if area and area.upper() not in CA_PROVINCES:
+            rules.error(
+                "invalid_state",
+                row,
+                "administrative_area",
+                "is not a Canadian province code",
+                "use the 2-letter code, e.g. ON or BC",
+            )
+        elif area:
+            values["administrative_area"] = area.upper()
+        match = _CA_POSTAL.fullmatch(postal.upper()) if postal else None
+        if postal and match is None:
+            rules.error(
+                "invalid_postal_code",
+                row,
+                "postal_code",
+                "is not a Canadian postal code",
+                "write it as A1A 1A1, e.g. M5V 3L9",
+            )
+        elif match is not None:
+            values["postal_code"] = f"{match.group(1)} {match.group(2)}"
+
+
+def _port_type_rules(rules: _Rules, row: InputRow) -> None:
+    values = row.values
+    port_type = values["port_type"]
+    action = values["remaining_numbers_action"]
+    if port_type == "partial":
+        if not action:
+            rules.error(
+                "partial_needs_action",
+                row,
+                "remaining_numbers_action",
+                "a partial port must say what happens to the numbers left behind",
+                "choose keep or disconnect",
+                value="",
+            )
+        elif action == "keep" and not values["new_billing_phone_number"]:
+            rules.error(
+                "partial_keep_needs_new_btn",
+                row,
+                "new_billing_phone_number",
+                "a partial port that keeps numbers needs the BTN the losing account keeps",
+                "give new_billing_phone_number (a number that stays with the losing carrier)",
+                value="",
+            )
+    elif port_type == "full" and (action or values["new_billing_phone_number"]):
+        column = "remaining_numbers_action" if action else "new_billing_phone_number"
+        rules.warn(
+            "ignored_for_full_port",
+            row,
+            column,
+            "is ignored: a full port moves every number of the account",
+            "clear the cell, or set port_type to partial",
+        )
+
+
+def _date_rules(rules: _Rules, row: InputRow) -> None:
+    values = row.values
+    foc_text = values["requested_foc"]
+    if foc_text:
+        parsed = parse_date(foc_text)
+        if parsed.error:
+            rules.error("invalid_date", row, "requested_foc", parsed.error, parsed.hint)
+        else:
+            moment = foc_moment(parsed)
+            assert moment is not None
+            row.requested_foc = moment
+            values["requested_foc"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if parsed.warning:
+                rules.warn(
+                    "date_read_day_month",
+                    row,
+                    "requested_foc",
+                    parsed.warning,
+                    "write it as year-month-day to be sure",
+                )
+            earliest = add_business_days(rules.today, FOC_LEAD_BUSINESS_DAYS)
+            if moment.date() < rules.today:
+                rules.warn(
+                    "foc_in_past",
+                    row,
+                    "requested_foc",
+                    "the requested FOC is in the past; the earliest allowed window will be used",
+                    f"give a date on or after {earliest.isoformat()}",
+                )
+            elif moment.date() < earliest:
+                rules.warn(
+                    "foc_too_soon",
+                    row,
+                    "requested_foc",
+                    f"the requested FOC is inside the {FOC_LEAD_BUSINESS_DAYS}-business-"
+                    "day lead time; the earliest allowed window will be used",
+                    f"give a date on or after {earliest.isoformat()}",
+                )
+    invoice_text = values["invoice_date"]
+    if invoice_text:
+        parsed = parse_date(invoice_text)
+        if parsed.error or parsed.day is None:
+            rules.error(
+                "invalid_date",
+                row,
+                "invoice_date",
+                parsed.error or "is not a date",
+                parsed.hint or _DATE_HINT,
+            )
+        else:
+            row.invoice_date = parsed.day
+            values["invoice_date"] = parsed.day.isoformat()
+            if parsed.warning:
+                rules.warn(
+                    "date_read_day_month",
+                    row,
+                    "invoice_date",
+                    parsed.warning,
+                    "write it as year-month-day to be sure",
+                )
+            age = (rules.today - parsed.day).days
+            if age > INVOICE_MAX_AGE_DAYS:
+                rules.warn(
+                    "invoice_old",
+                    row,
+                    "invoice_date",
+                    f"the invoice is {age} days old; Telnyx asks for one from the last "
+                    f"{INVOICE_MAX_AGE_DAYS} days",
+                    "attach the most recent bill from the losing carrier",
+                )
+            elif age < 0:
+                rules.warn(
+                    "invoice_in_future",
+                    row,
+                    "invoice_date",
+                    "the invoice date is in the future",
+                    "check the date",
+                )
+
+
+def _document_rules(rules: _Rules, row: InputRow) -> None:
+    for name, label in (("loa_file", "LOA"), ("invoice_file", "invoice")):
+        text = row.values[name]
+        if not text:
+            continue
+        check = rules.documents.get(text)
+        if check is None:
+            check = check_document(text, rules.folder)
+            rules.documents[text] = check
+        if check.path is None:
+            rules.error(check.code, row, name, f"{label} file: {check.message}", check.hint)
+        else:
+            row.values[name] = str(check.path)
+
+
+def _duplicates(rules: _Rules) -> None:
+    first_seen: dict[str, int] = {}
+    for row in rules.rows:
+        if not row.phone_numbers:
+            continue
+        repeated = [number for number in row.phone_numbers if number in first_seen]
+        if not repeated:
+            for number in row.phone_numbers:
+                first_seen[number] = row.row
+            continue
+        earlier = sorted({first_seen[number] for number in repeated})
+        where = ", ".join(str(n) for n in earlier[:10])
+        if len(repeated) == len(row.phone_numbers):
+            rules.error(
+                "duplicate",
+                row,
+                "phone_number",
+                f"{'this number' if len(repeated) == 1 else 'every number of this range'} "
+                f"already appears in row {where}; only the first occurrence is used",
+                "delete this row, or correct the number if it was a typo",
+            )
+            continue
+        rules.warn(
+            "duplicate",
+            row,
+            "phone_number",
+            f"{len(repeated)} number(s) of this range already appear in row {where} "
+            f"({', '.join(repeated[:5])}{'...' if len(repeated) > 5 else ''}); they are used "
+            "once, from the first row",
+            "shorten the range so it does not overlap",
+        )
+        keep = [number for number in row.phone_numbers if number not in first_seen]
+        row.phone_numbers = keep
+        for number in keep:
+            first_seen[number] = row.row
+
+
+_ACCOUNT_FIELDS = (
+    "billing_phone_number",
+    "entity_name",
+    "auth_person_name",
+    "street_address",
+    "extended_address",
+    "locality",
+    "administrative_area",
+    "postal_code",
+    "country_code",
+)
+
+
+def _row_ranges(numbers: Iterable[int]) -> str:
+    from porting_batch.intake import _row_list
+
+    return _row_list(list(numbers))
+
+
+def _disagreements(
+    rules: _Rules,
+    groups: Mapping[str, list[InputRow]],
+    fields: Iterable[str],
+    code: str,
+    describe_group: str,
+) -> None:
+    fields = tuple(fields)
+    for key, rows in groups.items():
+        if len(rows) < 2:
+            continue
+        label = mask(key) if describe_group == "account" else repr(key)
+        for name in fields:
+            by_value: dict[str, list[int]] = defaultdict(list)
+            for row in rows:
+                by_value[row.values[name]].append(row.row)
+            if len(by_value) < 2:
+                continue
+            secret = name in SECRET_COLUMNS
+            for row in rows:
+                mine = row.values[name]
+                others = [
+                    f"{mask(value) if secret else repr(value) if value else 'empty'} in rows "
+                    f"{_row_ranges(numbers)}"
+                    for value, numbers in by_value.items()
+                    if value != mine
+                ]
+                rules.error(
+                    code,
+                    row,
+                    name,
+                    f"{describe_group} {label} has different {name} values: "
+                    + "; ".join(others[:5]),
+                    f"use one {name} for every row of the {describe_group}",
+                )
+
+
+def _account_consistency(rules: _Rules) -> None:
+    groups: dict[str, list[InputRow]] = defaultdict(list)
+    for row in rules.rows:
+        account = row.values["account_number"]
+        if account:
+            groups[account].append(row)
+    _disagreements(rules, groups, _ACCOUNT_FIELDS, "account_mismatch", "account")
+
+
+def _order_ref_consistency(rules: _Rules) -> None:
+    groups: dict[str, list[InputRow]] = defaultdict(list)
+    for row in rules.rows:
+        ref = row.values["order_ref"]
+        if ref:
+            groups[ref].append(row)
+    _disagreements(rules, groups, ORDER_LEVEL_COLUMNS, "order_ref_mismatch", "order_ref")
+
+
+def _partial_includes_btn(rules: _Rules) -> None:
+    numbers_by_btn: dict[str, set[str]] = defaultdict(set)
+    for row in rules.rows:
+        if row.values["port_type"] == "partial" and row.values["billing_phone_number"]:
+            numbers_by_btn[row.values["billing_phone_number"]].update(row.phone_numbers)
+    for row in rules.rows:
+        btn = row.values["billing_phone_number"]
+        if (
+            row.values["port_type"] == "partial"
+            and btn in row.phone_numbers
+            and btn in numbers_by_btn
+        ):
+            rules.warn(
+                "partial_includes_btn",
+                row,
+                "phone_number",
+                f"this partial port includes the account's BTN {btn}; the losing carrier "
+                "needs a new BTN for the numbers that stay",
+                "give new_billing_phone_number, or port the whole account (full)",
+            )
+
+
+def second_pass(intake: Intake, answers: Mapping[str, Mapping[str, object]]) -> list[Issue]:
+    """Issues that need the portability answers: mobile numbers need a PIN and an account.
+
+    Returns new issues only; the caller decides how they affect the run (rows are not changed).
+    """
+    issues: list[Issue] = []
+    for row in intake.rows:
+        if row.errors or not row.phone_numbers:
+            continue
+        mobile = [
+            number
+            for number in row.phone_numbers
+            if str(answers.get(number, {}).get("phone_number_type", "")).lower() == "mobile"
+        ]
+        if not mobile:
+            continue
+        for name, what in (
+            ("pin_passcode", "PIN or passcode"),
+            ("account_number", "account number"),
+        ):
+            if row.values.get(name):
+                continue
+            issues.append(
+                Issue(
+                    Severity.ERROR,
+                    f"{mobile[0]} is a mobile number: its port needs the {what} of the "
+                    "losing account",
+                    hint=f"fill in {name} from the customer's mobile account",
+                    sheet=row.sheet,
+                    row=row.row,
+                    column=name,
+                    column_letter=row.letter(name),
+                    value="",
+                    code=f"mobile_needs_{'pin' if name == 'pin_passcode' else 'account'}",
+                    source="portability",
+                )
+            )
+    return issues
+
+
+__all__ = [
+    "DocumentCheck",
+    "ParsedDate",
+    "add_business_days",
+    "check_document",
+    "foc_moment",
+    "mask",
+    "numeric_cell_issue",
+    "parse_date",
+    "region_of",
+    "second_pass",
+    "validate",
+]
