@@ -1,0 +1,148 @@
+"""Where simulator state lives: dicts in memory, optionally written through to SQLite."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+KINDS = (
+    "orders",
+    "documents",
+    "comments",
+    "additional_documents",
+    "events",
+    "csrs",
+    "activation_jobs",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    kind TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (kind, id));
+CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, content BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class Store:
+    """Objects by kind and id, in insertion order; ``flush`` commits pending writes."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.objects: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS}
+        self.blobs: dict[str, bytes] = {}
+        self.meta: dict[str, Any] = {}
+        self._seq = 0
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._dirty = False
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Requests run on one event loop, but the server thread is not the one that built us.
+            self._db = sqlite3.connect(str(path), check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._load()
+
+    def _load(self) -> None:
+        assert self._db is not None
+        for kind, body, seq in self._db.execute("SELECT kind, body, seq FROM objects ORDER BY seq"):
+            if kind in self.objects:
+                obj = json.loads(body)
+                self.objects[kind][obj["id"]] = obj
+            self._seq = max(self._seq, seq)
+        for ident, content in self._db.execute("SELECT id, content FROM blobs"):
+            self.blobs[ident] = bytes(content)
+        for key, value in self._db.execute("SELECT key, value FROM meta"):
+            self.meta[key] = json.loads(value)
+
+    def get(self, kind: str, ident: str) -> dict[str, Any] | None:
+        """One object, or None."""
+        return self.objects[kind].get(ident)
+
+    def all(self, kind: str) -> list[dict[str, Any]]:
+        """Every object of a kind, oldest first."""
+        return list(self.objects[kind].values())
+
+    def put(self, kind: str, obj: dict[str, Any]) -> None:
+        """Insert or replace an object (by its ``id``)."""
+        ident = obj["id"]
+        self.objects[kind][ident] = obj
+        if self._db is not None:
+            self._seq += 1
+            with self._lock:
+                # Keep the first insertion's seq so reload keeps creation order.
+                self._db.execute(
+                    "INSERT INTO objects (kind, id, seq, body) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body",
+                    (kind, ident, self._seq, json.dumps(obj, separators=(",", ":"))),
+                )
+                self._dirty = True
+
+    def delete(self, kind: str, ident: str) -> None:
+        """Remove an object if present."""
+        self.objects[kind].pop(ident, None)
+        if self._db is not None:
+            with self._lock:
+                self._db.execute("DELETE FROM objects WHERE kind = ? AND id = ?", (kind, ident))
+                self._dirty = True
+
+    def put_blob(self, ident: str, content: bytes) -> None:
+        """Keep a document's bytes."""
+        self.blobs[ident] = content
+        if self._db is not None:
+            with self._lock:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO blobs (id, content) VALUES (?, ?)", (ident, content)
+                )
+                self._dirty = True
+
+    def delete_blob(self, ident: str) -> None:
+        """Forget a document's bytes."""
+        self.blobs.pop(ident, None)
+        if self._db is not None:
+            with self._lock:
+                self._db.execute("DELETE FROM blobs WHERE id = ?", (ident,))
+                self._dirty = True
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Keep a small JSON value (clock, counters)."""
+        self.meta[key] = value
+        if self._db is not None:
+            with self._lock:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                    (key, json.dumps(value)),
+                )
+                self._dirty = True
+
+    def flush(self) -> None:
+        """Commit pending writes, if any."""
+        if self._db is not None and self._dirty:
+            with self._lock:
+                self._db.commit()
+                self._dirty = False
+
+    def clear(self) -> None:
+        """Forget everything (admin reset)."""
+        for kind in KINDS:
+            self.objects[kind].clear()
+        self.blobs.clear()
+        self.meta.clear()
+        if self._db is not None:
+            with self._lock:
+                self._db.executescript("DELETE FROM objects; DELETE FROM blobs; DELETE FROM meta;")
+                self._db.commit()
+                self._dirty = False
+
+    def close(self) -> None:
+        """Commit and close the database."""
+        self.flush()
+        if self._db is not None:
+            with self._lock:
+                self._db.close()
+            self._db = None

@@ -1,0 +1,108 @@
+"""Serving the simulator: running_simulator, the command line, and state across restarts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from porting_batch.simulator import SimulatorConfig, create_app
+from porting_batch.simulator.server import build_parser, running_simulator
+
+from .conftest import START, make_client
+from .openapi_check import check_exchange
+
+
+def test_running_simulator_serves_v2_on_loopback_with_the_configured_key() -> None:
+    """The context manager yields a loopback /v2 base URL and a key that works."""
+    config = SimulatorConfig(api_keys=("KEY-A",), clock_speed=0.0, start_time=START)
+    with running_simulator(config) as sim:
+        assert sim.base_url.startswith("http://127.0.0.1:")
+        assert sim.base_url.endswith("/v2")
+        assert sim.api_key == "KEY-A"
+        with httpx.Client(
+            base_url=sim.base_url,
+            headers={"Authorization": f"Bearer {sim.api_key}"},
+            event_hooks={"response": [check_exchange]},
+        ) as client:
+            response = client.post("/portability_checks", json={"phone_numbers": ["+13125550101"]})
+            assert response.status_code == 201
+        port = sim.port
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/v2/porting_orders", timeout=2)
+
+
+def test_state_file_keeps_orders_across_restarts(tmp_path: Path) -> None:
+    """With a state file, a new app meets the orders, documents and events of the last one."""
+    state_file = tmp_path / "simulator.db"
+    config = SimulatorConfig(state_file=state_file, clock_speed=0.0, start_time=START)
+    first = create_app(config)
+    with make_client(first) as api:
+        created = api.post(
+            "/porting_orders", json={"phone_numbers": ["+13125550101"], "customer_reference": "r"}
+        ).json()["data"]
+        api.patch(f"/porting_orders/{created[0]['id']}", json={"customer_group_reference": "g"})
+    first.state.sim.store.close()
+
+    second = create_app(config)
+    with make_client(second) as api:
+        listed = api.get("/porting_orders", params={"filter[customer_reference]": "r"}).json()
+        assert [o["id"] for o in listed["data"]] == [created[0]["id"]]
+        assert listed["data"][0]["customer_group_reference"] == "g"
+        again = api.post("/porting_orders", json={"phone_numbers": ["+13125550101"]})
+        assert again.status_code == 422  # the number is still in the reloaded order
+        fresh = api.post("/porting_orders", json={"phone_numbers": ["+13125550102"]})
+        assert fresh.json()["data"][0]["id"] != created[0]["id"]
+    second.state.sim.store.close()
+
+
+def test_command_line_prints_base_url_and_key_and_serves(tmp_path: Path) -> None:
+    """`python -m porting_batch.simulator.server --port 0` prints where it listens and the key."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "porting_batch.simulator.server", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline().strip()
+        second = process.stdout.readline().strip()
+        assert first.startswith("Simulator listening on http://127.0.0.1:")
+        assert first.endswith("/v2")
+        assert second == "API key: KEYSIMULATOR"
+        base_url = first.rsplit(" ", 1)[1]
+        response = httpx.post(
+            f"{base_url}/portability_checks",
+            json={"phone_numbers": ["+13125550101"]},
+            headers={"Authorization": "Bearer KEYSIMULATOR"},
+            timeout=10,
+        )
+        assert response.status_code == 201
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_command_line_options_build_latency_faults_and_limits() -> None:
+    """--latency-ms, --faults and --rate-limit parse into their settings."""
+    args = build_parser().parse_args(
+        [
+            "--latency-ms",
+            "uniform:5:20",
+            "--faults",
+            "error_rate=0.1,drop_rate=0.05",
+            "--rate-limit",
+            "25",
+            "--host",
+            "127.0.0.1",
+        ]
+    )
+    assert args.latency_ms == {"distribution": "uniform", "min_ms": 5.0, "max_ms": 20.0}
+    assert args.faults == {"error_rate": 0.1, "drop_rate": 0.05}
+    assert args.rate_limit == 25.0
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--faults", "error_rate=2"])
