@@ -205,8 +205,16 @@ class PortingClient:
         numbers = list(numbers)
         size = self.check_chunk_size
         chunks = [numbers[i : i + size] for i in range(0, len(numbers), size)]
-        answers = await asyncio.gather(*(self._check_chunk(chunk) for chunk in chunks))
-        return [result for answer in answers for result in answer]
+        # Every chunk runs to its end, so a failure never leaves siblings running unobserved.
+        answers = await asyncio.gather(
+            *(self._check_chunk(chunk) for chunk in chunks), return_exceptions=True
+        )
+        results: list[PortabilityResult] = []
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+            results.extend(answer)
+        return results
 
     async def _check_chunk(self, chunk: list[str]) -> list[PortabilityResult]:
         data = await self._call(
@@ -601,7 +609,7 @@ class PortingClient:
                             data=data,
                             headers=headers,
                         )
-                    except httpx.TransportError as exc:
+                    except httpx.RequestError as exc:
                         error = transport_error(exc, method=method, path=path)
                     else:
                         self._pacer.observe(response.status_code, response.headers)

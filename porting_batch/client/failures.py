@@ -63,9 +63,12 @@ def secrets_in(body: Any) -> list[str]:
     return found
 
 
-def transport_error(exc: httpx.TransportError, *, method: str, path: str) -> ApiError:
+def transport_error(exc: httpx.RequestError, *, method: str, path: str) -> ApiError:
     """The ``NoResponseError`` for an httpx failure: provably unsent, or possibly landed."""
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+    never_sent = (
+        httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.UnsupportedProtocol
+    )
+    if isinstance(exc, never_sent):
         return RequestNotSentError(
             f"{method} {path}: could not connect to the API ({type(exc).__name__}); "
             "the request was not sent",

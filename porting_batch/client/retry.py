@@ -60,11 +60,18 @@ def is_idempotent(method: str) -> bool:
     return method.upper() in IDEMPOTENT_METHODS
 
 
+def is_server_failure(error: ApiError) -> bool:
+    """A 5xx, or a success status whose body could not be read (a proxy's page, broken JSON)."""
+    if not isinstance(error, ServerError):
+        return False
+    return error.status_code >= 500 or error.status_code < 400
+
+
 def is_ambiguous(error: ApiError) -> bool:
     """Whether a failed write may nevertheless have been applied by the server."""
     if isinstance(error, NoResponseError):
         return error.may_have_landed
-    return isinstance(error, ServerError)
+    return is_server_failure(error)
 
 
 def backoff_delay(attempt: int, *, rand: Callable[[], float] = random.random) -> float:
@@ -124,7 +131,7 @@ def decide(
         if idempotent:
             return RetryDecision(True, backoff_delay(attempt, rand=rand), _kind(error))
         return RetryDecision(False, 0.0, f"{_kind(error)} on a write: it may have landed")
-    if isinstance(error, ServerError):
+    if is_server_failure(error):
         if idempotent:
             return RetryDecision(True, backoff_delay(attempt, rand=rand), _kind(error))
         return RetryDecision(False, 0.0, f"{_kind(error)} on a write: it may have landed")

@@ -43,6 +43,7 @@ CASES = [
     ("POST", status(ServerError, 502), False),
     ("PATCH", LOST, False),
     ("PATCH", status(UnprocessableEntityError, 422), False),
+    ("GET", status(ServerError, 418), False),
 ]
 
 
