@@ -9,11 +9,11 @@ revealed only when a request body is built.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from pydantic import (
-    AwareDatetime,
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +23,16 @@ from pydantic import (
 )
 
 REVEAL_SECRETS = "reveal_secrets"
+
+
+def _as_utc(value: datetime) -> datetime:
+    # The API speaks UTC; a timestamp without an offset is read as UTC so that every datetime
+    # the client hands out can be compared with any other.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+#: A datetime that is always timezone-aware (naive values from the API are taken as UTC).
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class ApiModel(BaseModel):
@@ -87,8 +97,8 @@ class ActivationSettings(ApiModel):
     """FOC dates and FastPort eligibility of an order."""
 
     fast_port_eligible: bool | None = None
-    foc_datetime_requested: datetime | None = None
-    foc_datetime_actual: datetime | None = None
+    foc_datetime_requested: UtcDatetime | None = None
+    foc_datetime_actual: UtcDatetime | None = None
     activation_status: str | None = None
 
 
@@ -187,7 +197,7 @@ class PortingOrder(ApiModel):
     messaging: dict[str, Any] | None = None
     phone_number_configuration: dict[str, Any] | None = None
     user_feedback: dict[str, Any] | None = None
-    additional_steps: list[str] | None = None
+    additional_steps: list[Any] | None = None
     webhook_url: str | None = None
     user_id: str | None = None
     created_at: datetime | None = None
@@ -205,7 +215,7 @@ class CreatePortingOrder(RequestModel):
 class UpdateActivationSettings(RequestModel):
     """The one activation setting a PATCH may change."""
 
-    foc_datetime_requested: datetime | None = None
+    foc_datetime_requested: UtcDatetime | None = None
 
 
 class UpdateRequirement(RequestModel):
@@ -235,8 +245,8 @@ class UpdatePortingOrder(RequestModel):
 class FocWindow(ApiModel):
     """One allowed range for the requested FOC date, in UTC."""
 
-    started_at: AwareDatetime
-    ended_at: AwareDatetime
+    started_at: UtcDatetime
+    ended_at: UtcDatetime
     record_type: str | None = None
 
 

@@ -439,3 +439,37 @@ async def test_stats_count_calls_per_route_template(
         await client.get_order("b")
         assert client.stats.as_dict()["calls"] == {"GET /porting_orders/{id}": 2}
     assert sleeps.calls == []
+
+
+async def test_naive_timestamps_are_read_as_utc(make_client: MakeClient) -> None:
+    """FOC windows and FOC dates without an offset come back as aware UTC datetimes."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("allowed_foc_windows"):
+            window = {"started_at": "2026-12-01T14:00:00", "ended_at": "2026-12-01T22:00:00"}
+            return httpx.Response(200, json={"data": [window]})
+        data = order_json("o-1") | {
+            "activation_settings": {"foc_datetime_requested": "2026-12-01T15:00:00"}
+        }
+        return httpx.Response(200, json={"data": data})
+
+    async with make_client(handler) as client:
+        (window,) = await client.allowed_foc_windows("o-1")
+        order = await client.get_order("o-1")
+    assert window.started_at == datetime(2026, 12, 1, 14, tzinfo=UTC)
+    assert order.activation_settings is not None
+    assert order.activation_settings.foc_datetime_requested == datetime(2026, 12, 1, 15, tzinfo=UTC)
+
+
+async def test_naive_foc_request_is_sent_as_utc(make_client: MakeClient) -> None:
+    """A naive FOC date given in a PATCH is sent with an explicit UTC offset."""
+    sent: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={"data": order_json("o-1")})
+
+    patch = {"activation_settings": {"foc_datetime_requested": datetime(2026, 12, 1, 15)}}
+    async with make_client(handler) as client:
+        await client.update_order("o-1", patch)
+    assert sent[0]["activation_settings"]["foc_datetime_requested"] == "2026-12-01T15:00:00Z"
