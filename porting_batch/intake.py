@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -109,40 +110,45 @@ def read_batch(path: Path, settings: Settings, *, today: date | None = None) -> 
     first_row_number = header_index + 2
     width = len(headers)
 
-    row_numbers: list[int] = []
-    kept: list[list[object]] = []
-    blank_interior: list[int] = []
-    last_nonblank = -1
-    for offset, cells in enumerate(body):
-        if any(cell != "" and cell is not None for cell in cells[:width]):
-            last_nonblank = offset
-    for offset, cells in enumerate(body[: last_nonblank + 1]):
-        if not any(cell != "" and cell is not None for cell in cells[:width]):
-            blank_interior.append(first_row_number + offset)
-            continue
-        if len(cells) < width:
-            cells = [*cells, *([""] * (width - len(cells)))]
-        kept.append(cells)
-        row_numbers.append(first_row_number + offset)
-    if not kept:
+    # Column-wise: one pass per column is far cheaper than per-cell work across rows.
+    if any(len(cells) < width for cells in body):
+        body = [[*cells, *([""] * (width - len(cells)))] for cells in body]
+    columns_cells = list(zip(*(cells[:width] for cells in body), strict=True)) if body else []
+    del body
+    raw_columns: list[list[str]] = []
+    cleaned_columns: list[list[str]] = []
+    numeric_rows: dict[int, list[int]] = {}
+    filled: set[int] = set()
+    for index, column_cells in enumerate(columns_cells):
+        texts, numeric = _column_texts(column_cells)
+        raw_columns.append(texts)
+        cleaned_texts = [clean_text(text) if text else text for text in texts]
+        cleaned_columns.append(cleaned_texts)
+        filled.update(compress(range(len(cleaned_texts)), cleaned_texts))
+        if numeric:
+            numeric_rows[index] = numeric
+    del columns_cells
+    if not filled:
         raise IntakeError(
             f"{path.name}: sheet '{grid.sheet}' has a header row but no data rows",
             file=str(path),
             sheet=grid.sheet,
             hint="add one row per phone number under the header",
         )
-
-    # Column-wise: one pass per column is far cheaper than per-cell work across rows.
-    columns_cells = list(zip(*(cells[:width] for cells in kept), strict=True))
-    del kept
-    raw_columns: list[list[str]] = []
-    numeric_rows: dict[int, list[int]] = {}
-    for index, column_cells in enumerate(columns_cells):
-        texts, numeric = _column_texts(column_cells)
-        raw_columns.append(texts)
-        if numeric:
-            numeric_rows[index] = numeric
-    del columns_cells
+    # Blank rows carry nothing: trailing ones vanish silently, interior ones get one warning.
+    positions = sorted(filled)
+    blank_interior = [
+        first_row_number + offset for offset in range(positions[-1] + 1) if offset not in filled
+    ]
+    if len(positions) != len(raw_columns[0]):
+        raw_columns = [[texts[i] for i in positions] for texts in raw_columns]
+        cleaned_columns = [[texts[i] for i in positions] for texts in cleaned_columns]
+        new_position = {old: new for new, old in enumerate(positions)}
+        numeric_rows = {
+            index: [new_position[old] for old in olds if old in new_position]
+            for index, olds in numeric_rows.items()
+        }
+    row_numbers = [first_row_number + offset for offset in positions]
 
     letters = {name: column_letter(index) for name, index in mapping.items()}
     sheet = grid.sheet
@@ -175,9 +181,7 @@ def read_batch(path: Path, settings: Settings, *, today: date | None = None) -> 
         )
 
     raw_headers = [header or column_letter(index) for index, header in enumerate(headers)]
-    cleaned: dict[str, list[str]] = {}
-    for name, index in mapping.items():
-        cleaned[name] = [clean_text(text) if text else text for text in raw_columns[index]]
+    cleaned = {name: cleaned_columns[index] for name, index in mapping.items()}
     for index, rows_idx in numeric_rows.items():
         name = _name_at(mapping, index) or ""
         if name in IDENTIFIER_COLUMNS:
@@ -576,7 +580,8 @@ def _cell_text(cell: object) -> tuple[str, bool]:
     if isinstance(cell, bool):
         return ("TRUE" if cell else "FALSE"), False
     if isinstance(cell, float):
-        if cell.is_integer() and abs(cell) < 1e16:
+        if cell.is_integer():
+            # digits beyond the 15th are already lost; at least never show an exponent
             return str(int(cell)), True
         return repr(cell), True
     if isinstance(cell, int):
