@@ -11,7 +11,16 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from porting_batch.client import PortingClient, UpdatePortingOrder, detect_content_type
+from porting_batch.client import (
+    DEFAULT_LIMITS,
+    DEFAULT_TIMEOUTS,
+    Limits,
+    PortingClient,
+    Timeouts,
+    UpdatePortingOrder,
+    config,
+    detect_content_type,
+)
 from porting_batch.errors import ConfigError, ResponseLostError, ServerError
 from porting_batch.settings import Settings
 
@@ -473,3 +482,28 @@ async def test_naive_foc_request_is_sent_as_utc(make_client: MakeClient) -> None
     async with make_client(handler) as client:
         await client.update_order("o-1", patch)
     assert sent[0]["activation_settings"]["foc_datetime_requested"] == "2026-12-01T15:00:00Z"
+
+
+async def test_timeouts_value_object_reaches_every_request(make_client: MakeClient) -> None:
+    """The Timeouts given to the client are the timeouts each request carries."""
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"])
+        return httpx.Response(200, json={"data": order_json("o-1")})
+
+    timeouts = Timeouts(connect=1.5, read=7.0, write=3.0, pool=2.0)
+    async with make_client(handler, timeouts=timeouts, limits=Limits(max_connections=2)) as client:
+        await client.get_order("o-1")
+    assert seen == [{"connect": 1.5, "read": 7.0, "write": 3.0, "pool": 2.0}]
+
+
+def test_default_timeouts_and_limits_are_named_values() -> None:
+    """The defaults are the module constants, and convert to httpx's own objects."""
+    assert DEFAULT_TIMEOUTS.to_httpx() == httpx.Timeout(
+        connect=config.DEFAULT_CONNECT_TIMEOUT_S,
+        read=config.DEFAULT_READ_TIMEOUT_S,
+        write=config.DEFAULT_WRITE_TIMEOUT_S,
+        pool=config.DEFAULT_POOL_TIMEOUT_S,
+    )
+    assert DEFAULT_LIMITS.to_httpx().max_connections == config.DEFAULT_MAX_CONNECTIONS
