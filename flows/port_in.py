@@ -1,0 +1,188 @@
+"""The Prefect flow ``port-in-batch``: one spreadsheet through the library's steps.
+
+Thin on purpose: each task calls one library step and returns plain data. Tasks are per step,
+per chunk of numbers and per chunk of order groups, never per phone number. HTTP retries stay in
+the client and exactly-once writes come from the ledger, so no task here is retried by Prefect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import (
+    acreate_markdown_artifact,
+    acreate_progress_artifact,
+    acreate_table_artifact,
+    aupdate_progress_artifact,
+)
+from prefect.cache_policies import NONE
+
+from flows.runtime import describe_api, open_client
+from porting_batch.batch import BatchOptions, BatchRun, file_issue
+from porting_batch.errors import IntakeError, PortingBatchError
+from porting_batch.ledger import Ledger
+from porting_batch.plan import OrderGroup
+from porting_batch.reports import report_folder, summary_markdown, write_reports
+from porting_batch.results import BatchResult
+from porting_batch.settings import Settings
+
+#: Numbers per portability task (the client splits each into API-sized chunks itself).
+CHECK_TASK_SIZE = 2_000
+#: Order groups per task: small enough to show progress, large enough to keep Prefect's
+#: per-task cost (tens of milliseconds of server time) far below the API time.
+GROUPS_PER_TASK = 25
+
+
+def artifact_key(batch_id: str, what: str) -> str:
+    """Stable lowercase artifact keys per batch (Prefect allows lowercase, digits and dashes)."""
+    cleaned = "".join(c if c.isalnum() else "-" for c in batch_id.lower()).strip("-")
+    return f"{cleaned[:40]}-{what}"
+
+
+@task(name="read-spreadsheet", cache_policy=NONE)
+def read_spreadsheet(run: BatchRun) -> dict[str, int]:
+    """Intake: read and validate the spreadsheet."""
+    intake = run.read()
+    errors = sum(1 for i in intake.issues if i.is_error)
+    return {"rows": len(intake.rows), "issues": len(intake.issues), "errors": errors}
+
+
+@task(name="check-portability", cache_policy=NONE)
+async def check_chunk(run: BatchRun, numbers: list[str]) -> int:
+    """Portability checks for one chunk of numbers."""
+    await run.check(numbers)
+    return len(numbers)
+
+
+@task(name="plan-orders", cache_policy=NONE)
+def plan_orders(run: BatchRun) -> dict[str, int]:
+    """Second-pass validation, then group by account and predict the API's split."""
+    run.second_pass()
+    plan = run.plan()
+    return {"groups": len(plan.groups), "planned_orders": plan.planned_orders}
+
+
+@task(name="run-order-groups", cache_policy=NONE)
+async def run_group_chunk(run: BatchRun, groups: list[OrderGroup]) -> list[dict[str, Any]]:
+    """Create, complete and (when asked) confirm the orders of a chunk of groups."""
+    summaries = await run.run_groups(groups)
+    return [{"account": s.account, "orders": s.orders, "attention": s.attention} for s in summaries]
+
+
+@task(name="write-reports", cache_policy=NONE)
+def write_run_reports(run: BatchRun, result: BatchResult, out_dir: Path) -> str:
+    """Write the report folder and record it in the ledger."""
+    folder = report_folder(out_dir, result.name, result.started_at)
+    files = write_reports(result, folder)
+    run.ledger.finish_batch(
+        run.batch_id, "complete" if result.complete else "incomplete", str(files.folder)
+    )
+    return str(files.folder)
+
+
+def _absolute(spreadsheet: str) -> Path:
+    return Path(spreadsheet).expanduser().absolute()
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+@flow(name="port-in-batch", log_prints=True)
+async def port_in_batch(
+    spreadsheet: str,
+    confirm: bool = False,
+    dry_run: bool = False,
+    out_dir: str | None = None,
+    batch_name: str | None = None,
+) -> dict[str, Any]:
+    """Port the numbers of one spreadsheet: intake, checks, plan, orders, reports."""
+    logger = get_run_logger()
+    settings = Settings()
+    path = _absolute(spreadsheet)
+    reports_root = Path(out_dir) if out_dir else settings.out_dir
+    ledger = Ledger(settings.ledger_database_url)
+    options = BatchOptions(confirm=confirm, dry_run=dry_run, batch_name=batch_name)
+    logger.info("Batch %s against the %s", path.name, describe_api(settings))
+    try:
+        async with open_client(settings) as client:
+            run = BatchRun(settings, ledger, client, path, options)
+            result = await _run_steps(run)
+            folder = write_run_reports(run, result, reports_root)
+            summary = {
+                "batch_id": result.batch_id,
+                "report_folder": folder,
+                "complete": result.complete,
+                "failure": result.failure,
+                "outcomes": result.counts_by_outcome(),
+                "orders_by_status": result.orders_by_status(),
+                "orders": len(result.orders),
+                "numbers": len(result.numbers),
+                "api_calls": client.stats.as_dict(),
+            }
+            await _publish_artifacts(result, folder)
+            return summary
+    finally:
+        ledger.close()
+
+
+async def _run_steps(run: BatchRun) -> BatchResult:
+    try:
+        read_spreadsheet(run)
+    except IntakeError as exc:
+        run.failure = str(exc)
+        run.extra_issues.append(file_issue(exc))
+        return run.result(complete=False, failure=str(exc))
+    try:
+        numbers = run.numbers_to_check()
+        await asyncio.gather(
+            *(check_chunk(run, chunk) for chunk in _chunks(numbers, CHECK_TASK_SIZE))
+        )
+        plan_orders(run)
+        if not run.options.dry_run:
+            assert run.plan_ is not None
+            chunks = _chunks(run.plan_.groups, GROUPS_PER_TASK)
+            total, done = len(run.plan_.groups), 0
+            progress = await acreate_progress_artifact(
+                progress=0.0,
+                key=artifact_key(run.batch_id, "progress"),
+                description=f"Order groups of batch {run.batch_id} finished (%)",
+            )
+            for finished in asyncio.as_completed([run_group_chunk(run, c) for c in chunks]):
+                done += len(await finished)
+                await aupdate_progress_artifact(progress, 100.0 * done / max(total, 1))
+    except PortingBatchError as exc:
+        run.failure = str(exc)
+        return run.result(complete=False, failure=str(exc))
+    return run.result()
+
+
+async def _publish_artifacts(result: BatchResult, folder: str) -> None:
+    await acreate_markdown_artifact(
+        key=artifact_key(result.batch_id, "summary"),
+        markdown=summary_markdown(result),
+        description=f"Summary of batch {result.batch_id}; reports in {folder}",
+    )
+    await acreate_table_artifact(
+        key=artifact_key(result.batch_id, "orders"),
+        table=[
+            {
+                "order_id": o.order_id,
+                "account": o.account,
+                "country": o.country,
+                "type": o.phone_number_type,
+                "carrier": o.carrier,
+                "fast_port": o.fast_port,
+                "numbers": o.number_count,
+                "status": o.status,
+                "foc": o.foc_chosen.isoformat() if o.foc_chosen else "",
+                "attention": o.attention,
+            }
+            for o in result.orders
+        ]
+        or [{"order_id": "", "account": "no orders"}],
+        description=f"Orders of batch {result.batch_id}",
+    )
