@@ -224,20 +224,18 @@ class PortingClient:
             idempotent=True,
         )
         results = self._parse_list(data, PortabilityResult, "POST", "/portability_checks")
-        by_number = {result.phone_number: result for result in results}
-        if all(number in by_number for number in chunk):
-            return [by_number[number] for number in chunk]
-        if len(results) == len(chunk):
-            # The API may write numbers differently from us; then trust its order.
-            return results
-        missing = [n for n in chunk if n not in by_number]
-        raise ServerError(
-            f"POST /portability_checks answered for {len(results)} of {len(chunk)} numbers; "
-            f"missing {', '.join(missing[:5])}{'…' if len(missing) > 5 else ''}",
-            method="POST",
-            path="/portability_checks",
-            status_code=201,
-        )
+        # Match by number, not by position: a verdict must never land on the wrong number.
+        by_number = {_digits(result.phone_number): result for result in results}
+        missing = [n for n in chunk if _digits(n) not in by_number]
+        if missing:
+            raise ServerError(
+                f"POST /portability_checks answered for {len(results)} of {len(chunk)} numbers; "
+                f"missing {', '.join(missing[:5])}{'…' if len(missing) > 5 else ''}",
+                method="POST",
+                path="/portability_checks",
+                status_code=201,
+            )
+        return [by_number[_digits(number)] for number in chunk]
 
     # --- porting orders -------------------------------------------------------------------
 
@@ -717,6 +715,11 @@ def encode_query(params: Mapping[str, Any]) -> dict[str, str]:
         elif value is not None:
             out[name] = _scalar(value)
     return out
+
+
+def _digits(phone_number: str) -> str:
+    """A number reduced to its digits, so '+1 312-555-0100' and '+13125550100' match."""
+    return "".join(ch for ch in phone_number if ch.isdigit())
 
 
 def _scalar(value: Any) -> str:

@@ -507,3 +507,20 @@ def test_default_timeouts_and_limits_are_named_values() -> None:
         pool=config.DEFAULT_POOL_TIMEOUT_S,
     )
     assert DEFAULT_LIMITS.to_httpx().max_connections == config.DEFAULT_MAX_CONNECTIONS
+
+
+async def test_check_portability_matches_numbers_written_differently(
+    make_client: MakeClient,
+) -> None:
+    """Answers are matched to the input by digits, whatever punctuation either side uses."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        data = [
+            {"phone_number": "+1 312 555 0002", "portable": False},
+            {"phone_number": "+1-312-555-0001", "portable": True},
+        ]
+        return httpx.Response(201, json={"data": data})
+
+    async with make_client(handler) as client:
+        results = await client.check_portability(["+13125550001", "+13125550002"])
+    assert [r.portable for r in results] == [True, False]
