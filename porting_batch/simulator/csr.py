@@ -157,5 +157,9 @@ def _result(number: str, account: Any, carrier_name: str) -> dict[str, Any]:
 
 
 def render_csr(record: dict[str, Any]) -> dict[str, Any]:
-    """The record without internal fields."""
-    return {key: value for key, value in record.items() if not key.startswith("_")}
+    """The record without internal fields (and no ``webhook_url`` when none was given)."""
+    return {
+        key: value
+        for key, value in record.items()
+        if not key.startswith("_") and not (key == "webhook_url" and value is None)
+    }
