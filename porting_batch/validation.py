@@ -825,9 +825,11 @@ _ACCOUNT_FIELDS = (
 
 
 def _row_ranges(numbers: Iterable[int]) -> str:
+    """'row 4' or 'rows 2-3, 7'."""
     from porting_batch.intake import _row_list
 
-    return _row_list(list(numbers))
+    numbers = list(numbers)
+    return ("row " if len(numbers) == 1 else "rows ") + _row_list(numbers)
 
 
 def _disagreements(
@@ -852,7 +854,7 @@ def _disagreements(
             for row in rows:
                 mine = row.values[name]
                 others = [
-                    f"{mask(value) if secret else repr(value) if value else 'empty'} in rows "
+                    f"{mask(value) if secret else repr(value) if value else 'empty'} in "
                     f"{_row_ranges(numbers)}"
                     for value, numbers in by_value.items()
                     if value != mine
