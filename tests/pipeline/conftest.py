@@ -1,0 +1,93 @@
+"""Fixtures for the pipeline tests: the simulator in-process, a client over it, a ledger, and
+copies of the sample batch that a test may edit."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import openpyxl
+import pytest
+
+from porting_batch.client import PortingClient
+from porting_batch.ledger import Ledger
+from porting_batch.settings import Settings
+from porting_batch.simulator import SimulatorConfig, create_app
+
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "input_templates" / "sample"
+SAMPLE = SAMPLE_DIR / "sample-batch.xlsx"
+
+
+@pytest.fixture
+def anyio_backend():
+    """Async tests run on asyncio."""
+    return "asyncio"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Settings with the state folder in a temporary directory."""
+    return Settings(state_dir=tmp_path / "state", out_dir=tmp_path / "reports")
+
+
+@pytest.fixture
+def ledger(settings):
+    """A fresh ledger in the state folder."""
+    ledger = Ledger(settings.ledger_database_url)
+    yield ledger
+    ledger.close()
+
+
+@pytest.fixture
+def sim_app():
+    """The simulator app, in-process."""
+    return create_app(SimulatorConfig())
+
+
+def make_client(transport: httpx.AsyncBaseTransport) -> PortingClient:
+    """A client over any transport, with no pacing so tests run at full speed."""
+    return PortingClient(base_url="http://sim/v2", api_key="KEYSIMULATOR", transport=transport)
+
+
+@pytest.fixture
+async def client(sim_app):
+    """A client talking to the in-process simulator."""
+    async with make_client(httpx.ASGITransport(app=sim_app)) as client:
+        yield client
+
+
+def sample_rows() -> list[list[str]]:
+    """The sample batch's Numbers sheet as text cells, header first."""
+    workbook = openpyxl.load_workbook(SAMPLE, read_only=True)
+    rows = [
+        ["" if v is None else str(v) for v in row]
+        for row in workbook["Numbers"].iter_rows(values_only=True)
+    ]
+    workbook.close()
+    return rows
+
+
+@pytest.fixture
+def sample_copy(tmp_path) -> Callable[..., Path]:
+    """Write the sample as CSV (optionally edited) beside copies of its PDFs."""
+
+    def write(
+        edit: Callable[[list[list[str]]], list[list[str]]] | None = None,
+        name: str = "sample-batch.csv",
+    ) -> Path:
+        folder = tmp_path / "batch"
+        folder.mkdir(exist_ok=True)
+        for pdf in SAMPLE_DIR.glob("*.pdf"):
+            shutil.copy(pdf, folder / pdf.name)
+        rows = sample_rows()
+        if edit is not None:
+            rows = edit(rows)
+        target = folder / name
+        with target.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(rows)
+        return target
+
+    return write
