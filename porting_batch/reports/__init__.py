@@ -15,10 +15,10 @@ from pathlib import Path
 
 from porting_batch.errors import ReportError
 from porting_batch.reports.annotated import ANNOTATED_MAX_ROWS, write_annotated
-from porting_batch.reports.files import ReportFiles, atomic_path, write_csv, write_json
+from porting_batch.reports.files import ReportFiles, atomic_path, write_json
 from porting_batch.reports.summary import summary_dict, summary_markdown, summary_rows
-from porting_batch.reports.tables import ISSUES_COLUMNS, ORDERS_COLUMNS, Tables
-from porting_batch.reports.workbook import write_workbook
+from porting_batch.reports.tables import Tables
+from porting_batch.reports.workbook import write_report_files
 from porting_batch.results import BatchResult
 from porting_batch.safety import strip_controls
 
@@ -85,33 +85,38 @@ def write_reports(
         summary_json=folder / SUMMARY_JSON,
         annotated=None,
     )
-    current = files.xlsx
+    current = "annotated.xlsx"
     try:
         # The annotated copy goes first so the Summary sheet can say whether it exists.
         annotated_path = folder / ANNOTATED_XLSX
-        current = annotated_path
         note = write_annotated(result, tables, annotated_path)
         if note:
             files.notes.append(note)
         else:
             files.annotated = annotated_path
-        current = files.xlsx
-        with atomic_path(files.xlsx) as temp:
-            write_workbook(temp, tables, summary_rows(result, tables, files.notes))
-        current = files.numbers_csv
-        write_csv(files.numbers_csv, tables.numbers_columns, tables.number_rows())
-        current = files.orders_csv
-        write_csv(files.orders_csv, ORDERS_COLUMNS, tables.order_rows())
-        current = files.issues_csv
-        write_csv(files.issues_csv, ISSUES_COLUMNS, tables.issue_rows())
+        # report.xlsx and the three CSVs are renamed together, and only once all four are
+        # whole: a reader never meets a new workbook beside an old CSV or a missing one.
+        current = "report.xlsx and the CSV files"
+        with (
+            atomic_path(files.xlsx) as xlsx,
+            atomic_path(files.numbers_csv) as numbers_csv,
+            atomic_path(files.orders_csv) as orders_csv,
+            atomic_path(files.issues_csv) as issues_csv,
+        ):
+            write_report_files(
+                xlsx,
+                (numbers_csv, orders_csv, issues_csv),
+                tables,
+                summary_rows(result, tables, files.notes),
+            )
         # summary.json last: when it exists, every other file of the run is complete.
-        current = files.summary_json
+        current = "summary.json"
         write_json(files.summary_json, summary_dict(result, files=files, tables=tables))
     except ReportError:
         raise
     except Exception as exc:
         raise ReportError(
-            f"could not write {current}: {exc}",
+            f"could not write {current} in {folder}: {exc}",
             hint="check the disk space and permissions of the report folder",
         ) from exc
     return files

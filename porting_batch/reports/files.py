@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from porting_batch.reports.tables import Cell, Col
-from porting_batch.safety import csv_safe, looks_like_formula
+from porting_batch.reports.tables import Cell
+from porting_batch.safety import looks_like_formula
 
 
 @dataclass
@@ -60,15 +59,8 @@ def atomic_path(final: Path) -> Iterator[Path]:
             temp.unlink()
 
 
-def write_csv(path: Path, columns: Sequence[Col], rows: Iterable[Sequence[Cell]]) -> None:
-    """A CSV with a BOM and a header row; text guarded against formula injection."""
-    with atomic_path(path) as temp, temp.open("w", encoding=CSV_ENCODING, newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([csv_safe(column.header) for column in columns])
-        writer.writerows(_csv_row(cells) for cells in rows)
-
-
-def _csv_row(cells: Sequence[Cell]) -> list[str | int | float]:
+def csv_row(cells: Sequence[Cell]) -> list[str | int | float]:
+    """A table row as CSV fields: dates as text, formula-looking text behind an apostrophe."""
     out: list[str | int | float] = []
     for value in cells:
         if value is None:
