@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import email.parser
 import email.policy
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -933,12 +935,38 @@ def _routes() -> list[Route]:
     ]
 
 
+TICK_INTERVAL_S = 1.0
+
+
 def create_app(config: SimulatorConfig | None = None) -> Starlette:
     """A simulator app with its state built now (``httpx.ASGITransport`` skips lifespan)."""
     state = SimState(config or SimulatorConfig())
     sender = WebhookSender(state.webhook_log)
     state.webhook_sink = sender.deliver
-    app = Starlette(routes=_routes(), middleware=[Middleware(SimulatorMiddleware, state=state)])
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Served by uvicorn, orders also move (and webhooks fire) while nobody is asking;
+        # in-process, every request runs the due steps first, which is enough.
+        async def ticker() -> None:
+            while True:
+                await asyncio.sleep(TICK_INTERVAL_S)
+                state.tick()
+                state.store.flush()
+
+        task = asyncio.create_task(ticker())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = Starlette(
+        routes=_routes(),
+        middleware=[Middleware(SimulatorMiddleware, state=state)],
+        lifespan=lifespan,
+    )
     app.state.sim = state
     app.state.webhooks = sender
     return app

@@ -65,7 +65,7 @@ def _bind(host: str, port: int) -> socket.socket:
 def _server(app: Any, log_level: str) -> uvicorn.Server:
     logging.getLogger("uvicorn.error").addFilter(_HideSimulatedDrops())
     config = uvicorn.Config(
-        app, log_level=log_level, access_log=False, lifespan="off", timeout_graceful_shutdown=2
+        app, log_level=log_level, access_log=False, lifespan="on", timeout_graceful_shutdown=2
     )
     return uvicorn.Server(config)
 

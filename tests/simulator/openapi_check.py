@@ -88,8 +88,11 @@ class _Request:
 
 def _array_form(key: str, values: list[str]) -> bool:
     # The SDK's comma-joined arrays and the repeated `[]` form are both accepted by the
-    # simulator (NOTES section 7) but neither parses as the spec's deepObject enum.
-    return key.startswith("filter[") and (key.endswith("[]") or any("," in v for v in values))
+    # simulator (NOTES section 7) but neither parses as the spec's deepObject enum; and
+    # openapi-core reads only one level of deepObject, so `filter[a][b]=v` cannot be checked.
+    if not key.startswith("filter["):
+        return False
+    return key.endswith("[]") or key.count("][") >= 1 or any("," in v for v in values)
 
 
 class _Response:
