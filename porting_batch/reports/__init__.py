@@ -63,15 +63,20 @@ def report_folder(out_dir: Path, batch_name: str, started_at: datetime) -> Path:
 
 
 def write_reports(
-    result: BatchResult, folder: Path, *, masked_headers: set[str] | None = None
+    result: BatchResult,
+    folder: Path,
+    *,
+    masked_headers: set[str] | None = None,
+    annotated_max_rows: int = ANNOTATED_MAX_ROWS,
 ) -> ReportFiles:
     """Write every report file of ``result`` into ``folder``, each atomically.
 
     ``masked_headers`` are the operator's header texts whose values are PINs or account
     numbers; by default, headers whose words say pin, passcode or account. A result with
     ``complete=False`` is reported all the same, marked incomplete with its failure text.
-    The annotated workbook is left out (with a note) when the input is too big for it or can
-    no longer be read; any other failure raises :class:`ReportError`, leaving no partial file.
+    The annotated workbook is left out (with a note) when the input has more than
+    ``annotated_max_rows`` rows or can no longer be read; any other failure raises
+    :class:`ReportError`, leaving no partial file.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -89,7 +94,7 @@ def write_reports(
     try:
         # The annotated copy goes first so the Summary sheet can say whether it exists.
         annotated_path = folder / ANNOTATED_XLSX
-        note = write_annotated(result, tables, annotated_path)
+        note = write_annotated(result, tables, annotated_path, max_rows=annotated_max_rows)
         if note:
             files.notes.append(note)
         else:

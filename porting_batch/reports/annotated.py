@@ -58,17 +58,19 @@ class _Marks:
     lines: list[str] = field(default_factory=list)
 
 
-def write_annotated(result: BatchResult, tables: Tables, path: Path) -> str:
+def write_annotated(
+    result: BatchResult, tables: Tables, path: Path, *, max_rows: int = ANNOTATED_MAX_ROWS
+) -> str:
     """Write annotated.xlsx at ``path``; return "" when written, else why it was not.
 
     Only problems with the input (too big, gone, unreadable, of a kind openpyxl cannot open)
     are returned as a note; a failure to write ``path`` itself raises.
     """
     rows = input_row_count(result)
-    if rows > ANNOTATED_MAX_ROWS:
+    if rows > max_rows:
         return (
             f"annotated.xlsx was not written: the input has {rows:,} rows, more than "
-            f"{ANNOTATED_MAX_ROWS:,}, and editing a workbook that big takes too long; "
+            f"{max_rows:,}, and editing a workbook that big takes too long; "
             "use the Numbers and Issues sheets of report.xlsx instead."
         )
     source = Path(result.input_path)

@@ -1,0 +1,140 @@
+"""annotated.xlsx: the operator's workbook with a result column and the bad cells marked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from porting_batch.reports import write_reports
+from porting_batch.results import BatchResult
+
+from .conftest import FORMULA, HEADERS, PIN, make_result
+from .helpers import sheet_rows
+
+
+def test_annotated_copy_adds_a_result_column_after_the_operators_columns(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """The header row (found under the title row) gets porting_batch_result; each row its outcome."""
+    files = write_reports(result, tmp_path / "out")
+    assert files.annotated is not None
+    rows = sheet_rows(files.annotated, "Numbers")
+    assert rows[1] == [*HEADERS, "porting_batch_result"]
+    assert [row[len(HEADERS)] for row in rows[2:]] == [
+        "ready_as_draft",
+        "ready_as_draft",
+        "2 ready_as_draft",
+        "invalid_input: '+1 555' is not a phone number",
+        "not_portable: carrier refuses: account ••••••34 closed",
+    ]
+
+
+def test_annotated_copy_leaves_the_operators_cells_as_they_were(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """Every original cell, title row included, reads back exactly as in the input."""
+    files = write_reports(result, tmp_path / "out")
+    assert files.annotated is not None
+    before = sheet_rows(result.input_path, "Numbers")
+    after = sheet_rows(files.annotated, "Numbers")
+    assert [row[: len(HEADERS)] for row in after] == [
+        (row + [None] * len(HEADERS))[: len(HEADERS)] for row in before
+    ]
+    assert after[3][5] == FORMULA
+    book = load_workbook(files.annotated)
+    assert book["Numbers"]["F4"].data_type == "s"
+
+
+def test_each_issue_cell_is_highlighted_and_carries_its_message(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """Errors are red, warnings yellow, and the comment holds message and fix, secrets masked."""
+    files = write_reports(result, tmp_path / "out")
+    assert files.annotated is not None
+    sheet = load_workbook(files.annotated)["Numbers"]
+    for issue in result.issues:
+        if not issue.row:
+            continue
+        cell = sheet[f"{issue.column_letter}{issue.row}"]
+        assert cell.value == issue.value
+        colour = "FFC7CE" if issue.is_error else "FFEB9C"
+        assert cell.fill.fgColor.rgb.endswith(colour), issue.cell
+        assert cell.comment is not None
+        assert issue.message.replace(PIN, "••••17") in cell.comment.text
+    pin_comment = sheet["D3"].comment
+    assert pin_comment is not None
+    assert pin_comment.text == (
+        "warning: PIN ••••17 looks like a date Fix: check the PIN with the losing carrier"
+    )
+    assert sheet["A3"].comment is None
+    assert sheet["A3"].fill.fill_type is None
+
+
+def test_a_csv_input_becomes_a_workbook_that_keeps_every_value_as_text(tmp_path: Path) -> None:
+    """From CSV: '+' and leading zeros survive, formula-looking text stays text, cells are marked."""
+    result = make_result(tmp_path)
+    source = tmp_path / "acme.csv"
+    lines = [
+        ",".join(HEADERS),
+        '+13125552486,Acme Inc,0088001234,0520,+13125550100,"=1+2"',
+    ]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    result.input_path = source
+    result.numbers = result.numbers[:1]
+    result.numbers[0].row = 2
+    result.issues = [issue for issue in result.issues if issue.code == "PHONE_INVALID"]
+    issue = result.issues[0]
+    result.issues = [
+        type(issue)(issue.severity, "bad", sheet="Numbers", row=2, column_letter="A", value="x")
+    ]
+    files = write_reports(result, tmp_path / "out")
+    assert files.annotated is not None
+    sheet = load_workbook(files.annotated)["Numbers"]
+    assert [cell.value for cell in sheet[2]] == [
+        "+13125552486", "Acme Inc", "0088001234", "0520", "+13125550100", "=1+2", "ready_as_draft",
+    ]  # fmt: skip
+    assert sheet["F2"].data_type == "s"
+    assert sheet["G1"].value == "porting_batch_result"
+    assert sheet["A2"].comment is not None and sheet["A2"].comment.text == "error: bad"
+
+
+def test_a_big_input_gets_no_annotated_copy_and_the_summary_says_why(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """Above the row limit annotated is None, and Summary and summary.json carry the note."""
+    files = write_reports(result, tmp_path / "out", annotated_max_rows=4)
+    assert files.annotated is None
+    assert not (files.folder / "annotated.xlsx").exists()
+    note = files.notes[0]
+    assert note.startswith("annotated.xlsx was not written: the input has 5 rows, more than 4")
+    assert ["Note", note, None] in sheet_rows(files.xlsx, "Summary")
+    data = json.loads(files.summary_json.read_text(encoding="utf-8"))
+    assert (data["files"]["annotated"], data["notes"]) == (None, [note])
+
+
+def test_a_vanished_input_gets_no_annotated_copy_but_the_report_is_written(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """The input file removed since the run: a note, and every other file as usual."""
+    Path(result.input_path).unlink()
+    files = write_reports(result, tmp_path / "out")
+    assert files.annotated is None
+    assert "is no longer there" in files.notes[0]
+    assert files.xlsx.exists() and files.summary_json.exists()
+
+
+def test_an_input_openpyxl_cannot_read_gets_a_note(result: BatchResult, tmp_path: Path) -> None:
+    """A legacy .xls (or a corrupt .xlsx) is reported without an annotated copy."""
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    result.input_path = broken
+    files = write_reports(result, tmp_path / "out")
+    assert files.annotated is None
+    assert "could not be opened again" in files.notes[0]
+    legacy = tmp_path / "old.xls"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0")
+    result.input_path = legacy
+    files = write_reports(result, tmp_path / "out2")
+    assert "only .xlsx, .xlsm and .csv" in files.notes[0]
