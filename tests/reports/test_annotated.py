@@ -17,7 +17,7 @@ from .helpers import sheet_rows
 def test_annotated_copy_adds_a_result_column_after_the_operators_columns(
     result: BatchResult, tmp_path: Path
 ) -> None:
-    """The header row (found under the title row) gets porting_batch_result; each row its outcome."""
+    """The header row (under the title row) gets porting_batch_result; each row its outcome."""
     files = write_reports(result, tmp_path / "out")
     assert files.annotated is not None
     rows = sheet_rows(files.annotated, "Numbers")
@@ -73,7 +73,7 @@ def test_each_issue_cell_is_highlighted_and_carries_its_message(
 
 
 def test_a_csv_input_becomes_a_workbook_that_keeps_every_value_as_text(tmp_path: Path) -> None:
-    """From CSV: '+' and leading zeros survive, formula-looking text stays text, cells are marked."""
+    """From CSV: "+" and leading zeros survive, formula-like text stays text, cells are marked."""
     result = make_result(tmp_path)
     source = tmp_path / "acme.csv"
     lines = [
