@@ -8,7 +8,8 @@
 
 Run: ``.venv/bin/python benchmarks/bench_client.py`` (part 2 takes about N/20 seconds);
 ``--calls 400`` for a shorter pacing run, ``--skip-pacing`` for part 1 only,
-``--unpaced`` to also run part 2 without client pacing, for comparison.
+``--unpaced`` to also run part 2 without client pacing (headers only), for comparison,
+``--client-rate 40`` to pace the client faster than the simulator allows.
 """
 
 from __future__ import annotations
@@ -64,14 +65,15 @@ async def overhead(calls: int, rounds: int) -> None:
     print(f"  client overhead        : {client_us - bare_us:8.1f} us/call")
 
 
-async def paced_run(calls: int, rate: float, paced: bool) -> None:
-    """``calls`` reads against a simulator limited to ``rate`` req/s; count the 429s."""
+async def paced_run(calls: int, rate: float, client_rate: float | None) -> None:
+    """``calls`` reads against a simulator limited to ``rate`` req/s, the client paced at
+    ``client_rate`` (None: unpaced, only following the rate-limit headers); count the 429s."""
     config = SimulatorConfig(rate_limit_per_s=rate)
     with running_simulator(config) as sim:
         async with PortingClient(
             base_url=sim.base_url,
             api_key=sim.api_key,
-            requests_per_second=rate if paced else None,
+            requests_per_second=client_rate,
             max_in_flight=8,
             max_retries=20,
         ) as client:
@@ -83,7 +85,7 @@ async def paced_run(calls: int, rate: float, paced: bool) -> None:
             await asyncio.gather(*(client.get_order(order_id) for _ in range(calls)))
             elapsed = time.perf_counter() - start
             stats = client.stats.as_dict()
-    label = f"paced at {rate:g}/s" if paced else "unpaced"
+    label = f"paced at {client_rate:g}/s" if client_rate else "unpaced (headers only)"
     print(f"{calls} calls, simulator limited to {rate:g} req/s, client {label}:")
     print(f"  429s seen      : {stats['rate_limited']}")
     print(f"  retries        : {stats['retries']}")
@@ -99,13 +101,16 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--skip-pacing", action="store_true")
-    parser.add_argument("--unpaced", action="store_true")
+    parser.add_argument(
+        "--client-rate", type=float, default=None, help="client pacing (default: --rate)"
+    )
+    parser.add_argument("--unpaced", action="store_true", help="also run without client pacing")
     args = parser.parse_args()
     asyncio.run(overhead(args.overhead_calls, args.rounds))
     if not args.skip_pacing:
-        asyncio.run(paced_run(args.calls, args.rate, paced=True))
+        asyncio.run(paced_run(args.calls, args.rate, args.client_rate or args.rate))
         if args.unpaced:
-            asyncio.run(paced_run(args.calls, args.rate, paced=False))
+            asyncio.run(paced_run(args.calls, args.rate, None))
 
 
 if __name__ == "__main__":
