@@ -101,3 +101,24 @@ async def test_unpaced_client_never_waits(make_client: MakeClient, sleeps: Sleep
         await asyncio.gather(*(client.get_order(f"o-{i}") for i in range(20)))
     assert times == [0.0] * 20
     assert sleeps.calls == []
+
+
+async def test_requests_already_in_flight_count_against_the_remaining_budget(
+    make_client: MakeClient, sleeps: SleepRecorder
+) -> None:
+    """With four requests out and two left in the window, new requests wait for the reset."""
+    times: list[float] = []
+    gate = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        times.append(sleeps.now)
+        if len(times) < 4:
+            await gate.wait()
+        gate.set()
+        headers = {"x-ratelimit-remaining": "2", "x-ratelimit-reset": "3"}
+        return httpx.Response(200, json={"data": order_json("o")}, headers=headers)
+
+    async with make_client(handler, max_in_flight=4) as client:
+        await asyncio.gather(*(client.get_order(f"o-{i}") for i in range(6)))
+    assert times[:4] == [0.0] * 4
+    assert min(times[4:]) >= 3.0
