@@ -24,6 +24,13 @@ from porting_batch.errors import (
 )
 
 REDACTED = "***"
+#: The next step to suggest for statuses an operator can act on.
+STATUS_HINTS = {
+    401: "check PORTING_API_KEY: the API did not accept it",
+    403: "the API key's account may not use porting; check its permissions in the portal",
+    429: "lower PORTING_REQUESTS_PER_SECOND or PORTING_MAX_IN_FLIGHT",
+}
+SERVER_HINT = "the API failed; a re-run resumes where this one stopped"
 #: Longest stretch of a non-JSON body quoted in an error message.
 MAX_QUOTED_BODY = 200
 #: Keys whose values are secrets wherever they appear in a request body.
@@ -107,7 +114,7 @@ def status_error(
     if request_id:
         message += f" (request id {request_id})"
     cls = status_error_class(status)
-    return cls(
+    failure = cls(
         message,
         method=method,
         path=path,
@@ -116,6 +123,10 @@ def status_error(
         errors=items,
         body=text,
     )
+    hint = STATUS_HINTS.get(status) or (SERVER_HINT if status >= 500 else "")
+    if hint:
+        failure.hint = hint
+    return failure
 
 
 def decode_error(

@@ -287,3 +287,12 @@ async def test_unknown_fields_are_kept(make_client: MakeClient) -> None:
     async with make_client(handler) as client:
         order = await client.get_order("o-1")
     assert order.model_extra == {"brand_new_field": {"x": 1}}
+
+
+async def test_authentication_error_says_what_to_check(make_client: MakeClient) -> None:
+    """A 401 carries a hint naming the setting to check."""
+    _, handler = sequence(httpx.Response(401, json={"errors": [{"code": "10009"}]}))
+    async with make_client(handler) as client:
+        with pytest.raises(AuthenticationError) as info:
+            await client.get_order("o-1")
+    assert "PORTING_API_KEY" in str(info.value)
