@@ -613,10 +613,16 @@ class PortingClient:
                         self._pacer.observe(response.status_code, response.headers)
             if response is not None:
                 if response.is_success:
-                    return self._decode(response, expect, method, path, redact)
-                if response.status_code == 429:
-                    self.stats.rate_limited += 1
-                error = status_error(response, method=method, path=path, redact=redact)
+                    try:
+                        return self._decode(response, expect, method, path, redact)
+                    except ServerError as unreadable:
+                        # Garbage under a 2xx (a proxy's page): retried like a 5xx on reads,
+                        # and ambiguous on writes, which may well have landed.
+                        error = unreadable
+                else:
+                    if response.status_code == 429:
+                        self.stats.rate_limited += 1
+                    error = status_error(response, method=method, path=path, redact=redact)
             decision = retry.decide(
                 method,
                 error,

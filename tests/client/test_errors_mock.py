@@ -139,17 +139,36 @@ async def test_retries_stop_after_max_retries(make_client: MakeClient) -> None:
 
 
 async def test_malformed_json_becomes_a_readable_api_error(make_client: MakeClient) -> None:
-    """A 200 whose body is broken JSON raises ServerError quoting the body, not a decode error."""
-    _, handler = sequence(
-        httpx.Response(200, text='{"data": {"id": ', headers={"content-type": "application/json"})
+    """A 200 whose body is broken JSON is retried on a read, then raises a readable ServerError."""
+    broken = httpx.Response(
+        200, text='{"data": {"id": ', headers={"content-type": "application/json"}
     )
-    async with make_client(handler) as client:
+    seen, handler = sequence(broken, broken)
+    async with make_client(handler, max_retries=1) as client:
         with pytest.raises(ServerError) as info:
             await client.get_order("o-1")
     message = str(info.value)
+    assert len(seen) == 2
     assert "GET /porting_orders/o-1" in message
     assert "not JSON" in message
+    assert '{"data": {"id":' in message
     assert info.value.__cause__ is None
+
+
+async def test_malformed_json_on_create_is_ambiguous_and_adopts(make_client: MakeClient) -> None:
+    """A create answered 201 with a broken body may have landed: the order is looked up."""
+    listing = httpx.Response(
+        200,
+        json={
+            "data": [order_json("o-7", reference="r")],
+            "meta": {"page_number": 1, "total_pages": 1},
+        },
+    )
+    seen, handler = sequence(httpx.Response(201, text="<html>oops</html>"), listing)
+    async with make_client(handler) as client:
+        orders = await client.create_orders(["+13125550001"], customer_reference="r")
+    assert [o.id for o in orders] == ["o-7"]
+    assert [r.method for r in seen] == ["POST", "GET"]
 
 
 async def test_html_502_page_becomes_a_readable_api_error(make_client: MakeClient) -> None:
