@@ -22,8 +22,12 @@ TRUNCATION_MARKER = " …[truncated]"
 
 MASK_CHAR = "•"
 
+# Below this length no text can reach the cell limit, even counted in UTF-16 units.
+_SHORT = EXCEL_CELL_LIMIT // 2
+
 #: Characters a spreadsheet reads as the start of a formula (tab and CR too: OWASP's list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START_SET = frozenset(FORMULA_STARTS)
 
 # C0 controls except tab, LF and CR; DEL; C1 controls; lone surrogates and the two
 # non-characters XML 1.0 forbids. Tab and line breaks are legitimate inside a cell.
@@ -73,6 +77,15 @@ def cap_text(value: str, limit: int = EXCEL_CELL_LIMIT) -> str:
 
 def safe_text(value: object) -> str:
     """Text fit for any cell: control characters removed, capped at Excel's limit with a marker."""
+    # Fast path: most cells are short printable ASCII, which needs no change at all.
+    if (
+        isinstance(value, str)
+        and len(value) <= _SHORT
+        and value.isascii()
+        and value.isprintable()
+        and value.__class__ is str
+    ):
+        return value
     if value is None:
         return ""
     return cap_text(strip_controls(str(value)))
@@ -85,7 +98,7 @@ def is_phone_like(value: str) -> bool:
 
 def looks_like_formula(value: str) -> bool:
     """Whether a spreadsheet would read ``value`` as a formula; phone numbers never do here."""
-    return value.startswith(FORMULA_STARTS) and not is_phone_like(value)
+    return bool(value) and value[0] in _FORMULA_START_SET and not is_phone_like(value)
 
 
 def csv_safe(value: object) -> str:

@@ -27,7 +27,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from porting_batch.issues import Issue, Severity
 from porting_batch.outcomes import Outcome
 from porting_batch.reports.files import atomic_path
-from porting_batch.reports.tables import Tables, input_row_count
+from porting_batch.reports.tables import Tables
 from porting_batch.results import BatchResult, NumberResult
 from porting_batch.safety import cap_text, looks_like_formula, safe_text
 
@@ -66,7 +66,7 @@ def write_annotated(
     Only problems with the input (too big, gone, unreadable, of a kind openpyxl cannot open)
     are returned as a note; a failure to write ``path`` itself raises.
     """
-    rows = input_row_count(result)
+    rows = tables.input_rows
     if rows > max_rows:
         return (
             f"annotated.xlsx was not written: the input has {rows:,} rows, more than "

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from porting_batch.reports.tables import Cell
-from porting_batch.safety import looks_like_formula
+from porting_batch.safety import FORMULA_STARTS, looks_like_formula
+
+FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 @dataclass
@@ -67,7 +69,9 @@ def csv_row(cells: Sequence[Cell]) -> list[str | int | float]:
             out.append("")
         elif isinstance(value, str):
             # Table values are already safe_text: only the formula defence is left to do.
-            out.append("'" + value if looks_like_formula(value) else value)
+            if value and value[0] in FORMULA_FIRST and looks_like_formula(value):
+                value = "'" + value
+            out.append(value)
         elif isinstance(value, datetime):
             out.append(value.strftime(CSV_DATETIME))
         else:

@@ -9,7 +9,7 @@ from typing import Any
 from porting_batch.issues import Severity
 from porting_batch.outcomes import Outcome
 from porting_batch.reports.files import ReportFiles
-from porting_batch.reports.tables import Cell, Tables, input_row_count, outcome_counts, utc_naive
+from porting_batch.reports.tables import Cell, Tables, outcome_counts, utc_naive
 from porting_batch.results import BatchResult
 from porting_batch.safety import safe_text
 
@@ -80,7 +80,7 @@ def summary_dict(
         "started_at": _iso(result.started_at),
         "finished_at": _iso(result.finished_at),
         "duration_s": _duration(result),
-        "input_rows": input_row_count(result),
+        "input_rows": tables.input_rows,
         "numbers": len(result.numbers),
         "orders": len(result.orders),
         "outcomes": outcome_counts(result),
@@ -133,7 +133,7 @@ def summary_rows(
         ("", ["Started (UTC)", utc_naive(result.started_at)]),
         ("", ["Finished (UTC)", utc_naive(result.finished_at)]),
         ("", ["Duration (s)", _duration(result)]),
-        ("", ["Input rows", input_row_count(result)]),
+        ("", ["Input rows", tables.input_rows]),
         ("", ["Numbers", len(result.numbers)]),
         ("", ["Orders", len(result.orders)]),
         ("", ["Errors", sum(1 for issue in result.issues if issue.is_error)]),
@@ -174,7 +174,7 @@ def summary_markdown(
         f"- Input: `{_md(str(result.input_path))}` (SHA-256 `{_md(result.content_hash)}`)",
         f"- Started: {_iso(result.started_at)}; "
         f"finished: {_iso(result.finished_at) or 'not finished'}",
-        f"- {input_row_count(result)} input rows, {len(result.numbers)} numbers, "
+        f"- {tables.input_rows} input rows, {len(result.numbers)} numbers, "
         f"{len(result.orders)} orders",
     ]
     if not result.complete:

@@ -127,10 +127,15 @@ class Tables:
         # The clear secrets of each input row, so a message quoting one (an API or a validator
         # may echo the value back) can be scrubbed; kept per row to keep scrubbing cheap.
         self._row_secrets: dict[tuple[str, int], set[str]] = {}
+        rows: set[tuple[str, int]] = set()
         for number in result.numbers:
+            key = (number.sheet, number.row)
+            rows.add(key)
             found = self._number_secrets(number)
             if found:
-                self._row_secrets.setdefault((number.sheet, number.row), set()).update(found)
+                self._row_secrets.setdefault(key, set()).update(found)
+        #: How many distinct input rows the numbers came from.
+        self.input_rows = len(rows)
         self.numbers_columns = (
             NUMBERS_HEAD
             + tuple(Col(_input_label(h), _input_width(h), "text") for h in self.raw_headers)

@@ -181,6 +181,8 @@ class Sheet:
         number = self._row
         letters = self._letters
         quoted = self._book.quoted_id
+        if len(cells) > len(letters):
+            letters.extend(column_letter(i) for i in range(len(letters), len(cells)))
         parts = [f'<row r="{number}">']
         append = parts.append
         for index, value in enumerate(cells):
