@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -116,6 +117,7 @@ def is_e164(value: object) -> bool:
     return isinstance(value, str) and bool(E164.match(value))
 
 
+@lru_cache(maxsize=65536)
 def derive_facts(phone_number: str) -> NumberFacts:
     """The built-in facts for an E.164 number, before any scenario override."""
     try:
