@@ -31,6 +31,9 @@ _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _MAX_ROWS = 1_048_576
 _FLUSH_EVERY = 2_000
+# Text up to this length cannot exceed Excel's cell limit, however it is counted.
+_SHORT = 16_383
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,10 @@ class Sheet:
         for index, value in enumerate(cells):
             style = styles[index] if styles is not None and index < len(styles) else None
             ref = f"{letters[index]}{number}"
-            parts.append(_cell(ref, value, style_id(style) if style is not None else 0))
+            chosen = style_id(style) if style is not None else 0
+            if not chosen and isinstance(value, datetime):
+                chosen = self._book.datetime_id
+            parts.append(_cell(ref, value, chosen))
         parts.append("</row>")
         self._pending.append("".join(parts))
         if len(self._pending) >= _FLUSH_EVERY:
@@ -194,7 +200,7 @@ class Sheet:
                 text: str = value
                 if text[0] in "=+-@\t\r" and looks_like_formula(text):
                     style = quoted
-                if not (text.isascii() and text.isprintable()):
+                if len(text) > _SHORT or not (text.isascii() and text.isprintable()):
                     text = safe_text(text)
                     if not text:
                         continue
@@ -204,6 +210,8 @@ class Sheet:
                 s_attr = f' s="{style}"' if style else ""
                 append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             else:
+                if not style and isinstance(value, datetime):
+                    style = self._book.datetime_id
                 append(_cell(ref, value, style))
         append("</row>")
         self._pending.append("".join(parts))
@@ -259,6 +267,8 @@ class XlsxWriter:
         self._sheets: list[_SheetInfo] = []
         self._styles: dict[Style, int] = {DEFAULT: 0}
         self.quoted_id = self.style_id(Style(quote_prefix=True))
+        # A date-time written without a style still has to look like one.
+        self.datetime_id = self.style_id(Style(num_fmt=DATETIME_FORMAT))
 
     def __enter__(self) -> XlsxWriter:
         return self
