@@ -8,6 +8,7 @@ the retry policy of ``porting_batch.client.retry``, and the per-kind counters in
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import mimetypes
 import time
@@ -481,7 +482,11 @@ class PortingClient:
     async def upload_document(
         self, path: Path, *, customer_reference: str | None = None
     ) -> Document:
-        """Upload a file as a true multipart body streamed from disk; its type is detected."""
+        """Upload a file as a true multipart body streamed from disk; its type is detected.
+
+        With a ``customer_reference``, an upload whose answer is lost is looked up (same
+        reference, same SHA-256) and adopted rather than sent twice.
+        """
         path = Path(path)
         content_type = detect_content_type(path)
 
@@ -490,8 +495,49 @@ class PortingClient:
             return {"file": (path.name, handle, content_type)}
 
         data_fields = {"customer_reference": customer_reference} if customer_reference else None
-        data = await self._call("POST", "/documents", files=files, data=data_fields)
-        return self._parse_one(data, Document, "POST", "/documents")
+        attempt = 1
+        while True:
+            try:
+                data = await self._call("POST", "/documents", files=files, data=data_fields)
+                return self._parse_one(data, Document, "POST", "/documents")
+            except ApiError as error:
+                if (
+                    not customer_reference
+                    or not retry.is_ambiguous(error)
+                    or attempt > self.max_retries
+                ):
+                    raise
+                await self._sleep(retry.backoff_delay(attempt))
+                digest = file_sha256(path)
+                found = [
+                    d
+                    for d in await self.list_documents(customer_reference=customer_reference)
+                    if d.sha256 == digest
+                ]
+                if found:
+                    logger.debug("upload POST /documents: adopted a document by reference and hash")
+                    return found[0]
+                logger.debug("upload POST /documents: %s and nothing landed; retrying", error)
+                self.stats.retries += 1
+                attempt += 1
+
+    async def list_documents(
+        self,
+        *,
+        customer_reference: str | None = None,
+        filename_contains: str | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> list[Document]:
+        """Uploaded documents, optionally by exact reference or part of the name; every page."""
+        params = encode_query(
+            {
+                "filter": {
+                    "customer_reference": {"eq": customer_reference},
+                    "filename": {"contains": filename_contains},
+                }
+            }
+        )
+        return [d async for d in self._paginate("/documents", Document, params, page_size)]
 
     async def get_document(self, document_id: str) -> Document:
         """One document's metadata."""
@@ -738,6 +784,15 @@ def _scalar(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ",".join(_scalar(v) for v in value)
     return str(value)
+
+
+def file_sha256(path: Path) -> str:
+    """The hex SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def detect_content_type(path: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -69,3 +70,32 @@ async def test_mixed_faults_never_duplicate_or_lose_a_number(sleeps: SleepRecord
     assert sorted(numbers) == sorted(n for group in GROUPS for n in group)
     assert set(numbers.values()) == {1}
     assert result["stats"].retries > 0
+
+
+async def test_lost_upload_answers_adopt_the_document_by_reference_and_hash(
+    sleeps: SleepRecorder, tmp_path: Path
+) -> None:
+    """Uploads whose answers are all lost still leave exactly one document each."""
+    app = create_app(SimulatorConfig(faults={"lost_response_rate": 1.0}, seed=5))
+    files = []
+    for i in range(4):
+        path = tmp_path / f"invoice-{i}.pdf"
+        path.write_bytes(b"%PDF-1.4\n" + str(i).encode() * 2000)
+        files.append(path)
+    async with PortingClient(
+        base_url="http://sim/v2",
+        api_key="KEYSIMULATOR",
+        transport=httpx.ASGITransport(app=app),
+        sleep=sleeps,
+        clock=sleeps.clock,
+    ) as client:
+        uploaded = await asyncio.gather(
+            *(
+                client.upload_document(p, customer_reference=f"docs:{i}")
+                for i, p in enumerate(files)
+            )
+        )
+        for i, document in enumerate(uploaded):
+            same = await client.list_documents(customer_reference=f"docs:{i}")
+            assert [d.id for d in same] == [document.id]
+        assert client.stats.calls["POST /documents"] == len(files)
