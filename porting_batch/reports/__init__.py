@@ -18,7 +18,7 @@ from porting_batch.reports.annotated import ANNOTATED_MAX_ROWS, write_annotated
 from porting_batch.reports.files import ReportFiles, atomic_path, write_json
 from porting_batch.reports.summary import summary_dict, summary_markdown, summary_rows
 from porting_batch.reports.tables import Tables
-from porting_batch.reports.workbook import write_report_files
+from porting_batch.reports.workbook import overflow_notes, write_report_files
 from porting_batch.results import BatchResult
 from porting_batch.safety import strip_controls
 
@@ -99,6 +99,7 @@ def write_reports(
             files.notes.append(note)
         else:
             files.annotated = annotated_path
+        files.notes.extend(overflow_notes(tables))
         # report.xlsx and the three CSVs are renamed together, and only once all four are
         # whole: a reader never meets a new workbook beside an old CSV or a missing one.
         current = "report.xlsx and the CSV files"

@@ -15,7 +15,7 @@ from porting_batch.issues import Severity
 from porting_batch.outcomes import Outcome
 from porting_batch.reports.files import CSV_ENCODING, csv_row
 from porting_batch.reports.tables import ISSUES_COLUMNS, ORDERS_COLUMNS, Cell, Col, Tables
-from porting_batch.reports.xlsx import Sheet, Style, XlsxWriter, column_letter
+from porting_batch.reports.xlsx import MAX_ROWS, Sheet, Style, XlsxWriter, column_letter
 from porting_batch.safety import csv_safe, looks_like_formula
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -64,19 +64,42 @@ def write_report_files(
     csv_paths: tuple[Path, Path, Path],
     tables: Tables,
     summary_rows: Sequence[tuple[str, Sequence[Cell]]],
+    *,
+    sheet_max_rows: int = MAX_ROWS,
 ) -> None:
     """Write report.xlsx and numbers/orders/issues CSVs at the given (temporary) paths.
 
     ``summary_rows`` are (style, cells) pairs for the Summary sheet, style being one of
     "title", "section", "header", "complete", "incomplete", "outcome" or "" (label, value).
+    A table longer than ``sheet_max_rows`` (Excel's limit) fills its sheet and goes on in
+    its CSV only; :func:`overflow_notes` words the note for the Summary.
     """
     numbers_csv, orders_csv, issues_csv = csv_paths
     with XlsxWriter(xlsx_path) as book:
         with book.sheet("Summary", widths=(30, 60, 80)) as sheet:
             _write_summary(sheet, summary_rows)
-        _write_table(book, "Numbers", tables.numbers_columns, tables.number_rows(), numbers_csv)
-        _write_table(book, "Orders", ORDERS_COLUMNS, tables.order_rows(), orders_csv)
-        _write_table(book, "Issues", ISSUES_COLUMNS, tables.issue_rows(), issues_csv)
+        tables_out = (
+            ("Numbers", tables.numbers_columns, tables.number_rows(), numbers_csv),
+            ("Orders", ORDERS_COLUMNS, tables.order_rows(), orders_csv),
+            ("Issues", ISSUES_COLUMNS, tables.issue_rows(), issues_csv),
+        )
+        for name, columns, rows, csv_path in tables_out:
+            _write_table(book, name, columns, rows, csv_path, sheet_max_rows)
+
+
+def overflow_notes(tables: Tables, sheet_max_rows: int = MAX_ROWS) -> list[str]:
+    """Summary notes for tables too long for one Excel sheet (their CSV holds every line)."""
+    sizes = {
+        ("Numbers", "numbers.csv"): len(tables.result.numbers),
+        ("Orders", "orders.csv"): len(tables.result.orders),
+        ("Issues", "issues.csv"): len(tables.result.issues),
+    }
+    return [
+        f"The {sheet} sheet holds the first {sheet_max_rows - 1:,} of {count:,} lines, "
+        f"Excel's limit; {csv_name} holds them all."
+        for (sheet, csv_name), count in sizes.items()
+        if count >= sheet_max_rows
+    ]
 
 
 def _write_summary(sheet: Sheet, rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
@@ -108,6 +131,7 @@ def _write_table(
     columns: Sequence[Col],
     rows: Iterable[Sequence[Cell]],
     csv_path: Path,
+    max_rows: int,
 ) -> None:
     """A table sheet (frozen header, filters, widths, typed cells) and its CSV, in one pass."""
     column_styles = [_column_style(column) for column in columns]
@@ -141,10 +165,11 @@ def _write_table(
         add_row = sheet.add_fast_row
         write_csv_row = writer.writerow
         for cells in rows:
-            ids = base
-            for index, by_value in variants:
-                ids = by_value.get(cells[index], ids)  # type: ignore[arg-type]
-            add_row(cells, ids)
+            if sheet.rows_written < max_rows:
+                ids = base
+                for index, by_value in variants:
+                    ids = by_value.get(cells[index], ids)  # type: ignore[arg-type]
+                add_row(cells, ids)
             write_csv_row(csv_row(cells))
         last_row = max(sheet.rows_written, 2)
         sheet.filter_ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"

@@ -29,7 +29,8 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _EXCEL_EPOCH = datetime(1899, 12, 30)
-_MAX_ROWS = 1_048_576
+#: Excel's row limit per sheet, header included.
+MAX_ROWS = 1_048_576
 _FLUSH_EVERY = 2_000
 # Text up to this length cannot exceed Excel's cell limit, however it is counted.
 _SHORT = 16_383
@@ -153,8 +154,8 @@ class Sheet:
         height: float | None = None,
     ) -> None:
         """Add the next row. ``None`` and ``""`` leave a cell empty (unless it has a style)."""
-        if self._row >= _MAX_ROWS:
-            raise ValueError(f"a sheet holds at most {_MAX_ROWS:,} rows")
+        if self._row >= MAX_ROWS:
+            raise ValueError(f"a sheet holds at most {MAX_ROWS:,} rows")
         self._row += 1
         number = self._row
         style_id = self._book.style_id

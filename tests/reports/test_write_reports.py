@@ -19,6 +19,8 @@ from porting_batch.reports import (
     summary_markdown,
     write_reports,
 )
+from porting_batch.reports.tables import Tables
+from porting_batch.reports.workbook import overflow_notes, write_report_files
 from porting_batch.results import BatchResult, NumberResult
 
 from .conftest import ACCOUNT, FOC, FORMULA, HEADERS, PIN, make_result
@@ -404,3 +406,19 @@ def test_raw_values_missing_from_the_headers_still_get_a_column(tmp_path: Path) 
     header, *rows = sheet_rows(files.xlsx, "Numbers")
     assert header[2:9] == [*HEADERS, "Extra"]
     assert rows[-1][8] == "kept"
+
+
+def test_a_table_longer_than_a_sheet_goes_on_in_its_csv(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """Past the sheet's row limit the sheet stops, the CSV holds every line, a note says so."""
+    tables = Tables(result)
+    paths = tuple(tmp_path / name for name in ("n.csv", "o.csv", "i.csv"))
+    write_report_files(tmp_path / "r.xlsx", paths, tables, [], sheet_max_rows=4)  # type: ignore[arg-type]
+    assert len(sheet_rows(tmp_path / "r.xlsx", "Numbers")) == 4
+    assert len(csv_rows(paths[0])) == 1 + len(result.numbers)
+    assert overflow_notes(tables, 4) == [
+        "The Numbers sheet holds the first 3 of 6 lines, Excel's limit; "
+        "numbers.csv holds them all.",
+        "The Issues sheet holds the first 3 of 4 lines, Excel's limit; issues.csv holds them all.",
+    ]
