@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from porting_batch.columns import SECRET_COLUMNS as CATALOGUE_SECRETS
+from porting_batch.columns import canonical_column
 from porting_batch.issues import Issue
 from porting_batch.outcomes import Outcome
 from porting_batch.results import BatchResult, NumberResult, OrderResult
@@ -19,7 +21,7 @@ from porting_batch.safety import is_secret_header, mask_secret, safe_text
 Cell = str | int | float | datetime | None
 
 #: Canonical column names whose values are secrets wherever they appear.
-SECRET_COLUMNS = frozenset({"pin_passcode", "account_number"})
+SECRET_COLUMNS = frozenset({"pin_passcode", "account_number"}) | CATALOGUE_SECRETS
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,16 @@ ISSUES_COLUMNS: tuple[Col, ...] = (
 
 
 def default_masked_headers(headers: Iterable[str]) -> set[str]:
-    """The operator headers to mask when the caller names none: PIN, passcode, account number."""
-    return {header for header in headers if is_secret_header(header)}
+    """The operator headers to mask when the caller names none: PIN, passcode, account number.
+
+    A header is masked when the template's catalogue maps it to a secret column, or when its
+    words say pin, passcode or account number (for headers the catalogue does not know).
+    """
+    return {
+        header
+        for header in headers
+        if canonical_column(header) in CATALOGUE_SECRETS or is_secret_header(header)
+    }
 
 
 def utc_naive(value: datetime | None) -> datetime | None:

@@ -422,3 +422,18 @@ def test_a_table_longer_than_a_sheet_goes_on_in_its_csv(
         "numbers.csv holds them all.",
         "The Issues sheet holds the first 3 of 4 lines, Excel's limit; issues.csv holds them all.",
     ]
+
+
+def test_default_masking_follows_the_template_catalogue(tmp_path: Path) -> None:
+    """'Port-out PIN' and 'Acct' (catalogue synonyms) are masked; 'Account type' is not."""
+    result = make_result(tmp_path)
+    for number in result.numbers:
+        number.raw = {"Port-out PIN": "55667788", "Acct": "12345678", "Account type": "business"}
+    result.input_headers = ["Port-out PIN", "Acct", "Account type"]
+    files = write(result, tmp_path)
+    first = sheet_dicts(files.xlsx, "Numbers")[0]
+    assert (first["Port-out PIN"], first["Acct"], first["Account type"]) == (
+        "••••••88",
+        "••••••78",
+        "business",
+    )
