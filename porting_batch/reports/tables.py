@@ -30,7 +30,7 @@ class Col:
 
     header: str
     width: float = 14
-    #: "text", "phone", "int", "datetime", "outcome", "severity"
+    #: "text", "phone", "int", "datetime", "outcome", "severity", "attention" (amber when set)
     kind: str = "text"
     description: str = ""
 
@@ -78,7 +78,10 @@ ORDERS_COLUMNS: tuple[Col, ...] = (
     Col("Documents attached", 30, "text", "Documents on the order (loa, invoice) with their ids."),
     Col("Status", 14, "text", "The order's status at Telnyx when the report was written."),
     Col(
-        "Needs attention", 48, "text", "What the operator must do for this order; empty if nothing."
+        "Needs attention",
+        48,
+        "attention",
+        "What the operator must do for this order; empty if nothing.",
     ),
     Col("Support key", 16, "text", "Telnyx support key of the order, for tickets."),
 )

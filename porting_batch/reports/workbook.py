@@ -46,6 +46,7 @@ WRAP = Style(wrap=True, top=True)
 DATETIME = Style(num_fmt=DATETIME_FORMAT)
 TEXT = Style(text_format=True)
 QUOTED = Style(quote_prefix=True)
+ATTENTION = Style(fill="FFEB9C", color="9C5700", wrap=True, top=True)
 COMPLETE = Style(bold=True, fill="C6EFCE", color="006100")
 INCOMPLETE = Style(bold=True, fill="FFC7CE", color="9C0006", wrap=True, top=True)
 OUTCOME_STYLES = {o.value: Style(fill=bg, color=fg) for o, (bg, fg) in OUTCOME_COLOURS.items()}
@@ -149,7 +150,12 @@ def _write_table(
         writer.writerow([csv_safe(header) for header in headers])
         sheet.add_row(headers, [HEADER] * len(columns), height=30)
 
-        base = [book.style_id(style) for style in column_styles]
+        # Cell styles: the column's own, or amber for a filled-in "needs attention" cell (only
+        # cells with a value are written, so empty ones stay plain).
+        base = [
+            book.style_id(ATTENTION if column.kind == "attention" else style)
+            for column, style in zip(columns, column_styles, strict=True)
+        ]
         # Coloured columns (outcome, severity): one ready list of style ids per value.
         variants: list[tuple[int, dict[str, list[int]]]] = []
         for index, column in enumerate(columns):

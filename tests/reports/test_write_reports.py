@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -437,3 +438,17 @@ def test_default_masking_follows_the_template_catalogue(tmp_path: Path) -> None:
         "••••••78",
         "business",
     )
+
+
+def test_an_order_that_needs_attention_is_highlighted(tmp_path: Path) -> None:
+    """A filled-in 'Needs attention' cell is amber; an empty one stays plain."""
+    result = make_result(tmp_path)
+    second = dataclasses.replace(
+        result.orders[0], order_id="ord_0002", attention="upload the invoice"
+    )
+    result.orders.append(second)
+    files = write(result, tmp_path)
+    sheet = load_workbook(files.xlsx)["Orders"]
+    assert sheet["N3"].value == "upload the invoice"
+    assert sheet["N3"].fill.fgColor.rgb == "FFFFEB9C"
+    assert sheet["N2"].value is None and sheet["N2"].fill.fill_type is None
