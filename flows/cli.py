@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from porting_batch.errors import PortingBatchError
+from porting_batch.errors import IntakeError, PortingBatchError
 from porting_batch.settings import Settings
 
 EXIT_OK = 0
@@ -55,19 +55,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {path}: no such file; check the path", file=sys.stderr)
         return EXIT_BAD_INPUT
     prefect_environment(settings)
+    from flows.parameters import PortInRequest
     from flows.port_in import port_in_batch
 
-    summary = asyncio.run(
-        port_in_batch(
-            spreadsheet=str(path),
-            confirm=args.confirm,
-            dry_run=args.dry_run,
-            out_dir=str(settings.out_dir),
-            batch_name=args.batch_name,
-        )
+    request = PortInRequest(
+        spreadsheet=str(path),
+        confirm=args.confirm,
+        dry_run=args.dry_run,
+        foc_policy=args.foc_policy,
+        out_dir=str(settings.out_dir),
+        batch_name=args.batch_name,
     )
-    print_summary(summary)
-    return EXIT_OK if summary["complete"] else EXIT_FAILED
+    summary = asyncio.run(port_in_batch(request))
+    summaries = summary.get("batches", [summary])
+    for one in summaries:
+        print_summary(one)
+    return EXIT_OK if all(one["complete"] for one in summaries) else EXIT_FAILED
 
 
 def print_summary(summary: dict[str, Any]) -> None:
@@ -88,12 +91,21 @@ def print_summary(summary: dict[str, Any]) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Read and validate a spreadsheet only, and write the issues report."""
-    from porting_batch.batch import validation_result
+    from porting_batch.batch import failed_intake_result, validation_result
     from porting_batch.intake import read_batch
     from porting_batch.reports import report_folder, write_reports
 
     settings = _settings(args)
-    intake = read_batch(Path(args.path), settings)
+    try:
+        intake = read_batch(Path(args.path), settings)
+    except IntakeError as exc:
+        result = failed_intake_result(settings, Path(args.path), exc)
+        files = write_reports(
+            result, report_folder(settings.out_dir, result.name, result.started_at)
+        )
+        print(f"error: {exc}", file=sys.stderr)
+        print(f"Issues report: {files.folder}")
+        return EXIT_BAD_INPUT
     errors = [i for i in intake.issues if i.is_error]
     for issue in intake.issues[:20]:
         print(f"{issue.severity.value:<7} {issue.describe()}")
@@ -139,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="folder for the reports (default: PORTING_OUT_DIR or ./reports)")
     run.add_argument("--state", help="state folder: ledger and simulator (default: ./state)")
     run.add_argument("--batch-name", help="name of the batch (default: the file's name)")
+    run.add_argument(
+        "--foc-policy",
+        choices=["requested", "earliest"],
+        default="requested",
+        help="requested: the requested FOC if allowed, else the next allowed time (default)",
+    )
     run.set_defaults(handler=cmd_run)
 
     validate = sub.add_parser("validate", help="read and validate a spreadsheet only")
@@ -169,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except PortingBatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT if type(exc).__name__ == "IntakeError" else EXIT_FAILED
+        return EXIT_BAD_INPUT if isinstance(exc, IntakeError) else EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)
         return 130

@@ -20,8 +20,9 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NONE
 
+from flows.parameters import PortInRequest, spreadsheets_in
 from flows.runtime import describe_api, open_client
-from porting_batch.batch import BatchOptions, BatchRun, file_issue
+from porting_batch.batch import BatchRun, file_issue
 from porting_batch.errors import IntakeError, PortingBatchError
 from porting_batch.ledger import Ledger
 from porting_batch.plan import OrderGroup
@@ -87,32 +88,38 @@ def _absolute(spreadsheet: str) -> Path:
     return Path(spreadsheet).expanduser().absolute()
 
 
+def _is_folder(path: Path) -> bool:
+    return path.is_dir()
+
+
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 @flow(name="port-in-batch", log_prints=True)
-async def port_in_batch(
-    spreadsheet: str,
-    confirm: bool = False,
-    dry_run: bool = False,
-    out_dir: str | None = None,
-    batch_name: str | None = None,
-) -> dict[str, Any]:
-    """Port the numbers of one spreadsheet: intake, checks, plan, orders, reports."""
+async def port_in_batch(request: PortInRequest) -> dict[str, Any]:
+    """Port the numbers of one spreadsheet (or of each in a folder): intake, checks, plan,
+    orders, reports. Returns the run's summary (a list of them for a folder)."""
+    settings = Settings(**request.settings_overrides())
+    target = _absolute(request.spreadsheet)
+    if _is_folder(target):
+        summaries = [await run_one(settings, request, path) for path in spreadsheets_in(target)]
+        return {"folder": str(target), "batches": summaries}
+    return await run_one(settings, request, target)
+
+
+async def run_one(settings: Settings, request: PortInRequest, path: Path) -> dict[str, Any]:
+    """One spreadsheet through the steps, with its reports and artifacts."""
     logger = get_run_logger()
-    settings = Settings()
-    path = _absolute(spreadsheet)
-    reports_root = Path(out_dir) if out_dir else settings.out_dir
     ledger = Ledger(settings.ledger_database_url)
-    options = BatchOptions(confirm=confirm, dry_run=dry_run, batch_name=batch_name)
     logger.info("Batch %s against the %s", path.name, describe_api(settings))
     try:
         async with open_client(settings) as client:
-            run = BatchRun(settings, ledger, client, path, options)
+            run = BatchRun(settings, ledger, client, path, request.options())
             result = await _run_steps(run)
-            folder = write_run_reports(run, result, reports_root)
-            summary = {
+            folder = write_run_reports(run, result, settings.out_dir)
+            await _publish_artifacts(result, folder)
+            return {
                 "batch_id": result.batch_id,
                 "report_folder": folder,
                 "complete": result.complete,
@@ -123,8 +130,6 @@ async def port_in_batch(
                 "numbers": len(result.numbers),
                 "api_calls": client.stats.as_dict(),
             }
-            await _publish_artifacts(result, folder)
-            return summary
     finally:
         ledger.close()
 

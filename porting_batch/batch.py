@@ -27,7 +27,7 @@ from porting_batch.errors import (
     ServerError,
     UnprocessableEntityError,
 )
-from porting_batch.foc import FocChoice, Window, choose_foc
+from porting_batch.foc import FocChoice, FocPolicy, Window, choose_foc
 from porting_batch.intake import InputRow, Intake, read_batch
 from porting_batch.issues import Issue, Severity
 from porting_batch.ledger import Ledger, NumberRecord, OrderRecord
@@ -86,6 +86,7 @@ class BatchOptions:
     confirm: bool = False
     dry_run: bool = False
     batch_name: str | None = None
+    foc_policy: FocPolicy = FocPolicy.REQUESTED
 
 
 @dataclass
@@ -557,7 +558,7 @@ class BatchRun:
     async def _choose_foc(self, group: OrderGroup, record: OrderRecord) -> FocChoice:
         raw = await self.api.allowed_foc_windows(record.order_id)
         windows = [Window(w.started_at, w.ended_at) for w in raw]
-        return choose_foc(windows, group.requested_foc)
+        return choose_foc(windows, group.requested_foc, self.options.foc_policy)
 
     def _map_patch_errors(
         self, group: OrderGroup, record: OrderRecord, exc: UnprocessableEntityError
@@ -774,6 +775,17 @@ def validation_result(settings: Settings, intake: Intake) -> BatchResult:
         run.intake = intake
         run.failure = "validated only; nothing was sent"
         return run.result(complete=True)
+    finally:
+        ledger.close()
+
+
+def failed_intake_result(settings: Settings, path: Path, exc: IntakeError) -> BatchResult:
+    """A result for a file that could not be read at all: the report says why."""
+    ledger = Ledger("sqlite://")
+    try:
+        run = BatchRun(settings, ledger, _NoApi(), path, BatchOptions(dry_run=True))
+        run.extra_issues.append(file_issue(exc))
+        return run.result(complete=False, failure=str(exc))
     finally:
         ledger.close()
 

@@ -10,7 +10,7 @@
     └── ApiError                     anything the porting API client raises
         ├── NoResponseError          no HTTP response was received
         │   ├── RequestNotSentError      the connection failed: the request provably never left
-        │   └── ResponseLostError        timeout or dropped connection after sending: it may have landed
+        │   └── ResponseLostError        timed out or dropped after sending: it may have landed
         └── ApiStatusError           the API answered with an error status
             ├── BadRequestError          400
             ├── AuthenticationError      401

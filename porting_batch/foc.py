@@ -8,6 +8,13 @@ from datetime import datetime
 from enum import StrEnum
 
 
+class FocPolicy(StrEnum):
+    """How the FOC is chosen from the allowed windows."""
+
+    REQUESTED = "requested"  # the requested time when allowed, else the next allowed time
+    EARLIEST = "earliest"  # the earliest allowed time, whatever was requested
+
+
 class FocReason(StrEnum):
     """Why a FOC time was chosen."""
 
@@ -15,6 +22,7 @@ class FocReason(StrEnum):
     NEXT_AFTER_REQUESTED = "requested time is not allowed; earliest allowed time after it"
     EARLIEST_NONE_REQUESTED = "no time requested; earliest allowed time"
     EARLIEST_NOTHING_AFTER = "no allowed time after the requested one; earliest allowed time"
+    EARLIEST_BY_POLICY = "the run asked for the earliest allowed time"
     NO_WINDOWS = "the order offers no FOC window"
 
 
@@ -34,12 +42,18 @@ class FocChoice:
     reason: FocReason
 
 
-def choose_foc(windows: Sequence[Window], requested: datetime | None) -> FocChoice:
+def choose_foc(
+    windows: Sequence[Window],
+    requested: datetime | None,
+    policy: FocPolicy = FocPolicy.REQUESTED,
+) -> FocChoice:
     """Pick the requested time if a window holds it, else the earliest allowed time after it,
-    else the earliest allowed time at all."""
+    else the earliest allowed time at all (or simply the earliest, by policy)."""
     ordered = sorted(windows, key=lambda w: w.started_at)
     if not ordered:
         return FocChoice(None, FocReason.NO_WINDOWS)
+    if policy is FocPolicy.EARLIEST:
+        return FocChoice(ordered[0].started_at, FocReason.EARLIEST_BY_POLICY)
     if requested is None:
         return FocChoice(ordered[0].started_at, FocReason.EARLIEST_NONE_REQUESTED)
     for window in ordered:

@@ -39,7 +39,7 @@ DESCRIPTIONS: dict[Outcome, str] = {
     Outcome.NOT_PORTABLE: "Telnyx cannot port this number; see the reason. It is in no order.",
     Outcome.INVALID_INPUT: "The row has an error; fix the cell named in Issues and run again.",
     Outcome.DUPLICATE: "The number appears earlier in the file; only the first row is used.",
-    Outcome.NEEDS_ATTENTION: "Its order was created but Telnyx refused part of the data; see Issues.",
+    Outcome.NEEDS_ATTENTION: "Its order exists but Telnyx refused part of the data; see Issues.",
     Outcome.ALREADY_IN_ORDER: "The number is already in an active porting order; it was skipped.",
     Outcome.NOT_PROCESSED: "The run stopped before reaching this number; run the file again.",
 }

@@ -41,3 +41,11 @@ def test_choose_foc_without_windows_chooses_nothing():
     """An order offering no window gets no FOC, with the reason recorded."""
     assert choose_foc([], _t(9, 15)).at is None
     assert choose_foc([], _t(9, 15)).reason is FocReason.NO_WINDOWS
+
+
+def test_earliest_policy_ignores_the_requested_time():
+    """With the earliest policy the first allowed time is chosen even when another is asked."""
+    from porting_batch.foc import FocPolicy
+
+    choice = choose_foc(WINDOWS, _t(9, 15), FocPolicy.EARLIEST)
+    assert (choice.at, choice.reason) == (_t(8, 13), FocReason.EARLIEST_BY_POLICY)
