@@ -252,17 +252,15 @@ async def order_action(request: Request) -> Response:
     """POST /porting_orders/{id}/actions/{confirm,cancel,activate}."""
     state = _sim(request)
     order = _order(request)
-    action = request.path_params["action"]
+    action = request.url.path.rsplit("/", 1)[1]
     if action == "confirm":
         orders.confirm_order(state, order)
         return _order_answer(order, request)
     if action == "cancel":
         lifecycle.cancel_order(state, order)
         return _order_answer(order, request)
-    if action == "activate":
-        job = lifecycle.activate_order(state, order)
-        return JSON({"data": _public(job)}, status_code=202)
-    raise _not_simulated(request)
+    job = lifecycle.activate_order(state, order)
+    return JSON({"data": _public(job)}, status_code=202)
 
 
 @handles_problems
@@ -893,7 +891,10 @@ def _routes() -> list[Route]:
         Route(order, get_porting_order, methods=["GET"]),
         Route(order, patch_porting_order, methods=["PATCH"]),
         Route(order, delete_porting_order, methods=["DELETE"]),
-        Route(f"{order}/actions/{{action}}", order_action, methods=["POST"]),
+        *(
+            Route(f"{order}/actions/{action}", order_action, methods=["POST"])
+            for action in ("confirm", "cancel", "activate")
+        ),
         Route(f"{order}/allowed_foc_windows", allowed_foc_windows, methods=["GET"]),
         Route(f"{order}/requirements", order_requirements, methods=["GET"]),
         Route(f"{order}/loa_template", loa_template, methods=["GET"]),
