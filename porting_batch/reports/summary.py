@@ -221,7 +221,7 @@ def _duration(result: BatchResult) -> float | None:
 def _setting_text(value: object) -> Cell:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int | str) or value is None:
+    if isinstance(value, int | float | str) or value is None:
         return value
     return safe_text(str(value))
 

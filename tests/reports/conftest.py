@@ -170,7 +170,12 @@ def make_result(tmp_path: Path, *, complete: bool = True, failure: str = "") -> 
         numbers=numbers,
         orders=[order],
         issues=issues,
-        settings={"api": "simulator", "api_key": "KEYsecret123", "check_chunk_size": 100},
+        settings={
+            "api": "simulator",
+            "api_key": "KEYsecret123",
+            "check_chunk_size": 100,
+            "requests_per_second": 20.0,
+        },
         complete=complete,
         failure=failure,
         input_headers=list(HEADERS),

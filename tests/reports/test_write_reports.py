@@ -283,6 +283,7 @@ def test_summary_sheet_gives_counts_settings_and_the_input_hash(
     assert rows["not_processed"][:2] == [0, Outcome.NOT_PROCESSED.description]
     assert rows["draft"][0] == 1
     assert rows["api_key"][0] == "set (hidden)"
+    assert rows["requests_per_second"][0] == 20.0
     assert rows["Started (UTC)"][0] == datetime(2026, 11, 26, 17, 0, 5)
 
 
