@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 
@@ -27,8 +27,7 @@ _RANGE_MARK = re.compile(r"[-/\u2010-\u2015\u2212~]")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 
 
-@dataclass(frozen=True)
-class ParsedNumber:
+class ParsedNumber(NamedTuple):
     """A cell read as phone numbers: the E.164 values, or why it could not be read."""
 
     numbers: tuple[str, ...] = ()
@@ -199,6 +198,14 @@ def _parse_phone_cached(text: str, region: str, max_range: int) -> ParsedNumber:
     cleaned = clean_text(text)
     if not cleaned:
         return ParsedNumber(error="required", message="empty")
+    # The common case first: one plainly formatted NANP number, no range, no letters.
+    plain = _NANP_PLAIN.fullmatch(_FORMATTING.sub("", cleaned))
+    if plain and (plain.group(1) == "+1" or region in NANP_REGIONS):
+        national = plain.group(2)
+        valid, number_region, _ = _nanp_prefix(national[:6])
+        if valid:
+            return ParsedNumber(numbers=("+1" + national,), region=number_region)
+        return _single(cleaned, region)
     if _EXTENSION.search(cleaned):
         return ParsedNumber(
             error="extension",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -27,7 +27,7 @@ from porting_batch.columns import (
     SECRET_COLUMNS,
 )
 from porting_batch.issues import Issue, Severity
-from porting_batch.numbers import NANP_REGIONS, parse_phone, region_of
+from porting_batch.numbers import NANP_REGIONS, is_toll_free, parse_phone, region_of
 from porting_batch.settings import Settings
 
 if TYPE_CHECKING:
@@ -275,6 +275,13 @@ def _month(number: int) -> str:
     return date(2000, number, 1).strftime("%B")
 
 
+@lru_cache(maxsize=4096)
+def _requested_foc(text: str) -> tuple[ParsedDate, datetime | None, str]:
+    parsed = parse_date(text)
+    moment = foc_moment(parsed)
+    return parsed, moment, moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+
+
 def foc_moment(parsed: ParsedDate) -> datetime | None:
     """The requested FOC as an aware UTC datetime; a bare date means FOC_DEFAULT_TIME UTC."""
     if parsed.moment is not None:
@@ -359,14 +366,28 @@ def check_document(text: str, folder: Path) -> DocumentCheck:
 # The rules
 
 
+#: One problem a rule found in a value: (severity, code, column, message, hint).
+Problem = tuple[Severity, str, str, str, str]
+
+
 class _Rules:
-    def __init__(self, rows: list[InputRow], settings: Settings, folder: Path, today: date) -> None:
+    """The rows, their columns being normalised, and the issues found so far."""
+
+    def __init__(
+        self,
+        rows: list[InputRow],
+        columns: dict[str, list[str]],
+        settings: Settings,
+        folder: Path,
+        today: date,
+    ) -> None:
         self.rows = rows
+        self.columns = columns
         self.settings = settings
         self.folder = folder
         self.today = today
         self.issues: list[Issue] = []
-        self.documents: dict[str, DocumentCheck] = {}
+        self.earliest_foc = add_business_days(today, FOC_LEAD_BUSINESS_DAYS)
 
     def add(
         self,
@@ -379,10 +400,7 @@ class _Rules:
         value: str | None = None,
     ) -> None:
         if value is None:
-            value = row.values.get(column, "") if column else ""
-            if column in COLUMN_BY_NAME:
-                raw_value = _raw_for(row, column)
-                value = raw_value if raw_value else value
+            value = _raw_for(row, column) or row.values.get(column, "")
         if column in SECRET_COLUMNS:
             value = mask(value)
         self.issues.append(
@@ -423,12 +441,21 @@ class _Rules:
     ) -> None:
         self.add(Severity.WARNING, code, row, column, message, hint, value)
 
+    def report(self, position: int, problems: Iterable[Problem]) -> None:
+        row = self.rows[position]
+        for severity, code, column, message, hint in problems:
+            value = "" if code in _NO_VALUE_CODES else None
+            self.add(severity, code, row, column, message, hint, value)
+
+
+_NO_VALUE_CODES = frozenset({"required", "partial_needs_action", "partial_keep_needs_new_btn"})
+
 
 def _raw_for(row: InputRow, column: str) -> str:
+    """The cell as typed, found by the operator's header for the canonical column."""
     letter = row.letter(column)
     if not letter:
         return ""
-    # raw is keyed by the operator's header; the letter's position finds it
     index = 0
     for char in letter:
         index = index * 26 + (ord(char) - 64)
@@ -444,334 +471,480 @@ def validate(
     folder: Path,
     today: date,
 ) -> list[Issue]:
-    """Normalise every row's values in place and return the issues the rules find."""
-    rules = _Rules(rows, settings, folder, today)
+    """Normalise every row's values in place and return the issues the rules find.
+
+    Rules run column by column over distinct values (accounts repeat their values on every
+    row), so a 100,000-row batch costs one check per distinct value, not per cell.
+    """
     empty = [""] * len(rows)
-    columns = {name: cleaned.get(name, empty) for name in COLUMN_NAMES}
-    for position, row in enumerate(rows):
-        row.values = {name: columns[name][position] for name in COLUMN_NAMES}
-    for row in rows:
-        _row_rules(rules, row)
+    columns = {name: list(cleaned.get(name, empty)) for name in COLUMN_NAMES}
+    rules = _Rules(rows, columns, settings, folder, today)
+    _required(rules)
+    _choices(rules)
+    _countries(rules)
+    _phone_numbers(rules)
+    _billing_numbers(rules)
+    _per_distinct(rules, ("country_code", "administrative_area", "postal_code"), _address)
+    _per_distinct(
+        rules, ("port_type", "remaining_numbers_action", "new_billing_phone_number"), _port_type
+    )
+    _dates(rules)
+    _documents(rules)
+    _per_distinct(rules, ("webhook_url",), _webhook)
+    _per_distinct(rules, ("tags",), _tags)
+    columns["customer_type"] = [value or "business" for value in columns["customer_type"]]
+    for row, texts in zip(rows, zip(*columns.values(), strict=True), strict=True):
+        row.values = dict(zip(COLUMN_NAMES, texts, strict=True))
     _duplicates(rules)
     _account_consistency(rules)
     _order_ref_consistency(rules)
     _partial_includes_btn(rules)
+    order = {name: index for index, name in enumerate(COLUMN_NAMES)}
+    rules.issues.sort(key=lambda issue: (issue.row, order.get(issue.column, -1)))
     return rules.issues
 
 
-def _row_rules(rules: _Rules, row: InputRow) -> None:
-    values = row.values
-    for name in REQUIRED_COLUMNS:
-        if not values[name]:
-            column = COLUMN_BY_NAME[name]
-            rules.error(
-                "required",
-                row,
-                name,
-                f"{name} is required",
-                f"fill it in: {column.description} Example: {column.example}",
-                value="",
-            )
+def _positions(column: list[str], wanted: set[str] | frozenset[str]) -> list[int]:
+    return [position for position, value in enumerate(column) if value in wanted]
 
-    # Enumerations and booleans first: later rules read them.
+
+def _required(rules: _Rules) -> None:
+    for name in REQUIRED_COLUMNS:
+        column = COLUMN_BY_NAME[name]
+        hint = f"fill it in: {column.description} Example: {column.example}"
+        for position, value in enumerate(rules.columns[name]):
+            if not value:
+                rules.report(
+                    position, [(Severity.ERROR, "required", name, f"{name} is required", hint)]
+                )
+
+
+def _choices(rules: _Rules) -> None:
     for name, choices in ENUMERATIONS.items():
-        value = values[name]
-        if not value:
-            continue
-        if name == "enable_messaging":
-            normal = _BOOLEANS.get(value.casefold())
-            if normal is None:
-                rules.error(
+        column = rules.columns[name]
+        normal: dict[str, str] = {}
+        bad: set[str] = set()
+        for value in set(column) - {""}:
+            lowered = value.casefold()
+            if name == "enable_messaging":
+                found = _BOOLEANS.get(lowered)
+            else:
+                found = lowered if lowered in choices else None
+            if found is None:
+                bad.add(value)
+            elif found != value:
+                normal[value] = found
+        if bad:
+            if name == "enable_messaging":
+                problem = (
+                    Severity.ERROR,
                     "invalid_choice",
-                    row,
                     name,
                     "must be yes or no",
                     "choose yes or no from the list",
                 )
             else:
-                values[name] = normal
-            continue
-        lowered = value.casefold()
-        if lowered not in choices:
-            rules.error(
-                "invalid_choice",
-                row,
-                name,
-                f"must be one of: {', '.join(choices)}",
-                "choose a value from the cell's drop-down list",
-            )
-        else:
-            values[name] = lowered
-
-    for name in ("country", "country_code"):
-        value = values[name]
-        if value:
-            upper = value.upper()
-            if upper not in ISO_COUNTRIES:
-                rules.error(
-                    "invalid_country",
-                    row,
+                problem = (
+                    Severity.ERROR,
+                    "invalid_choice",
                     name,
-                    "is not an ISO 3166 country code",
-                    "use the 2-letter code, e.g. US or CA",
+                    f"must be one of: {', '.join(choices)}",
+                    "choose a value from the cell's drop-down list",
                 )
-            else:
-                values[name] = upper
+            for position in _positions(column, bad):
+                rules.report(position, [problem])
+        if normal:
+            rules.columns[name] = [normal.get(value, value) for value in column]
 
-    region = values["country"] if values["country"] in ISO_COUNTRIES else ""
-    phone_text = values["phone_number"]
-    if phone_text:
-        parsed = parse_phone(
-            phone_text,
-            region or rules.settings.default_region,
-            max_range=rules.settings.max_range_size,
+
+def _countries(rules: _Rules) -> None:
+    for name in ("country", "country_code"):
+        column = rules.columns[name]
+        distinct = set(column) - {""}
+        bad = {value for value in distinct if value.upper() not in ISO_COUNTRIES}
+        problem = (
+            Severity.ERROR,
+            "invalid_country",
+            name,
+            "is not an ISO 3166 country code",
+            "use the 2-letter code, e.g. US or CA",
         )
-        if parsed.ok:
-            row.phone_numbers = list(parsed.numbers)
-            values["phone_number"] = parsed.numbers[0] if not parsed.is_range else phone_text
-            if not region:
-                values["country"] = parsed.region or rules.settings.default_region
-            elif (
-                parsed.region
-                and parsed.region != region
-                and not (
-                    region in NANP_REGIONS
-                    and parsed.region in NANP_REGIONS
-                    and _nanp_shared(parsed.numbers[0])
-                )
-            ):
-                rules.warn(
-                    "country_mismatch",
-                    row,
-                    "country",
-                    f"the number belongs to {parsed.region}, not {region}",
-                    f"check the number, or set country to {parsed.region}",
-                )
-        else:
-            rules.error(parsed.error, row, "phone_number", parsed.message, parsed.hint)
+        for position in _positions(column, bad):
+            rules.report(position, [problem])
+        if any(value != value.upper() for value in distinct - bad):
+            rules.columns[name] = [value if value in bad else value.upper() for value in column]
 
-    for name in ("billing_phone_number", "new_billing_phone_number"):
-        value = values[name]
-        if not value:
+
+def _phone_numbers(rules: _Rules) -> None:
+    columns = rules.columns
+    phones, countries = columns["phone_number"], columns["country"]
+    default = rules.settings.default_region.upper() or "US"
+    max_range = rules.settings.max_range_size
+    for position, text in enumerate(phones):
+        if not text:
             continue
-        parsed = parse_phone(
-            value, values["country_code"] or region or rules.settings.default_region, max_range=1
+        country = countries[position]
+        region = country if country in ISO_COUNTRIES else ""
+        parsed = parse_phone(text, region or default, max_range=max_range)
+        row = rules.rows[position]
+        if not parsed.ok:
+            rules.report(
+                position,
+                [(Severity.ERROR, parsed.error, "phone_number", parsed.message, parsed.hint)],
+            )
+            continue
+        row.phone_numbers = list(parsed.numbers)
+        if not parsed.is_range:
+            phones[position] = parsed.numbers[0]
+        if not country:
+            countries[position] = parsed.region or default
+        elif (
+            region
+            and parsed.region
+            and parsed.region != region
+            and not (region in NANP_REGIONS and is_toll_free(parsed.numbers[0]))
+        ):
+            rules.report(
+                position,
+                [
+                    (
+                        Severity.WARNING,
+                        "country_mismatch",
+                        "country",
+                        f"the number belongs to {parsed.region}, not {region}",
+                        f"check the number, or set country to {parsed.region}",
+                    )
+                ],
+            )
+
+
+def _billing_numbers(rules: _Rules) -> None:
+    columns = rules.columns
+    default = rules.settings.default_region.upper() or "US"
+    for name in ("billing_phone_number", "new_billing_phone_number"):
+        column = columns[name]
+        results: dict[tuple[str, str], tuple[str, Problem | None]] = {}
+        for position, text in enumerate(column):
+            if not text:
+                continue
+            country = columns["country_code"][position] or columns["country"][position]
+            key = (text, country if country in ISO_COUNTRIES else default)
+            result = results.get(key)
+            if result is None:
+                result = _billing_number(name, *key)
+                results[key] = result
+            normal, problem = result
+            column[position] = normal
+            if problem is not None:
+                rules.report(position, [problem])
+
+
+def _billing_number(name: str, text: str, region: str) -> tuple[str, Problem | None]:
+    parsed = parse_phone(text, region, max_range=1)
+    if parsed.ok and not parsed.is_range:
+        return parsed.numbers[0], None
+    if parsed.ok or parsed.error in {"range_too_large", "invalid_range"}:
+        return text, (
+            Severity.ERROR,
+            "invalid_number",
+            name,
+            "must be a single phone number, not a range",
+            "give the one billing number, e.g. +1 312 555 0100",
         )
-        if parsed.ok and not parsed.is_range:
-            values[name] = parsed.numbers[0]
-        elif parsed.ok or parsed.error in {"range_too_large", "invalid_range"}:
-            rules.error(
-                "invalid_number",
-                row,
-                name,
-                "must be a single phone number, not a range",
-                "give the one billing number, e.g. +1 312 555 0100",
-            )
-        else:
-            rules.error("invalid_number", row, name, parsed.message, parsed.hint)
-
-    _address_rules(rules, row)
-    _port_type_rules(rules, row)
-    _date_rules(rules, row)
-    _document_rules(rules, row)
-
-    url = values["webhook_url"]
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            rules.error(
-                "invalid_url",
-                row,
-                "webhook_url",
-                "is not an http(s) URL",
-                "write the full URL, e.g. https://example.com/porting-events",
-            )
-    tags = values["tags"]
-    if tags:
-        values["tags"] = ",".join(t.strip() for t in re.split(r"[,;]", tags) if t.strip())
-    if not values["customer_type"]:
-        values["customer_type"] = "business"
+    return text, (Severity.ERROR, "invalid_number", name, parsed.message, parsed.hint)
 
 
-def _nanp_shared(number: str) -> bool:
-    # Toll-free numbers are NANP-wide: phonenumbers calls them US even for a Canadian customer.
-    from porting_batch.numbers import is_toll_free
-
-    return is_toll_free(number)
+#: A rule over a few columns: their normalised values and the problems, from their values.
+DistinctRule = Callable[..., tuple[tuple[str, ...], list[Problem]]]
 
 
-def _address_rules(rules: _Rules, row: InputRow) -> None:
-    values = row.values
-    country = values["country_code"]
-    area = values["administrative_area"]
-    postal = values["postal_code"]
-    if country == "US":
+def _per_distinct(rules: _Rules, names: tuple[str, ...], rule: DistinctRule) -> None:
+    """Run ``rule`` once per distinct combination of ``names``' values, then apply it."""
+    columns = [rules.columns[name] for name in names]
+    outcomes: dict[tuple[str, ...], tuple[tuple[str, ...], list[Problem]]] = {}
+    for position, key in enumerate(zip(*columns, strict=True)):
+        outcome = outcomes.get(key)
+        if outcome is None:
+            outcome = rule(*key)
+            outcomes[key] = outcome
+        normal, problems = outcome
+        if normal != key:
+            for column, value in zip(columns, normal, strict=True):
+                column[position] = value
+        if problems:
+            rules.report(position, problems)
+
+
+def _address(country: str, area: str, postal: str) -> tuple[tuple[str, ...], list[Problem]]:
+    problems: list[Problem] = []
+    upper_country = country.upper()
+    if upper_country == "US":
         if area and area.upper() not in US_STATES:
-            rules.error(
-                "invalid_state",
-                row,
-                "administrative_area",
-                "is not a US state code",
-                "use the 2-letter code, e.g. IL or NY",
+            problems.append(
+                (
+                    Severity.ERROR,
+                    "invalid_state",
+                    "administrative_area",
+                    "is not a US state code",
+                    "use the 2-letter code, e.g. IL or NY",
+                )
             )
         elif area:
-            values["administrative_area"] = area.upper()
+            area = area.upper()
         if postal and not _US_ZIP.fullmatch(postal):
             hint = "write 5 digits or ZIP+4, e.g. 60601 or 60601-1234"
             if postal.isdigit() and len(postal) < 5:
                 hint = "a leading zero was probably lost: format the cell as Text and type it"
-            rules.error("invalid_postal_code", row, "postal_code", "is not a US ZIP code", hint)
-    elif country == "CA":
+            problems.append(
+                (Severity.ERROR, "invalid_postal_code", "postal_code", "is not a US ZIP code", hint)
+            )
+    elif upper_country == "CA":
         if area and area.upper() not in CA_PROVINCES:
-            rules.error(
-                "invalid_state",
-                row,
-                "administrative_area",
-                "is not a Canadian province code",
-                "use the 2-letter code, e.g. ON or BC",
+            problems.append(
+                (
+                    Severity.ERROR,
+                    "invalid_state",
+                    "administrative_area",
+                    "is not a Canadian province code",
+                    "use the 2-letter code, e.g. ON or BC",
+                )
             )
         elif area:
-            values["administrative_area"] = area.upper()
+            area = area.upper()
         match = _CA_POSTAL.fullmatch(postal.upper()) if postal else None
         if postal and match is None:
-            rules.error(
-                "invalid_postal_code",
-                row,
-                "postal_code",
-                "is not a Canadian postal code",
-                "write it as A1A 1A1, e.g. M5V 3L9",
+            problems.append(
+                (
+                    Severity.ERROR,
+                    "invalid_postal_code",
+                    "postal_code",
+                    "is not a Canadian postal code",
+                    "write it as A1A 1A1, e.g. M5V 3L9",
+                )
             )
         elif match is not None:
-            values["postal_code"] = f"{match.group(1)} {match.group(2)}"
+            postal = f"{match.group(1)} {match.group(2)}"
+    return (country, area, postal), problems
 
 
-def _port_type_rules(rules: _Rules, row: InputRow) -> None:
-    values = row.values
-    port_type = values["port_type"]
-    action = values["remaining_numbers_action"]
+def _port_type(port_type: str, action: str, new_btn: str) -> tuple[tuple[str, ...], list[Problem]]:
+    problems: list[Problem] = []
     if port_type == "partial":
         if not action:
-            rules.error(
-                "partial_needs_action",
-                row,
-                "remaining_numbers_action",
-                "a partial port must say what happens to the numbers left behind",
-                "choose keep or disconnect",
-                value="",
+            problems.append(
+                (
+                    Severity.ERROR,
+                    "partial_needs_action",
+                    "remaining_numbers_action",
+                    "a partial port must say what happens to the numbers left behind",
+                    "choose keep or disconnect",
+                )
             )
-        elif action == "keep" and not values["new_billing_phone_number"]:
-            rules.error(
-                "partial_keep_needs_new_btn",
-                row,
-                "new_billing_phone_number",
-                "a partial port that keeps numbers needs the BTN the losing account keeps",
-                "give new_billing_phone_number (a number that stays with the losing carrier)",
-                value="",
+        elif action == "keep" and not new_btn:
+            problems.append(
+                (
+                    Severity.ERROR,
+                    "partial_keep_needs_new_btn",
+                    "new_billing_phone_number",
+                    "a partial port that keeps numbers needs the BTN the losing account keeps",
+                    "give new_billing_phone_number (a number that stays with the losing carrier)",
+                )
             )
-    elif port_type == "full" and (action or values["new_billing_phone_number"]):
+    elif port_type == "full" and (action or new_btn):
         column = "remaining_numbers_action" if action else "new_billing_phone_number"
-        rules.warn(
-            "ignored_for_full_port",
-            row,
-            column,
-            "is ignored: a full port moves every number of the account",
-            "clear the cell, or set port_type to partial",
+        problems.append(
+            (
+                Severity.WARNING,
+                "ignored_for_full_port",
+                column,
+                "is ignored: a full port moves every number of the account",
+                "clear the cell, or set port_type to partial",
+            )
         )
+    return (port_type, action, new_btn), problems
 
 
-def _date_rules(rules: _Rules, row: InputRow) -> None:
-    values = row.values
-    foc_text = values["requested_foc"]
-    if foc_text:
-        parsed = parse_date(foc_text)
-        if parsed.error:
-            rules.error("invalid_date", row, "requested_foc", parsed.error, parsed.hint)
-        else:
-            moment = foc_moment(parsed)
-            assert moment is not None
-            row.requested_foc = moment
-            values["requested_foc"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-            if parsed.warning:
-                rules.warn(
-                    "date_read_day_month",
-                    row,
-                    "requested_foc",
-                    parsed.warning,
-                    "write it as year-month-day to be sure",
+def _webhook(url: str) -> tuple[tuple[str, ...], list[Problem]]:
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            return (url,), [
+                (
+                    Severity.ERROR,
+                    "invalid_url",
+                    "webhook_url",
+                    "is not an http(s) URL",
+                    "write the full URL, e.g. https://example.com/porting-events",
                 )
-            earliest = add_business_days(rules.today, FOC_LEAD_BUSINESS_DAYS)
-            if moment.date() < rules.today:
-                rules.warn(
-                    "foc_in_past",
-                    row,
+            ]
+    return (url,), []
+
+
+def _tags(tags: str) -> tuple[tuple[str, ...], list[Problem]]:
+    if not tags:
+        return (tags,), []
+    return (",".join(t.strip() for t in re.split(r"[,;]", tags) if t.strip()),), []
+
+
+def _dates(rules: _Rules) -> None:
+    foc_column = rules.columns["requested_foc"]
+    foc_results: dict[str, tuple[datetime | None, str, list[Problem]]] = {}
+    for position, text in enumerate(foc_column):
+        if not text:
+            continue
+        result = foc_results.get(text)
+        if result is None:
+            result = _foc(rules, text)
+            foc_results[text] = result
+        moment, normal, problems = result
+        if moment is not None:
+            rules.rows[position].requested_foc = moment
+            foc_column[position] = normal
+        if problems:
+            rules.report(position, problems)
+    invoice_column = rules.columns["invoice_date"]
+    invoice_results: dict[str, tuple[date | None, list[Problem]]] = {}
+    for position, text in enumerate(invoice_column):
+        if not text:
+            continue
+        found = invoice_results.get(text)
+        if found is None:
+            found = _invoice_date(rules, text)
+            invoice_results[text] = found
+        day, problems = found
+        if day is not None:
+            rules.rows[position].invoice_date = day
+            invoice_column[position] = day.isoformat()
+        if problems:
+            rules.report(position, problems)
+
+
+def _foc(rules: _Rules, text: str) -> tuple[datetime | None, str, list[Problem]]:
+    parsed, moment, normal = _requested_foc(text)
+    if parsed.error or moment is None:
+        return (
+            None,
+            text,
+            [
+                (
+                    Severity.ERROR,
+                    "invalid_date",
                     "requested_foc",
-                    "the requested FOC is in the past; the earliest allowed window will be used",
-                    f"give a date on or after {earliest.isoformat()}",
+                    parsed.error or "is not a date",
+                    parsed.hint or _DATE_HINT,
                 )
-            elif moment.date() < earliest:
-                rules.warn(
-                    "foc_too_soon",
-                    row,
-                    "requested_foc",
-                    f"the requested FOC is inside the {FOC_LEAD_BUSINESS_DAYS}-business-"
-                    "day lead time; the earliest allowed window will be used",
-                    f"give a date on or after {earliest.isoformat()}",
-                )
-    invoice_text = values["invoice_date"]
-    if invoice_text:
-        parsed = parse_date(invoice_text)
-        if parsed.error or parsed.day is None:
-            rules.error(
+            ],
+        )
+    problems: list[Problem] = []
+    if parsed.warning:
+        problems.append(
+            (
+                Severity.WARNING,
+                "date_read_day_month",
+                "requested_foc",
+                parsed.warning,
+                "write it as year-month-day to be sure",
+            )
+        )
+    earliest = rules.earliest_foc
+    if moment.date() < rules.today:
+        problems.append(
+            (
+                Severity.WARNING,
+                "foc_in_past",
+                "requested_foc",
+                "the requested FOC is in the past; the earliest allowed window will be used",
+                f"give a date on or after {earliest.isoformat()}",
+            )
+        )
+    elif moment.date() < earliest:
+        problems.append(
+            (
+                Severity.WARNING,
+                "foc_too_soon",
+                "requested_foc",
+                f"the requested FOC is inside the {FOC_LEAD_BUSINESS_DAYS}-business-"
+                "day lead time; the earliest allowed window will be used",
+                f"give a date on or after {earliest.isoformat()}",
+            )
+        )
+    return moment, normal, problems
+
+
+def _invoice_date(rules: _Rules, text: str) -> tuple[date | None, list[Problem]]:
+    parsed = parse_date(text)
+    if parsed.error or parsed.day is None:
+        return None, [
+            (
+                Severity.ERROR,
                 "invalid_date",
-                row,
                 "invoice_date",
                 parsed.error or "is not a date",
                 parsed.hint or _DATE_HINT,
             )
-        else:
-            row.invoice_date = parsed.day
-            values["invoice_date"] = parsed.day.isoformat()
-            if parsed.warning:
-                rules.warn(
-                    "date_read_day_month",
-                    row,
-                    "invoice_date",
-                    parsed.warning,
-                    "write it as year-month-day to be sure",
-                )
-            age = (rules.today - parsed.day).days
-            if age > INVOICE_MAX_AGE_DAYS:
-                rules.warn(
-                    "invoice_old",
-                    row,
-                    "invoice_date",
-                    f"the invoice is {age} days old; Telnyx asks for one from the last "
-                    f"{INVOICE_MAX_AGE_DAYS} days",
-                    "attach the most recent bill from the losing carrier",
-                )
-            elif age < 0:
-                rules.warn(
-                    "invoice_in_future",
-                    row,
-                    "invoice_date",
-                    "the invoice date is in the future",
-                    "check the date",
-                )
+        ]
+    problems: list[Problem] = []
+    if parsed.warning:
+        problems.append(
+            (
+                Severity.WARNING,
+                "date_read_day_month",
+                "invoice_date",
+                parsed.warning,
+                "write it as year-month-day to be sure",
+            )
+        )
+    age = (rules.today - parsed.day).days
+    if age > INVOICE_MAX_AGE_DAYS:
+        problems.append(
+            (
+                Severity.WARNING,
+                "invoice_old",
+                "invoice_date",
+                f"the invoice is {age} days old; Telnyx asks for one from the last "
+                f"{INVOICE_MAX_AGE_DAYS} days",
+                "attach the most recent bill from the losing carrier",
+            )
+        )
+    elif age < 0:
+        problems.append(
+            (
+                Severity.WARNING,
+                "invoice_in_future",
+                "invoice_date",
+                "the invoice date is in the future",
+                "check the date",
+            )
+        )
+    return parsed.day, problems
 
 
-def _document_rules(rules: _Rules, row: InputRow) -> None:
+def _documents(rules: _Rules) -> None:
     for name, label in (("loa_file", "LOA"), ("invoice_file", "invoice")):
-        text = row.values[name]
-        if not text:
-            continue
-        check = rules.documents.get(text)
-        if check is None:
-            check = check_document(text, rules.folder)
-            rules.documents[text] = check
-        if check.path is None:
-            rules.error(check.code, row, name, f"{label} file: {check.message}", check.hint)
-        else:
-            row.values[name] = str(check.path)
+        column = rules.columns[name]
+        checks: dict[str, DocumentCheck] = {}
+        for position, text in enumerate(column):
+            if not text:
+                continue
+            check = checks.get(text)
+            if check is None:
+                check = check_document(text, rules.folder)
+                checks[text] = check
+            if check.path is None:
+                rules.report(
+                    position,
+                    [
+                        (
+                            Severity.ERROR,
+                            check.code,
+                            name,
+                            f"{label} file: {check.message}",
+                            check.hint,
+                        )
+                    ],
+                )
+            else:
+                column[position] = str(check.path)
 
 
 def _duplicates(rules: _Rules) -> None:
