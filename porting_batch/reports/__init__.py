@@ -79,7 +79,13 @@ def write_reports(
     :class:`ReportError`, leaving no partial file.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(
+            f"cannot create the report folder {folder}: {exc.strerror or exc}",
+            hint="check that the output folder is writable, or choose another with --out",
+        ) from exc
     tables = Tables(result, masked_headers)
     files = ReportFiles(
         folder=folder,

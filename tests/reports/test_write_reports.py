@@ -453,3 +453,15 @@ def test_an_order_that_needs_attention_is_highlighted(tmp_path: Path) -> None:
     assert sheet["N3"].value == "upload the invoice"
     assert sheet["N3"].fill.fgColor.rgb == "FFFFEB9C"
     assert sheet["N2"].value is None and sheet["N2"].fill.fill_type is None
+
+
+def test_a_folder_that_cannot_be_made_is_a_report_error(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """An output path blocked by a file gives ReportError naming it, not a traceback."""
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    with pytest.raises(ReportError, match="cannot create the report folder"):
+        report_folder(blocker, "acme", datetime(2026, 1, 1, tzinfo=UTC))
+    with pytest.raises(ReportError, match="cannot create the report folder"):
+        write_reports(result, blocker / "sub")
