@@ -334,12 +334,12 @@ def patch_order(state: SimState, order: dict[str, Any], body: Any) -> dict[str, 
                 pointer = f"/documents/{kind}"
                 if value is None:
                     updated["documents"][kind] = None
-                elif not isinstance(value, str) or state.store.get("documents", value) is None:
-                    errors.append(
-                        error("10015", f"Document {value!r} does not exist.", pointer=pointer)
-                    )
                 else:
-                    updated["documents"][kind] = value
+                    problem = _document_problem(state, value)
+                    if problem:
+                        errors.append(error("10015", problem, pointer=pointer))
+                    else:
+                        updated["documents"][kind] = value
 
     if "end_user" in body:
         end_user = body["end_user"]
@@ -468,6 +468,10 @@ def patch_order(state: SimState, order: dict[str, Any], body: Any) -> dict[str, 
                         )
                     )
                     continue
+                problem = _document_problem(state, item["field_value"])
+                if problem:
+                    errors.append(error("10015", problem, pointer=f"{pointer}/field_value"))
+                    continue
                 new_requirements.append(
                     {
                         "requirement_type_id": item["requirement_type_id"],
@@ -504,6 +508,16 @@ def patch_order(state: SimState, order: dict[str, Any], body: Any) -> dict[str, 
     if loa_changed:
         state.add_event(order, "porting_order.loa_updated", None)
     return order
+
+
+def _document_problem(state: SimState, value: Any) -> str | None:
+    """Why a document id cannot be linked to an order, or None when it can."""
+    document = state.store.get("documents", value) if isinstance(value, str) else None
+    if document is None:
+        return f"Document {value!r} does not exist."
+    if document["status"] == "denied":
+        return f"Document {value} was denied ({document['av_scan_status']}) and cannot be used."
+    return None
 
 
 def _pointers(errors: list[dict[str, Any]]) -> set[str]:

@@ -262,3 +262,27 @@ def test_foc_windows_skip_weekends_and_start_after_the_lead_time(api: TestClient
     assert fast_windows[0]["started_at"] == "2026-03-09T13:00:00.000Z"
     assert len(slow_windows) == 20
     assert first_window(api, slow["id"]) == "2026-03-16T14:00:00.000Z"
+
+
+def test_patch_refuses_unknown_and_denied_documents_everywhere(api: TestClient) -> None:
+    """Unknown ids in documents and requirements, and infected uploads, are each a 422."""
+    [order] = create(api, SLOW_NUMBERS)
+    infected = api.post(
+        "/documents",
+        files={
+            "file": ("v.pdf", b"%PDF-1.4 EICAR-STANDARD-ANTIVIRUS-TEST-FILE", "application/pdf")
+        },
+    ).json()["data"]
+    assert (infected["status"], infected["av_scan_status"]) == ("denied", "infected")
+    response = api.patch(
+        f"/porting_orders/{order['id']}",
+        json={
+            "documents": {"invoice": infected["id"]},
+            "requirements": [
+                {"requirement_type_id": "t1", "field_value": "00000000-0000-4000-8000-00000000000f"}
+            ],
+        },
+    )
+    assert response.status_code == 422
+    pointers = [e["source"]["pointer"] for e in response.json()["errors"]]
+    assert pointers == ["/documents/invoice", "/requirements/0/field_value"]

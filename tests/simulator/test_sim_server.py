@@ -106,3 +106,14 @@ def test_command_line_options_build_latency_faults_and_limits() -> None:
     assert args.rate_limit == 25.0
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--faults", "error_rate=2"])
+
+
+def test_state_file_keeps_the_advanced_clock_across_restarts(tmp_path: Path) -> None:
+    """An advanced simulated clock does not jump back when the simulator restarts."""
+    config = SimulatorConfig(state_file=tmp_path / "sim.db", clock_speed=0.0, start_time=START)
+    first = create_app(config)
+    moved = first.state.sim.advance(3 * 86400)
+    first.state.sim.store.close()
+    second = create_app(config)
+    assert second.state.sim.now() == moved
+    second.state.sim.store.close()
