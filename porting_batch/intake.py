@@ -133,7 +133,6 @@ def _read_batch(path: Path, settings: Settings, today: date | None) -> Intake:
     raw_columns: list[list[str]] = []
     cleaned_columns: list[list[str]] = []
     numeric_rows: dict[int, list[int]] = {}
-    filled: set[int] = set()
     for index, column_cells in enumerate(columns_cells):
         texts, numeric = _column_texts(column_cells)
         raw_columns.append(texts)
@@ -142,10 +141,16 @@ def _read_batch(path: Path, settings: Settings, today: date | None) -> Intake:
         else:
             cleaned_texts = [clean_text(text) if text else text for text in texts]
         cleaned_columns.append(cleaned_texts)
-        filled.update(compress(range(len(cleaned_texts)), cleaned_texts))
         if numeric:
             numeric_rows[index] = numeric
     del columns_cells
+    count = len(raw_columns[0]) if raw_columns else 0
+    if any(all(texts) for texts in cleaned_columns):
+        filled = set(range(count))  # one column is full, so no row is blank: the usual case
+    else:
+        filled = set()
+        for texts in cleaned_columns:
+            filled.update(compress(range(count), texts))
     if not filled:
         raise IntakeError(
             f"{path.name}: sheet '{grid.sheet}' has a header row but no data rows",
@@ -158,7 +163,7 @@ def _read_batch(path: Path, settings: Settings, today: date | None) -> Intake:
     blank_interior = [
         first_row_number + offset for offset in range(positions[-1] + 1) if offset not in filled
     ]
-    if len(positions) != len(raw_columns[0]):
+    if len(positions) != count:
         raw_columns = [[texts[i] for i in positions] for texts in raw_columns]
         cleaned_columns = [[texts[i] for i in positions] for texts in cleaned_columns]
         new_position = {old: new for new, old in enumerate(positions)}

@@ -52,7 +52,7 @@ def clean_text(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _nanp_prefix(npa_nxx: str) -> tuple[bool, str, bool]:
+def nanp_prefix(npa_nxx: str) -> tuple[bool, str, bool]:
     """(valid, region, toll_free) for every number starting +1 NPA NXX."""
     parsed = phonenumbers.parse(f"+1{npa_nxx}0100", None)
     if not phonenumbers.is_valid_number(parsed):
@@ -65,7 +65,7 @@ def _nanp_prefix(npa_nxx: str) -> tuple[bool, str, bool]:
 def region_of(e164: str) -> str:
     """The ISO region of an E.164 number ('US', 'CA', ...), '' when unknown."""
     if e164.startswith("+1") and len(e164) == 12:
-        return _nanp_prefix(e164[2:8])[1]
+        return nanp_prefix(e164[2:8])[1]
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
@@ -75,7 +75,7 @@ def region_of(e164: str) -> str:
 
 def is_toll_free(e164: str) -> bool:
     """Whether a NANP number is toll-free (8XX)."""
-    return e164.startswith("+1") and len(e164) == 12 and _nanp_prefix(e164[2:8])[2]
+    return e164.startswith("+1") and len(e164) == 12 and nanp_prefix(e164[2:8])[2]
 
 
 def _invalid(text: str, why: str = "") -> ParsedNumber:
@@ -92,7 +92,7 @@ def _single(text: str, region: str) -> ParsedNumber:
     plain = _NANP_PLAIN.fullmatch(digits)
     if plain and (plain.group(1) == "+1" or region in NANP_REGIONS):
         national = plain.group(2)
-        valid, number_region, _ = _nanp_prefix(national[:6])
+        valid, number_region, _ = nanp_prefix(national[:6])
         if not valid:
             return _invalid(
                 text, f"{national[:3]}-{national[3:6]} is not an area code and exchange in use"
@@ -202,7 +202,7 @@ def _parse_phone_cached(text: str, region: str, max_range: int) -> ParsedNumber:
     plain = _NANP_PLAIN.fullmatch(_FORMATTING.sub("", cleaned))
     if plain and (plain.group(1) == "+1" or region in NANP_REGIONS):
         national = plain.group(2)
-        valid, number_region, _ = _nanp_prefix(national[:6])
+        valid, number_region, _ = nanp_prefix(national[:6])
         if valid:
             return ParsedNumber(numbers=("+1" + national,), region=number_region)
         return _single(cleaned, region)

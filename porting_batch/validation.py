@@ -27,7 +27,14 @@ from porting_batch.columns import (
     SECRET_COLUMNS,
 )
 from porting_batch.issues import Issue, Severity
-from porting_batch.numbers import NANP_REGIONS, is_toll_free, parse_phone, region_of
+from porting_batch.numbers import (
+    NANP_REGIONS,
+    _parse_phone_cached,
+    is_toll_free,
+    nanp_prefix,
+    parse_phone,
+    region_of,
+)
 from porting_batch.settings import Settings
 
 if TYPE_CHECKING:
@@ -512,6 +519,8 @@ def _required(rules: _Rules) -> None:
     for name in REQUIRED_COLUMNS:
         column = COLUMN_BY_NAME[name]
         hint = f"fill it in: {column.description} Example: {column.example}"
+        if all(rules.columns[name]):
+            continue
         for position, value in enumerate(rules.columns[name]):
             if not value:
                 rules.report(
@@ -580,13 +589,30 @@ def _phone_numbers(rules: _Rules) -> None:
     phones, countries = columns["phone_number"], columns["country"]
     default = rules.settings.default_region.upper() or "US"
     max_range = rules.settings.max_range_size
-    for position, text in enumerate(phones):
+    rows = rules.rows
+    for position, (text, digits) in enumerate(zip(phones, _digit_strings(phones), strict=True)):
         if not text:
             continue
         country = countries[position]
         region = country if country in ISO_COUNTRIES else ""
-        parsed = parse_phone(text, region or default, max_range=max_range)
-        row = rules.rows[position]
+        # Plainly written NANP numbers (most of any batch) skip the general parser.
+        national = _plain_nanp(digits, region or default)
+        if national:
+            valid, number_region, toll_free = nanp_prefix(national[:6])
+            if valid:
+                rows[position].phone_numbers = ["+1" + national]
+                phones[position] = "+1" + national
+                if not country:
+                    countries[position] = number_region
+                elif (
+                    region
+                    and number_region != region
+                    and not (region in NANP_REGIONS and toll_free)
+                ):
+                    rules.report(position, [_country_mismatch(number_region, region)])
+                continue
+        parsed = _parse_phone_cached(text, region or default, max_range)
+        row = rows[position]
         if not parsed.ok:
             rules.report(
                 position,
@@ -604,18 +630,46 @@ def _phone_numbers(rules: _Rules) -> None:
             and parsed.region != region
             and not (region in NANP_REGIONS and is_toll_free(parsed.numbers[0]))
         ):
-            rules.report(
-                position,
-                [
-                    (
-                        Severity.WARNING,
-                        "country_mismatch",
-                        "country",
-                        f"the number belongs to {parsed.region}, not {region}",
-                        f"check the number, or set country to {parsed.region}",
-                    )
-                ],
-            )
+            rules.report(position, [_country_mismatch(parsed.region, region)])
+
+
+def _country_mismatch(actual: str, typed: str) -> Problem:
+    return (
+        Severity.WARNING,
+        "country_mismatch",
+        "country",
+        f"the number belongs to {actual}, not {typed}",
+        f"check the number, or set country to {actual}",
+    )
+
+
+_LAYOUT = re.compile(r"[ \t().\-]")
+
+
+def _digit_strings(texts: list[str]) -> list[str]:
+    """Each text without spaces, dots, dashes and parentheses, in one regex pass."""
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1 or not joined.isascii():
+        return [_LAYOUT.sub("", text) if text.isascii() else "" for text in texts]
+    return _LAYOUT.sub("", joined).split("\n")
+
+
+def _plain_nanp(digits: str, region: str) -> str:
+    """The 10 national digits of a plainly written NANP number, else ''."""
+    size = len(digits)
+    if size == 12 and digits.startswith("+1"):
+        national = digits[2:]
+    elif region not in NANP_REGIONS:
+        return ""
+    elif size == 10:
+        national = digits
+    elif size == 11 and digits[0] == "1":
+        national = digits[1:]
+    else:
+        return ""
+    if national.isdigit() and national[0] not in "01":
+        return national
+    return ""
 
 
 def _billing_numbers(rules: _Rules) -> None:
@@ -1018,6 +1072,8 @@ def _disagreements(
             continue
         label = mask(key) if describe_group == "account" else repr(key)
         for name in fields:
+            if len({row.values[name] for row in rows}) < 2:
+                continue
             by_value: dict[str, list[int]] = defaultdict(list)
             for row in rows:
                 by_value[row.values[name]].append(row.row)

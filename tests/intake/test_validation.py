@@ -444,3 +444,31 @@ def test_second_pass_requires_pin_and_account_for_mobile_numbers(
     for issue in issues:
         assert (issue.severity, issue.row, issue.source) == (Severity.ERROR, 2, "portability")
         assert issue.column_letter and issue.hint
+
+
+@pytest.mark.parametrize(
+    ("phone", "country", "warned"),
+    [
+        ("+1 800 555 0199", "CA", False),
+        ("800-555-0199", "CA", False),
+        ("312-555-0142", "CA", True),
+        ("+1 312 555 0142", "GB", True),
+        ("+1 416 555 0142", "CA", False),
+        ("312-555-0142", "XX", False),
+    ],
+    ids=[
+        "toll-free-plus",
+        "toll-free-plain",
+        "us-number-ca",
+        "us-number-gb",
+        "ca-number-ca",
+        "invalid-country-not-compared",
+    ],
+)
+def test_country_disagreeing_with_the_number_warns_except_toll_free(
+    tmp_path: Path, read: Reader, phone: str, country: str, warned: bool
+) -> None:
+    """A country that is not the number's warns; toll-free numbers belong to all of NANP."""
+    intake = _read(tmp_path, read, [good_row(phone_number=phone, country=country)])
+    assert bool(_issues(intake, "country_mismatch")) is warned
+    assert intake.rows[0].phone_numbers
