@@ -6,6 +6,9 @@ and reports the peak RSS above the RSS measured just before the call.
 
     cd /work/main && .venv/bin/python benchmarks/bench_reports.py [--rows 100000] [--repeat 1]
 
+With ``--with-input`` the operator's workbook is written too (openpyxl, write-only), so the
+annotated copy is timed as well; use it with ``--rows 20000``, the largest input annotated.
+
 Peak RSS comes from /proc/self/status (VmHWM), reset through /proc/self/clear_refs where the
 kernel allows it; otherwise the figure is the process peak minus the baseline.
 """
@@ -24,6 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from openpyxl import Workbook
+
 from porting_batch.issues import Issue, Severity
 from porting_batch.outcomes import Outcome
 from porting_batch.reports import write_reports
@@ -37,6 +42,19 @@ OUTCOMES = [
     Outcome.READY_AS_DRAFT, Outcome.READY_AS_DRAFT, Outcome.READY_AS_DRAFT, Outcome.CONFIRMED,
     Outcome.NOT_PORTABLE, Outcome.INVALID_INPUT, Outcome.DUPLICATE, Outcome.NEEDS_ATTENTION,
 ]  # fmt: skip
+
+
+def write_input(result: BatchResult) -> None:
+    """The operator's workbook the batch came from: header row, then one row per input row."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Numbers")
+    sheet.append(HEADERS)
+    last = 0
+    for number in result.numbers:
+        if number.row != last:
+            sheet.append([number.raw[header] for header in HEADERS])
+            last = number.row
+    book.save(result.input_path)
 
 
 def build(rows: int, folder: Path) -> BatchResult:
@@ -102,7 +120,7 @@ def build(rows: int, folder: Path) -> BatchResult:
     return BatchResult(
         batch_id="bench",
         name="bench",
-        input_path=folder / "bench.xlsx",  # absent on purpose: no annotated copy at this size
+        input_path=folder / "bench.xlsx",  # written only with --with-input
         content_hash="0" * 64,
         started_at=start,
         finished_at=start + timedelta(minutes=30),
@@ -136,10 +154,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--with-input", action="store_true", help="also time annotated.xlsx")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-reports-"))
     try:
         result = build(args.rows, work)
+        if args.with_input:
+            write_input(result)
         print(
             f"rows={args.rows:,} numbers={len(result.numbers):,} orders={len(result.orders):,} "
             f"issues={len(result.issues):,} columns={len(HEADERS)} operator + 13 report"

@@ -14,7 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from porting_batch.errors import ReportError
-from porting_batch.reports.annotated import ANNOTATED_MAX_ROWS, write_annotated
+from porting_batch.reports.annotated import (
+    ANNOTATED_MAX_CELLS,
+    ANNOTATED_MAX_ROWS,
+    write_annotated,
+)
 from porting_batch.reports.files import ReportFiles, atomic_path, write_json
 from porting_batch.reports.summary import summary_dict, summary_markdown, summary_rows
 from porting_batch.reports.tables import Tables
@@ -23,6 +27,7 @@ from porting_batch.results import BatchResult
 from porting_batch.safety import strip_controls
 
 __all__ = [
+    "ANNOTATED_MAX_CELLS",
     "ANNOTATED_MAX_ROWS",
     "ReportFiles",
     "report_folder",
@@ -68,6 +73,7 @@ def write_reports(
     *,
     masked_headers: set[str] | None = None,
     annotated_max_rows: int = ANNOTATED_MAX_ROWS,
+    annotated_max_cells: int = ANNOTATED_MAX_CELLS,
 ) -> ReportFiles:
     """Write every report file of ``result`` into ``folder``, each atomically.
 
@@ -75,8 +81,8 @@ def write_reports(
     numbers; by default, headers whose words say pin, passcode or account. A result with
     ``complete=False`` is reported all the same, marked incomplete with its failure text.
     The annotated workbook is left out (with a note) when the input has more than
-    ``annotated_max_rows`` rows or can no longer be read; any other failure raises
-    :class:`ReportError`, leaving no partial file.
+    ``annotated_max_rows`` rows or ``annotated_max_cells`` cells, or can no longer be read;
+    any other failure raises :class:`ReportError`, leaving no partial file.
     """
     folder = Path(folder)
     try:
@@ -100,7 +106,13 @@ def write_reports(
     try:
         # The annotated copy goes first so the Summary sheet can say whether it exists.
         annotated_path = folder / ANNOTATED_XLSX
-        note = write_annotated(result, tables, annotated_path, max_rows=annotated_max_rows)
+        note = write_annotated(
+            result,
+            tables,
+            annotated_path,
+            max_rows=annotated_max_rows,
+            max_cells=annotated_max_cells,
+        )
         if note:
             files.notes.append(note)
         else:

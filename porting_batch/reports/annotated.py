@@ -33,6 +33,9 @@ from porting_batch.safety import cap_text, looks_like_formula, safe_text
 
 #: Above this many input rows no annotated workbook is written (openpyxl's speed).
 ANNOTATED_MAX_ROWS = 20_000
+#: ...nor above this many input cells: openpyxl's time and memory grow with cells, and
+#: 20,000 rows of 12 columns took about 12 s and 140 MB (benchmarks/bench_reports.py).
+ANNOTATED_MAX_CELLS = 250_000
 
 RESULT_HEADER = "porting_batch_result"
 COMMENT_AUTHOR = "porting-batch"
@@ -59,7 +62,12 @@ class _Marks:
 
 
 def write_annotated(
-    result: BatchResult, tables: Tables, path: Path, *, max_rows: int = ANNOTATED_MAX_ROWS
+    result: BatchResult,
+    tables: Tables,
+    path: Path,
+    *,
+    max_rows: int = ANNOTATED_MAX_ROWS,
+    max_cells: int = ANNOTATED_MAX_CELLS,
 ) -> str:
     """Write annotated.xlsx at ``path``; return "" when written, else why it was not.
 
@@ -67,11 +75,13 @@ def write_annotated(
     are returned as a note; a failure to write ``path`` itself raises.
     """
     rows = tables.input_rows
-    if rows > max_rows:
+    width = max(len(tables.raw_headers), 1)
+    limit = min(max_rows, max_cells // width)
+    if rows > limit:
         return (
             f"annotated.xlsx was not written: the input has {rows:,} rows, more than "
-            f"{max_rows:,}, and editing a workbook that big takes too long; "
-            "use the Numbers and Issues sheets of report.xlsx instead."
+            f"{limit:,} (for {width} columns), and editing a workbook that big takes too "
+            "long; use the Numbers and Issues sheets of report.xlsx instead."
         )
     source = Path(result.input_path)
     if not source.is_file():

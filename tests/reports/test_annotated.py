@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -108,7 +109,9 @@ def test_a_big_input_gets_no_annotated_copy_and_the_summary_says_why(
     assert files.annotated is None
     assert not (files.folder / "annotated.xlsx").exists()
     note = files.notes[0]
-    assert note.startswith("annotated.xlsx was not written: the input has 5 rows, more than 4")
+    assert note.startswith(
+        "annotated.xlsx was not written: the input has 5 rows, more than 4 (for 6 columns)"
+    )
     assert ["Note", note, None] in sheet_rows(files.xlsx, "Summary")
     data = json.loads(files.summary_json.read_text(encoding="utf-8"))
     assert (data["files"]["annotated"], data["notes"]) == (None, [note])
@@ -138,3 +141,15 @@ def test_an_input_openpyxl_cannot_read_gets_a_note(result: BatchResult, tmp_path
     result.input_path = legacy
     files = write_reports(result, tmp_path / "out2")
     assert "only .xlsx, .xlsm and .csv" in files.notes[0]
+
+
+def test_a_wide_input_is_limited_by_its_cells(tmp_path: Path) -> None:
+    """A row limit is lowered for wide sheets: 25,000 cells in 6 columns is 4,166 rows."""
+    result = make_result(tmp_path)
+    template = result.numbers[0]
+    result.numbers = [dataclasses.replace(template, row=row) for row in range(2, 4_200)]
+    files = write_reports(
+        result, tmp_path / "out", annotated_max_rows=10_000, annotated_max_cells=25_000
+    )
+    assert files.annotated is None
+    assert "more than 4,166 (for 6 columns)" in files.notes[0]
