@@ -24,7 +24,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from porting_batch.issues import Issue, Severity
+from porting_batch.issues import Issue
 from porting_batch.outcomes import Outcome
 from porting_batch.reports.files import atomic_path
 from porting_batch.reports.tables import Tables
@@ -189,25 +189,21 @@ def _row_result(numbers: list[NumberResult], tables: Tables) -> str:
     """``outcome: reason`` for the row, or a count per outcome when a range split it."""
     if len(numbers) == 1:
         number = numbers[0]
-        reason = tables.scrub_issue_text(number.reason, _row_issue(number)) if number.reason else ""
+        reason = tables.scrub_row_text(number.reason, number.sheet, number.row)
         return safe_text(f"{number.outcome.value}: {reason}" if reason else number.outcome.value)
     counts: dict[str, int] = {}
     reasons: list[str] = []
     for number in numbers:
         counts[number.outcome.value] = counts.get(number.outcome.value, 0) + 1
         if number.reason and not number.outcome.is_success:
-            line = f"{number.phone_number or number.input_value}: {number.reason}"
+            reason = tables.scrub_row_text(number.reason, number.sheet, number.row)
+            line = f"{number.phone_number or number.input_value}: {reason}"
             if line not in reasons:
                 reasons.append(line)
     text = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
     if reasons:
         text += "; " + "; ".join(reasons)
     return safe_text(text)
-
-
-def _row_issue(number: NumberResult) -> Issue:
-    # A stand-in issue so the row's secrets are scrubbed from the reason like any message.
-    return Issue(Severity.WARNING, "", sheet=number.sheet, row=number.row)
 
 
 def _header_row(

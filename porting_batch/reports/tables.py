@@ -178,7 +178,7 @@ class Tables:
     def _number_tail(self, number: NumberResult) -> list[Cell]:
         reason = number.reason
         if reason:
-            reason = scrub(reason, self._row_secrets.get((number.sheet, number.row), ()))
+            reason = self.scrub_row_text(reason, number.sheet, number.row)
         return [
             safe_text(number.phone_number),
             number.outcome.value,
@@ -255,6 +255,10 @@ class Tables:
         if self.is_secret_issue(issue):
             return mask_secret(issue.value)
         return safe_text(issue.value)
+
+    def scrub_row_text(self, text: str, sheet: str, row: int) -> str:
+        """Text about one input row with that row's secrets masked."""
+        return scrub(text, self._row_secrets.get((sheet, row), ()))
 
     def scrub_issue_text(self, text: str, issue: Issue) -> str:
         """An issue's message or hint with the secrets of its row (and its own value) masked."""
