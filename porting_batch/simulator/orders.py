@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -225,12 +225,20 @@ def _new_order(
 
 # ---- render --------------------------------------------------------------------------------
 def render(order: dict[str, Any], *, include_phone_numbers: bool = True) -> dict[str, Any]:
-    """The order as the API shows it (internal bookkeeping removed)."""
-    shown = {key: value for key, value in order.items() if key != "_sim"}
-    shown = copy.deepcopy(shown)
+    """The order as the API shows it (internal bookkeeping removed), as a snapshot."""
+    shown = {key: plain_copy(value) for key, value in order.items() if key != "_sim"}
     if include_phone_numbers:
-        shown["phone_numbers"] = copy.deepcopy(order["_sim"]["numbers"][:NUMBERS_SHOWN])
+        shown["phone_numbers"] = plain_copy(order["_sim"]["numbers"][:NUMBERS_SHOWN])
     return shown
+
+
+def plain_copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data, several times faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {key: plain_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain_copy(item) for item in value]
+    return value
 
 
 def order_meta(order: dict[str, Any]) -> dict[str, Any]:
@@ -257,6 +265,7 @@ def _check_string(
     return True
 
 
+@lru_cache(maxsize=65536)
 def _valid_phone(value: str) -> bool:
     if not is_e164(value):
         return False
@@ -303,7 +312,7 @@ def patch_order(state: SimState, order: dict[str, Any], body: Any) -> dict[str, 
     errors: list[dict[str, Any]] = []
     if not _check_object(errors, "", body, PATCH_KEYS):
         raise unprocessable([error("10015", "The request body must be a JSON object.")])
-    updated = copy.deepcopy(order)
+    updated = plain_copy(order)
     for key in ("customer_reference", "customer_group_reference", "webhook_url"):
         if key in body and _check_string(errors, f"/{key}", body[key]):
             value = body[key]

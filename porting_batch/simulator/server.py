@@ -188,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"API key: {config.api_keys[0]}", flush=True)
     try:
         _server(app, "warning").run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how an operator stops it
     finally:
         sock.close()
         app.state.webhooks.close()
