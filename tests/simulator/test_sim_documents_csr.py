@@ -171,3 +171,17 @@ def test_csr_for_documented_numbers_fails_with_not_available() -> None:
     assert done["status"] == "failed"
     assert done["error_message"] == "CSR information not available."
     assert done["result"] is None
+
+
+def test_multipart_upload_keeps_every_byte(api: TestClient) -> None:
+    """A multipart upload of binary content downloads byte for byte, reference included."""
+    content = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4 + b"\r\n--not-a-boundary\r\n"
+    response = api.post(
+        "/documents",
+        files={"file": ("scan.png", content, "image/png")},
+        data={"customer_reference": "batch 9"},
+    )
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert data["customer_reference"] == "batch 9"
+    assert api.get(f"/documents/{data['id']}/download").content == content
