@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 import zipfile
 from collections import defaultdict
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -51,6 +53,7 @@ _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 _SHEET_NAME_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
 _HEADER_SCAN_ROWS = 30
+_COLUMN_LETTERS = re.compile(r"[A-Z]{1,3}")
 
 
 @dataclass
@@ -109,48 +112,54 @@ def write_annotated(
     ) as exc:
         return f"annotated.xlsx was not written: {source.name} could not be opened again ({exc})."
 
-    _annotate(book, result, tables)
+    _annotate(book, result, tables, from_csv=suffix in _CSV_SUFFIXES)
     with atomic_path(path) as temp:
         book.save(temp)
     return ""
 
 
-def _annotate(book: Any, result: BatchResult, tables: Tables) -> None:
+def _annotate(book: Any, result: BatchResult, tables: Tables, *, from_csv: bool) -> None:
+    default_sheet = book.active.title if book.active is not None else book.sheetnames[0]
+
+    def sheet_name(name: str) -> str | None:
+        # A CSV became one sheet, whatever name the rows carry (its title is capped at 31).
+        if from_csv or not name:
+            return default_sheet
+        return name if name in book.sheetnames else None
+
     by_row: dict[tuple[str, int], list[NumberResult]] = defaultdict(list)
     for number in result.numbers:
-        if number.row > 0:
-            by_row[(number.sheet, number.row)].append(number)
-    default_sheet = book.active.title if book.active is not None else book.sheetnames[0]
+        name = sheet_name(number.sheet)
+        if number.row > 0 and name:
+            by_row[(name, number.row)].append(number)
     marks: dict[tuple[str, str], _Marks] = defaultdict(_Marks)
     row_marks: dict[tuple[str, int], _Marks] = defaultdict(_Marks)
     for issue in result.issues:
-        if issue.row <= 0:
+        name = sheet_name(issue.sheet)
+        if issue.row <= 0 or not name:
             continue
-        sheet = issue.sheet or default_sheet
-        target = row_marks[(sheet, issue.row)]
-        if issue.column_letter:
-            target = marks[(sheet, f"{issue.column_letter}{issue.row}")]
+        target = row_marks[(name, issue.row)]
+        if _COLUMN_LETTERS.fullmatch(issue.column_letter or ""):
+            cell = book[name][f"{issue.column_letter}{issue.row}"]
+            # A merged cell takes no comment: its range's top-left cell speaks for it.
+            if not isinstance(cell, MergedCell):
+                target = marks[(name, cell.coordinate)]
         target.error = target.error or issue.is_error
         target.lines.append(_comment_line(issue, tables))
 
-    sheets_used = {sheet or default_sheet for sheet, _ in by_row} | {s for s, _ in marks}
-    sheets_used |= {s for s, _ in row_marks}
     result_columns: dict[str, int] = {}
-    for name in sorted(sheets_used):
-        if name not in book.sheetnames:
-            continue
+    used = {name for name, _ in by_row} | {name for name, _ in marks} | {n for n, _ in row_marks}
+    for name in sorted(used):
         sheet = book[name]
         column = (sheet.max_column or 0) + 1
         result_columns[name] = column
-        header_row = _header_row(sheet, result, by_row, name)
+        rows = [row for (sheet_of, row) in by_row if sheet_of == name]
+        header_row = _header_row(sheet, result, min(rows) if rows else 2)
         cell = sheet.cell(row=header_row, column=column, value=RESULT_HEADER)
         cell.font = HEADER_FONT
         sheet.column_dimensions[get_column_letter(column)].width = 60
 
-    for (sheet_name, row), numbers in by_row.items():
-        name = sheet_name or default_sheet
-        if name not in result_columns:
-            continue
+    for (name, row), numbers in by_row.items():
         cell = book[name].cell(
             row=row, column=result_columns[name], value=_row_result(numbers, tables)
         )
@@ -159,12 +168,9 @@ def _annotate(book: Any, result: BatchResult, tables: Tables) -> None:
             cell.fill = ERROR_FILL
 
     for (name, row), mark in row_marks.items():
-        if name in result_columns:
-            cell = book[name].cell(row=row, column=result_columns[name])
-            _mark(cell, mark)
+        _mark(book[name].cell(row=row, column=result_columns[name]), mark)
     for (name, ref), mark in marks.items():
-        if name in book.sheetnames:
-            _mark(book[name][ref], mark)
+        _mark(book[name][ref], mark)
 
 
 def _mark(cell: Any, mark: _Marks) -> None:
@@ -206,12 +212,8 @@ def _row_result(numbers: list[NumberResult], tables: Tables) -> str:
     return safe_text(text)
 
 
-def _header_row(
-    sheet: Any, result: BatchResult, by_row: dict[tuple[str, int], Any], name: str
-) -> int:
+def _header_row(sheet: Any, result: BatchResult, first_data: int) -> int:
     """The row holding the operator's headers: the one naming most of them near the top."""
-    rows = [row for (sheet_name, row) in by_row if (sheet_name or name) == name]
-    first_data = min(rows) if rows else 2
     headers = {header.strip() for header in result.input_headers if header.strip()}
     if headers:
         best, best_row = 0, 0

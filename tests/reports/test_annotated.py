@@ -153,3 +153,38 @@ def test_a_wide_input_is_limited_by_its_cells(tmp_path: Path) -> None:
     )
     assert files.annotated is None
     assert "more than 4,166 (for 6 columns)" in files.notes[0]
+
+
+def test_odd_issue_cells_are_commented_on_the_rows_result(tmp_path: Path) -> None:
+    """An issue on a merged cell or with an unusable column letter is noted on the result cell."""
+    result = make_result(tmp_path)
+    book = load_workbook(result.input_path)
+    book["Numbers"].merge_cells("E3:F3")
+    book.save(result.input_path)
+    error = result.issues[0]
+    result.issues = [
+        dataclasses.replace(error, row=3, column_letter="F", message="merged away"),
+        dataclasses.replace(error, row=4, column_letter="7", message="no such column"),
+    ]
+    files = write_reports(result, tmp_path / "out")
+    assert files.annotated is not None
+    sheet = load_workbook(files.annotated)["Numbers"]
+    assert sheet["G3"].comment is not None and sheet["G3"].comment.text.startswith(
+        "error: merged away"
+    )
+    assert sheet["G4"].comment is not None and "no such column" in sheet["G4"].comment.text
+
+
+def test_a_csv_with_a_long_name_is_still_annotated(tmp_path: Path) -> None:
+    """Rows named after a CSV stem longer than a sheet title still land on the one sheet."""
+    result = make_result(tmp_path)
+    source = tmp_path / ("a-very-long-file-name-for-a-porting-batch" + ".csv")
+    source.write_text(",".join(HEADERS) + "\n+13125552486,Acme,1,2,3,4\n", encoding="utf-8")
+    result.input_path = source
+    result.numbers = [dataclasses.replace(result.numbers[0], sheet=source.stem, row=2)]
+    result.issues = [dataclasses.replace(result.issues[0], sheet=source.stem, row=2)]
+    files = write_reports(result, tmp_path / "out")
+    assert files.annotated is not None
+    sheet = load_workbook(files.annotated).active
+    assert sheet["G2"].value == "ready_as_draft"
+    assert sheet["A2"].comment is not None
