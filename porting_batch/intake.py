@@ -387,7 +387,11 @@ def _load_workbook(path: Path, data: bytes) -> _Grid:
         ) from None
     except IntakeError:
         raise
-    except Exception as exc:  # calamine raises a handful of unrelated types on bad files
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    # calamine raises a handful of unrelated types on bad files, and a Rust panic surfaces as
+    # pyo3's PanicException, which derives from BaseException
+    except BaseException as exc:
         raise IntakeError(
             f"{path.name} could not be read as a spreadsheet ({type(exc).__name__}: {exc})",
             file=str(path),

@@ -325,6 +325,18 @@ class DocumentCheck:
 
 def check_document(text: str, folder: Path) -> DocumentCheck:
     """A document named relative to the batch folder: inside it, PDF/PNG/JPEG, 1 B..20 MB."""
+    try:
+        return _check_document(text, folder)
+    except (OSError, ValueError) as exc:  # unreadable, a NUL in the name, a name too long
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return DocumentCheck(
+            code="file_unreadable",
+            message=f"the file cannot be read ({reason})",
+            hint="check the name, and that the file can be opened by this user",
+        )
+
+
+def _check_document(text: str, folder: Path) -> DocumentCheck:
     folder = folder.resolve()
     candidate = Path(text.replace("\\", "/"))
     target = candidate if candidate.is_absolute() else folder / candidate

@@ -529,3 +529,14 @@ def test_file_over_the_size_limit_is_refused(tmp_path: Path, read: Reader) -> No
     path = write_csv(tmp_path / "b.csv", [good_row(notes="x" * 3000)] * 400)
     with pytest.raises(IntakeError, match="larger than the 1 MB limit"):
         read(path, max_input_mb=1)
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.9], ids=["30pct", "60pct", "90pct"])
+def test_truncated_workbook_gets_one_clear_error(tmp_path: Path, read: Reader, keep: float) -> None:
+    """A workbook cut short (an interrupted copy) is refused with a message, not a traceback."""
+    whole = write_xlsx(tmp_path / "whole.xlsx", [GOOD_ROW] * 50).read_bytes()
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(whole[: int(len(whole) * keep)])
+    with pytest.raises(IntakeError) as caught:
+        read(path)
+    assert caught.value.hint

@@ -472,3 +472,20 @@ def test_country_disagreeing_with_the_number_warns_except_toll_free(
     intake = _read(tmp_path, read, [good_row(phone_number=phone, country=country)])
     assert bool(_issues(intake, "country_mismatch")) is warned
     assert intake.rows[0].phone_numbers
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["x" * 300 + ".pdf", "."],
+    ids=["name-too-long", "the-folder-itself"],
+)
+def test_document_name_the_system_cannot_open_is_an_error_not_a_crash(
+    tmp_path: Path, read: Reader, name: str
+) -> None:
+    """A file name the operating system refuses becomes an issue on its cell."""
+    from .conftest import write_csv
+
+    intake = read(write_csv(tmp_path / "b.csv", [good_row(loa_file=name)]))
+    [issue] = [i for i in intake.issues if i.column == "loa_file"]
+    assert issue.code in {"file_unreadable", "file_missing"}
+    assert intake.rows[0].errors
