@@ -75,6 +75,9 @@ def escape(text: str) -> str:
         text = text.replace("<", "&lt;")
     if ">" in text:
         text = text.replace(">", "&gt;")
+    if "\r" in text:
+        # XML readers turn a raw CR into LF; a character reference survives.
+        text = text.replace("\r", "&#13;")
     return text
 
 
@@ -205,7 +208,7 @@ class Sheet:
                     text = safe_text(text)
                     if not text:
                         continue
-                if "&" in text or "<" in text or ">" in text:
+                if "&" in text or "<" in text or ">" in text or "\r" in text:
                     text = escape(text)
                 space = ' xml:space="preserve"' if text[0] == " " or text[-1] == " " else ""
                 s_attr = f' s="{style}"' if style else ""

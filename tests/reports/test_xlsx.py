@@ -19,7 +19,7 @@ TEXTS = [
     "01234",
     "a & b < c > d \"quoted\" 'single'",
     "  padded  ",
-    "line one\nline two",
+    "line one\nline two\r\nthree\tfour",
     "Société Générale — ½ 😀",
     "\u00a0nbsp\u00a0",
     "Acme\x0bCorp\x00",
