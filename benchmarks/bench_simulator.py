@@ -8,6 +8,7 @@ load (50% checks, 20% creates, 20% PATCHes, 10% reads by id and list pages).
     .venv/bin/python benchmarks/bench_simulator.py --thread      # running_simulator()
     .venv/bin/python benchmarks/bench_simulator.py --in-process  # httpx.ASGITransport
     .venv/bin/python benchmarks/bench_simulator.py --requests 2000 --concurrency 16
+    .venv/bin/python benchmarks/bench_simulator.py --state /tmp/sim.db  # SQLite write-through
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -118,7 +120,7 @@ async def bench(client: httpx.AsyncClient, total: int, concurrency: int) -> dict
 
 async def main_async(args: argparse.Namespace) -> None:
     """Run the benchmark against an in-process app or a uvicorn server."""
-    config = SimulatorConfig(seed=1)
+    config = SimulatorConfig(seed=1, state_file=args.state)
     headers = {"Authorization": f"Bearer {config.api_keys[0]}"}
     if args.in_process:
         transport = httpx.ASGITransport(app=create_app(config))
@@ -156,13 +158,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000, help="requests per kind")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--in-process", action="store_true", help="skip the network")
+    parser.add_argument("--state", type=Path, help="SQLite state file (write-through)")
     parser.add_argument("--thread", action="store_true", help="serve from a thread of this process")
     args = parser.parse_args()
     if args.in_process or args.thread:
         asyncio.run(main_async(args))
         return
     process = subprocess.Popen(
-        [sys.executable, "-m", "porting_batch.simulator.server", "--port", "0", "--seed", "1"],
+        [sys.executable, "-m", "porting_batch.simulator.server", "--port", "0", "--seed", "1"]
+        + (["--state", str(args.state)] if args.state else []),
         stdout=subprocess.PIPE,
         text=True,
     )
