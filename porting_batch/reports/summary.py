@@ -174,8 +174,8 @@ def summary_markdown(
         f"- Input: `{_md(str(result.input_path))}` (SHA-256 `{_md(result.content_hash)}`)",
         f"- Started: {_iso(result.started_at)}; "
         f"finished: {_iso(result.finished_at) or 'not finished'}",
-        f"- {tables.input_rows} input rows, {len(result.numbers)} numbers, "
-        f"{len(result.orders)} orders",
+        f"- {_count(tables.input_rows, 'input row')}, {_count(len(result.numbers), 'number')}, "
+        f"{_count(len(result.orders), 'order')}",
     ]
     if not result.complete:
         failure = tables.scrub_any(result.failure) or "the run stopped before the end"
@@ -199,6 +199,10 @@ def summary_markdown(
         lines.extend(f"- `{path.name}`" for path in files.all_paths())
         lines.extend(f"- {_md(note)}" for note in files.notes)
     return "\n".join(lines) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -367,6 +367,7 @@ def test_summary_markdown_names_counts_first_errors_and_files(
     """The Markdown artifact gives outcome and status counts, first errors and the folder."""
     files = write(result, tmp_path)
     text = summary_markdown(result, files)
+    assert "- 5 input rows, 6 numbers, 1 order\n" in text
     assert "| ready_as_draft | 4 |" in text
     assert "| draft | 1 |" in text
     assert "Numbers!A6 (phone_number): '+1 555': '+1 555' is not a valid phone number" in text
