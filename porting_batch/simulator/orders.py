@@ -225,10 +225,14 @@ def _new_order(
 
 # ---- render --------------------------------------------------------------------------------
 def render(order: dict[str, Any], *, include_phone_numbers: bool = True) -> dict[str, Any]:
-    """The order as the API shows it (internal bookkeeping removed), as a snapshot."""
-    shown = {key: plain_copy(value) for key, value in order.items() if key != "_sim"}
+    """The order as the API shows it (internal bookkeeping removed).
+
+    It shares its inner values with the stored order: serialise it at once (the responses do),
+    or ``plain_copy`` it to keep it.
+    """
+    shown = {key: value for key, value in order.items() if key != "_sim"}
     if include_phone_numbers:
-        shown["phone_numbers"] = plain_copy(order["_sim"]["numbers"][:NUMBERS_SHOWN])
+        shown["phone_numbers"] = order["_sim"]["numbers"][:NUMBERS_SHOWN]
     return shown
 
 
@@ -312,7 +316,8 @@ def patch_order(state: SimState, order: dict[str, Any], body: Any) -> dict[str, 
     errors: list[dict[str, Any]] = []
     if not _check_object(errors, "", body, PATCH_KEYS):
         raise unprocessable([error("10015", "The request body must be a JSON object.")])
-    updated = plain_copy(order)
+    # The numbers (in _sim) never change in a PATCH: leave them out of the working copy.
+    updated = {key: plain_copy(value) for key, value in order.items() if key != "_sim"}
     for key in ("customer_reference", "customer_group_reference", "webhook_url"):
         if key in body and _check_string(errors, f"/{key}", body[key]):
             value = body[key]
@@ -511,7 +516,6 @@ def patch_order(state: SimState, order: dict[str, Any], body: Any) -> dict[str, 
         raise unprocessable(errors)
     loa_changed = updated["documents"]["loa"] != order["documents"]["loa"]
     updated["requirements_met"] = _requirements_met(updated)
-    order.clear()
     order.update(updated)
     state.save_order(order)
     if loa_changed:
