@@ -2,7 +2,8 @@
 
 Builds a BatchResult in memory (12 operator columns, 2 numbers from ranges per 50 rows,
 one issue per 12 rows, one order per 200 numbers), then times ``write_reports`` in this process
-and reports the peak RSS above the RSS measured just before the call.
+and reports the peak RSS above the RSS measured just before the call. The machine is shared:
+when wall time is far above CPU time, other processes were competing for the cores.
 
     cd /work/main && .venv/bin/python benchmarks/bench_reports.py [--rows 100000] [--repeat 1]
 
@@ -169,15 +170,17 @@ def main() -> None:
             gc.collect()
             baseline = rss_mb("VmRSS")
             was_reset = reset_peak()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             files = write_reports(result, work / f"out{attempt}")
             elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
             peak = rss_mb("VmHWM")
             sizes = ", ".join(
                 f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in files.all_paths()
             )
             print(
-                f"run {attempt}: {elapsed:.2f} s, peak RSS {peak - baseline:.1f} MB above the "
+                f"run {attempt}: {elapsed:.2f} s wall ({cpu:.2f} s CPU), "
+                f"peak RSS {peak - baseline:.1f} MB above the "
                 f"baseline of {baseline:.0f} MB{'' if was_reset else ' (peak not reset)'}; {sizes}"
             )
     finally:
