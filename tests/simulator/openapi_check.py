@@ -108,11 +108,11 @@ def check_error_body(response: httpx.Response) -> None:
     body = response.json()
     assert isinstance(body.get("errors"), list) and body["errors"], body
     for item in body["errors"]:
-        assert re.fullmatch(r"\d+", item["code"]), item
-        assert item["title"] and item["detail"], item
-        source = item["source"]
+        assert isinstance(item.get("code"), str) and re.fullmatch(r"\d+", item["code"]), item
+        assert item.get("title") and item.get("detail"), item
+        source = item.get("source", {})
         assert ("pointer" in source) != ("parameter" in source), item
-        assert isinstance(item["meta"]["retryable"], bool), item
+        assert isinstance(item.get("meta", {}).get("retryable"), bool), item
 
 
 def check_exchange(response: httpx.Response, *, validate_request: bool = True) -> None:

@@ -7,6 +7,7 @@ import base64
 import re
 from typing import Any
 
+import httpx
 import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
@@ -15,7 +16,7 @@ from porting_batch.simulator import create_app
 
 from .conftest import frozen_config, make_client
 from .helpers import END_USER, FAST_NUMBERS, PDF, SLOW_NUMBERS, complete, create, upload
-from .openapi_check import operation_for
+from .openapi_check import check_exchange, operation_for
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 NO_AUTH = "send without an API key"
@@ -244,3 +245,21 @@ def _same(case_template: str, route_template: str) -> bool:
     return len(case_parts) == len(route_parts) and all(
         c == r or r == "{}" for c, r in zip(case_parts, route_parts, strict=True)
     )
+
+
+def test_the_spec_check_catches_a_response_that_breaks_the_schema() -> None:
+    """The validator is not a rubber stamp: a wrong type in an order fails it."""
+    request = httpx.Request(
+        "GET",
+        "http://sim.test/v2/porting_orders/f1486bae-f067-460c-ad43-73a92848f902",
+        headers={"Authorization": "Bearer KEY"},
+    )
+    body = {
+        "data": {"id": "f1486bae-f067-460c-ad43-73a92848f902", "porting_phone_numbers_count": "2"}
+    }
+    response = httpx.Response(200, json=body, request=request)
+    with pytest.raises(AssertionError, match="porting_phone_numbers_count"):
+        check_exchange(response)
+    error = httpx.Response(422, json={"errors": [{"code": 10015, "title": "x"}]}, request=request)
+    with pytest.raises(AssertionError, match="10015"):
+        check_exchange(error)
