@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -42,6 +43,8 @@ RESULT_FILE = "result.json"
 TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 
 Status = Literal["done", "failed", "duplicate"]
+
+logger = logging.getLogger("porting_batch.inbox")
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,9 @@ def claim(paths: InboxPaths, name: str, *, now: datetime | None = None) -> Claim
         claimed_at=when.isoformat(),
     )
     found.save()
+    logger.info(
+        "claimed %s (SHA-256 %s...)%s", name, found.sha256[:12], " forced" if forced else ""
+    )
     return found
 
 
@@ -338,6 +344,7 @@ def finish(
     note = _note(status, found, reports, error, earlier, target)
     _write_atomic(found.folder / ("error.md" if status == "failed" else "result.md"), note)
     os.rename(found.folder, target)
+    logger.info("%s: %s, filed in %s", found.original_name, status, target)
     return target
 
 

@@ -1,0 +1,219 @@
+"""The deployments ``porting-batch serve`` serves, their settings, and the shared limits.
+
+Three deployments from one process:
+
+- ``port-in-batch/manual``: no schedule; the UI's typed form is ``PortInRequest``'s schema.
+- ``port-in-batch/scheduled``: every spreadsheet of the scheduled folder, on a cron in an
+  explicit time zone.
+- ``inbox-scan/inbox``: a scan of the inbox folder on an interval (every minute by default).
+
+Each has a deployment concurrency limit of one run with ENQUEUE, so two runs of the same
+deployment (and so of the same spreadsheet or folder through it) never overlap; a run that
+would collide waits its turn. Across deployments and machines, :func:`batch_slot` holds a
+per-batch global concurrency limit and :func:`api_slots` reserves a run's requests in flight
+against the ``porting-api`` global limit shared by every worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from porting_batch.settings import Settings
+
+logger = logging.getLogger("porting_batch.operating")
+
+MANUAL = "manual"
+SCHEDULED = "scheduled"
+INBOX = "inbox"
+#: Name of the global concurrency limit that caps API requests in flight across all workers.
+API_LIMIT = "porting-api"
+#: Prefix of the per-batch global concurrency limits (one run of a batch at a time anywhere).
+BATCH_LIMIT_PREFIX = "porting-batch-"
+
+
+class OperatingSettings(BaseSettings):
+    """How the served deployments run: inbox, schedule, limits (``PORTING_*`` variables)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PORTING_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    inbox_dir: Path = Field(
+        Path("inbox"), description="Root of inbox/, processing/, done/ and failed/."
+    )
+    inbox_max_runs: int = Field(2, ge=1, le=32, description="Inbox batches running at once.")
+    inbox_interval_s: float = Field(60.0, ge=5, description="Seconds between inbox scans.")
+    inbox_settle_s: float = Field(
+        2.0, ge=0, le=600, description="Seconds between the two looks that prove a file complete."
+    )
+    inbox_confirm: bool = Field(False, description="Confirm (submit) the orders of inbox runs.")
+    inbox_dry_run: bool = Field(False, description="Inbox runs only check and plan.")
+    schedule_cron: str = Field("0 6 * * 1-5", description="Cron of the scheduled runs.")
+    schedule_timezone: str = Field(
+        "America/Chicago", description="IANA time zone the cron is read in."
+    )
+    scheduled_dir: Path = Field(
+        Path("scheduled"), description="Folder whose spreadsheets the scheduled runs take."
+    )
+    scheduled_confirm: bool = Field(False, description="Confirm the orders of scheduled runs.")
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"PORTING_SCHEDULE_TIMEZONE={value!r} is not an IANA time zone; "
+                "write it like America/Chicago or Europe/Paris"
+            ) from exc
+        return value
+
+    @field_validator("schedule_cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(
+                f"PORTING_SCHEDULE_CRON={value!r} is not a 5-field cron; "
+                "write it like '0 6 * * 1-5' (06:00 Monday to Friday)"
+            )
+        return value
+
+
+def build_deployments(ops: OperatingSettings) -> list[Any]:
+    """The three runner deployments, ready for ``serve``."""
+    from prefect.client.schemas.objects import (
+        ConcurrencyLimitConfig,
+        ConcurrencyLimitStrategy,
+    )
+    from prefect.deployments.runner import EntrypointType
+    from prefect.schedules import Cron, Interval
+
+    from flows.inbox import inbox_scan
+    from flows.port_in import port_in_batch
+
+    def one_at_a_time() -> ConcurrencyLimitConfig:
+        return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
+
+    common: dict[str, Any] = {
+        "enforce_parameter_schema": True,
+        # Module paths import the installed package: the runner needs no working directory.
+        "entrypoint_type": EntrypointType.MODULE_PATH,
+        "concurrency_limit": one_at_a_time(),
+        "tags": ["porting-batch"],
+    }
+    manual = port_in_batch.to_deployment(
+        MANUAL,
+        description=(
+            "Run one spreadsheet (or a folder of them) by hand: fill the form and press Run."
+        ),
+        **common,
+    )
+    scheduled = port_in_batch.to_deployment(
+        SCHEDULED,
+        schedules=[Cron(ops.schedule_cron, timezone=ops.schedule_timezone)],
+        parameters={
+            "request": {
+                "spreadsheet": str(ops.scheduled_dir.expanduser().absolute()),
+                "confirm": ops.scheduled_confirm,
+            }
+        },
+        description=(
+            f"Every spreadsheet in {ops.scheduled_dir} at '{ops.schedule_cron}' "
+            f"({ops.schedule_timezone})."
+        ),
+        **common,
+    )
+    inbox = inbox_scan.to_deployment(
+        INBOX,
+        schedules=[Interval(timedelta(seconds=ops.inbox_interval_s))],
+        description=f"Scan {ops.inbox_dir}/inbox for dropped spreadsheets.",
+        **common,
+    )
+    return [manual, scheduled, inbox]
+
+
+def serve_deployments(ops: OperatingSettings) -> None:
+    """Serve the three deployments from this process until interrupted."""
+    from prefect import serve
+
+    quiet_http_logs()
+    ops.inbox_dir.mkdir(parents=True, exist_ok=True)
+    ops.scheduled_dir.mkdir(parents=True, exist_ok=True)
+    # Room for the inbox scan (which runs its batches as subflows), a manual and a scheduled run.
+    serve(*build_deployments(ops), limit=3 + ops.inbox_max_runs)
+
+
+def quiet_http_logs() -> None:
+    """Keep httpx and httpcore (one line per request, URLs included) out of the run logs."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+async def _limit(client: Any, name: str) -> Any | None:
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        return await client.read_global_concurrency_limit_by_name(name)
+    except ObjectNotFound:
+        return None
+
+
+@asynccontextmanager
+async def api_slots(settings: Settings, name: str = API_LIMIT) -> AsyncIterator[int]:
+    """Reserve this run's requests in flight from the ``porting-api`` global limit.
+
+    Yields how many requests the run may have in flight: its own ``max_in_flight``, capped by
+    the limit. The slots are held for the whole run, so the sum over every worker stays under
+    the limit; the client's own pacing still spaces the requests of each run. Without an
+    active limit of that name, nothing is held and the run keeps its own setting.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.concurrency.asyncio import concurrency
+
+    async with get_client() as client:
+        limit = await _limit(client, name)
+    if limit is None or not limit.active:
+        yield settings.max_in_flight
+        return
+    granted = max(1, min(settings.max_in_flight, limit.limit))
+    logger.info("waiting for %d of the %d '%s' API slots", granted, limit.limit, name)
+    async with concurrency(name, occupy=granted, strict=True):
+        logger.info("holding %d '%s' API slots", granted, name)
+        yield granted
+
+
+async def ensure_batch_limit(batch_id: str) -> str:
+    """Create the one-slot global limit of a batch if it does not exist; return its name."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    name = BATCH_LIMIT_PREFIX + batch_id
+    async with get_client() as client:
+        if await _limit(client, name) is None:
+            # Another worker may create it between our read and our create.
+            with suppress(ObjectAlreadyExists):
+                await client.create_global_concurrency_limit(
+                    GlobalConcurrencyLimitCreate(name=name, limit=1)
+                )
+    return name
+
+
+@asynccontextmanager
+async def batch_slot(batch_id: str) -> AsyncIterator[None]:
+    """Hold the batch's one slot: two runs of the same batch never overlap, on any machine."""
+    from prefect.concurrency.asyncio import concurrency
+
+    name = await ensure_batch_limit(batch_id)
+    async with concurrency(name, occupy=1, strict=True):
+        yield

@@ -1,0 +1,240 @@
+"""The Prefect side of the inbox: the ``inbox-scan`` flow and the optional watcher.
+
+A scan resumes the claims a crash left in ``processing/``, claims the entries of ``inbox/`` that
+stayed unchanged between two looks, and runs each as its own ``port-in-batch`` subflow (its own
+run, reports and artifacts in the UI), up to ``PORTING_INBOX_MAX_RUNS`` at once. The claim, move
+and hash rules are plain functions in ``porting_batch.inbox``; exactly-once orders come from the
+ledger, which is why a resumed claim simply runs again.
+
+The watcher (``porting-batch inbox --watch``) starts a scan as soon as an entry lands, through
+``run_deployment`` with an idempotency key made from the entry's hash, so the several file events
+of one drop start one scan; the interval scan stays the safety net.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import acreate_markdown_artifact
+from prefect.cache_policies import NONE
+
+from flows.deployments import INBOX, OperatingSettings, quiet_http_logs
+from flows.parameters import PortInRequest
+from flows.port_in import port_in_batch
+from porting_batch.inbox import (
+    Claim,
+    InboxPaths,
+    content_hash,
+    earlier_result,
+    entry_problem,
+    finish,
+    is_ignored,
+    pending_claims,
+    ready,
+    record_attempt,
+    report_folder_for,
+    run_name,
+    take_looks,
+)
+
+INBOX_FLOW = "inbox-scan"
+INBOX_DEPLOYMENT = f"{INBOX_FLOW}/{INBOX}"
+
+
+@task(name="claim-ready-files", cache_policy=NONE)
+async def claim_ready(paths: InboxPaths, settle_s: float) -> list[Claim]:
+    """Two looks ``settle_s`` apart; claim every entry that did not change between them."""
+    from porting_batch.inbox import claim
+
+    first = take_looks(paths.inbox)
+    if not first:
+        return []
+    await asyncio.sleep(settle_s)
+    second = take_looks(paths.inbox)
+    claims = [c for name in ready(first, second) if (c := claim(paths, name)) is not None]
+    waiting = sorted(set(second) - {c.original_name for c in claims})
+    if waiting:
+        get_run_logger().info("still being written, left for the next scan: %s", waiting)
+    return claims
+
+
+@flow(name=INBOX_FLOW, log_prints=True)
+async def inbox_scan() -> dict[str, Any]:
+    """Scan the inbox: resume what a crash left in processing/, claim complete drops, run each
+    as its own batch, and file it in done/ or failed/."""
+    quiet_http_logs()
+    ops = OperatingSettings()
+    paths = InboxPaths(ops.inbox_dir.expanduser().absolute()).ensure()
+    logger = get_run_logger()
+    resumed = [record_attempt(c) for c in pending_claims(paths)]
+    if resumed:
+        logger.info("resuming %d claim(s) left in processing/", len(resumed))
+    claims = await claim_ready(paths, ops.inbox_settle_s)
+    outcomes = await _run_all([*resumed, *claims], paths, ops)
+    result = {
+        "root": str(paths.root),
+        "resumed": [c.original_name for c in resumed],
+        "claimed": [c.original_name for c in claims],
+        "outcomes": outcomes,
+    }
+    if outcomes:
+        await acreate_markdown_artifact(
+            key="inbox-scan",
+            markdown=_scan_markdown(result),
+            description=f"Last inbox scan of {paths.root}",
+        )
+    return result
+
+
+async def _run_all(claims: list[Claim], paths: InboxPaths, ops: OperatingSettings) -> list[Any]:
+    slots = asyncio.Semaphore(ops.inbox_max_runs)
+    # Same content or same batch name: one after the other, so the second sees the first's
+    # result (a duplicate) or resumes the same ledger batch instead of racing it.
+    locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def one(found: Claim) -> dict[str, str]:
+        async with (
+            locks["sha:" + found.sha256],
+            locks["name:" + found.item.name.lower()],
+            slots,
+        ):
+            status, where = await _run_claim(found, paths, ops)
+        return {"name": found.original_name, "status": status, "filed": str(where)}
+
+    return list(await asyncio.gather(*(one(c) for c in claims)))
+
+
+async def _run_claim(found: Claim, paths: InboxPaths, ops: OperatingSettings) -> tuple[str, Path]:
+    logger = get_run_logger()
+    if not found.forced:
+        earlier = earlier_result(paths, found.sha256)
+        if earlier is not None:
+            logger.info("%s: same content as %s; not run again", found.original_name, earlier)
+            return "duplicate", finish(paths, found, "duplicate", earlier=earlier)
+    problem = entry_problem(found.item)
+    if problem:
+        return "failed", finish(paths, found, "failed", error=problem)
+    request = PortInRequest(
+        spreadsheet=str(found.item),
+        confirm=ops.inbox_confirm,
+        dry_run=ops.inbox_dry_run,
+        out_dir=str(report_folder_for(found)),
+    )
+    run = port_in_batch.with_options(flow_run_name=f"inbox-{found.item.name}")
+    state = await run(request, return_state=True)
+    if not state.is_completed():
+        error = await _state_error(state)
+        return "failed", finish(paths, found, "failed", error=error)
+    summary = await state.aresult()
+    summaries = summary.get("batches", [summary])
+    incomplete = [s for s in summaries if not s.get("complete")]
+    if incomplete:
+        error = "; ".join(
+            f"{s['batch_id']}: {s.get('failure') or 'incomplete'}" for s in incomplete
+        )
+        return "failed", finish(paths, found, "failed", summaries=summaries, error=error)
+    return "done", finish(paths, found, "done", summaries=summaries)
+
+
+async def _state_error(state: Any) -> str:
+    from prefect.states import aget_state_exception
+
+    try:
+        exc = await aget_state_exception(state)
+    except Exception as unreadable:  # the state's own message is the fallback
+        return f"{state.name}: {state.message or unreadable}"
+    return f"{state.name}: {type(exc).__name__}: {exc}"
+
+
+def _scan_markdown(result: dict[str, Any]) -> str:
+    lines = [
+        f"# Inbox scan of `{result['root']}`",
+        "",
+        "| entry | status | filed in |",
+        "|---|---|---|",
+    ]
+    for item in result["outcomes"]:
+        lines.append(f"| {item['name']} | {item['status']} | `{item['filed']}` |")
+    return "\n".join(lines) + "\n"
+
+
+# --- the watcher -----------------------------------------------------------------------------
+
+
+def idempotency_key(path: Path) -> str:
+    """The key a drop starts its scan with: the entry's hash and whether it is forced."""
+    forced = run_name(path.name)[1]
+    return f"inbox-{content_hash(path)}{'-forced' if forced else ''}"
+
+
+def trigger_scan(path: Path, deployment: str = INBOX_DEPLOYMENT) -> Any:
+    """Start an inbox scan for a dropped entry, once per content (idempotency key)."""
+    from prefect.deployments import run_deployment
+
+    return run_deployment(
+        deployment, timeout=0, idempotency_key=idempotency_key(path), as_subflow=False
+    )
+
+
+def watch(
+    inbox: Path,
+    *,
+    poll_s: float = 1.0,
+    settle_s: float = 2.0,
+    trigger: Callable[[Path], Any] = trigger_scan,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Watch the inbox and start a scan once a new entry has settled.
+
+    Uses watchdog's observer when it is installed (events as files land); otherwise looks at
+    the folder every ``poll_s`` seconds. Either way an entry is handed on only after two looks
+    ``settle_s`` apart agree, the same rule the scan applies.
+    """
+    woken = _observer(inbox)
+    handed: set[tuple[str, Any]] = set()
+    while not stop():
+        if woken is not None:
+            woken.wait(timeout=poll_s)
+            woken.clear()
+        else:
+            time.sleep(poll_s)
+        first = take_looks(inbox)
+        if not first:
+            continue
+        time.sleep(settle_s)
+        second = take_looks(inbox)
+        for name in ready(first, second):
+            if is_ignored(name) or (name, second[name]) in handed:
+                continue
+            handed.add((name, second[name]))
+            trigger(inbox / name)
+
+
+def _observer(inbox: Path) -> Any | None:
+    """A threading.Event set by watchdog on any change in the inbox, or None without it."""
+    import threading
+
+    try:
+        from watchdog.events import (  # type: ignore[import-not-found, unused-ignore]
+            FileSystemEventHandler,
+        )
+        from watchdog.observers import Observer  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return None
+    woken = threading.Event()
+
+    class _Wake(FileSystemEventHandler):  # type: ignore[misc, unused-ignore]
+        def on_any_event(self, event: Any) -> None:
+            woken.set()
+
+    observer = Observer()
+    observer.schedule(_Wake(), str(inbox), recursive=True)
+    observer.daemon = True
+    observer.start()
+    return woken

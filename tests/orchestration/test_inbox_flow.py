@@ -1,0 +1,133 @@
+"""The inbox-scan flow under the Prefect harness: drops become batches in done/ or failed/."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from flows.inbox import inbox_scan, watch
+from porting_batch.inbox import InboxPaths, claim
+
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "input_templates" / "sample"
+
+
+@pytest.fixture
+def inbox(porting_env, monkeypatch):
+    """An inbox root in the test's folder, with a short settle time."""
+    monkeypatch.setenv("PORTING_INBOX_DIR", str(porting_env / "root"))
+    monkeypatch.setenv("PORTING_INBOX_SETTLE_S", "0.3")
+    monkeypatch.setenv("PORTING_INBOX_DRY_RUN", "true")
+    return InboxPaths(porting_env / "root").ensure()
+
+
+def drop_sample(inbox: InboxPaths, name: str = "march") -> Path:
+    """Drop the sample batch (spreadsheet and PDFs) as one folder, the way an operator would."""
+    staging = inbox.root / f".staging-{name}"
+    shutil.copytree(SAMPLE_DIR, staging, ignore=shutil.ignore_patterns("*.py"))
+    target = inbox.inbox / name
+    staging.rename(target)
+    return target
+
+
+def result_of(folder: Path) -> dict:
+    """The result.json the inbox wrote beside a filed entry."""
+    return json.loads((folder / "result.json").read_text(encoding="utf-8"))
+
+
+def test_scan_runs_a_dropped_folder_then_answers_its_duplicate_and_a_forced_rerun(inbox):
+    """A drop runs and lands in done/ with reports; the same content again is pointed at the
+    earlier result; renamed with `.rerun` it runs again."""
+    drop_sample(inbox)
+    first = asyncio.run(inbox_scan())
+    assert [o["status"] for o in first["outcomes"]] == ["done"]
+    done = Path(first["outcomes"][0]["filed"])
+    assert done.parent == inbox.done and done.name.startswith("march-")
+    assert (done / "march" / "sample-batch.xlsx").exists()
+    result = result_of(done)
+    assert result["batches"][0]["outcomes"] == {"planned": 43, "not_portable": 1}
+    assert (done / result["reports"][0] / "numbers.csv").exists()
+    assert list(inbox.inbox.iterdir()) == list(inbox.processing.iterdir()) == []
+
+    drop_sample(inbox)
+    second = asyncio.run(inbox_scan())
+    assert [o["status"] for o in second["outcomes"]] == ["duplicate"]
+    duplicate = Path(second["outcomes"][0]["filed"])
+    assert result_of(duplicate)["earlier_result"] == str(done)
+    assert str(done) in (duplicate / "result.md").read_text(encoding="utf-8")
+
+    drop_sample(inbox, "march.rerun")
+    third = asyncio.run(inbox_scan())
+    assert [o["status"] for o in third["outcomes"]] == ["done"]
+    rerun = Path(third["outcomes"][0]["filed"])
+    assert result_of(rerun)["forced"] is True
+    assert (rerun / "march" / "sample-batch.xlsx").exists()
+
+
+def test_scan_leaves_a_file_that_is_still_being_written(inbox):
+    """A file growing between the scan's two looks stays in the inbox, unclaimed."""
+    growing = inbox.inbox / "growing.csv"
+    growing.write_text("phone_number\n", encoding="utf-8")
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        with growing.open("a", encoding="utf-8") as handle:
+            while not stop.is_set():
+                handle.write("+13125550100\n")
+                handle.flush()
+                stop.wait(0.02)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        result = asyncio.run(inbox_scan())
+    finally:
+        stop.set()
+        writer.join()
+    assert result["claimed"] == [] and result["outcomes"] == []
+    assert growing.exists()
+    assert list(inbox.processing.iterdir()) == []
+
+
+def test_scan_resumes_a_claim_a_crash_left_in_processing(inbox):
+    """A claim left in processing/ runs on the next scan and counts as a second run."""
+    drop_sample(inbox)
+    left = claim(inbox, "march")
+    assert left is not None
+    result = asyncio.run(inbox_scan())
+    assert result["resumed"] == ["march"]
+    assert [o["status"] for o in result["outcomes"]] == ["done"]
+    assert result_of(Path(result["outcomes"][0]["filed"]))["runs"] == 2
+
+
+def test_scan_files_what_it_cannot_run_in_failed_with_the_reason(inbox):
+    """An unreadable workbook and a loose PDF land in failed/ with error.md saying why."""
+    (inbox.inbox / "broken.xlsx").write_text("not a workbook", encoding="utf-8")
+    shutil.copy(SAMPLE_DIR / "loa-acme.pdf", inbox.inbox / "loa-acme.pdf")
+    result = asyncio.run(inbox_scan())
+    by_name = {o["name"]: Path(o["filed"]) for o in result["outcomes"]}
+    assert {o["status"] for o in result["outcomes"]} == {"failed"}
+    assert set(by_name) == {"broken.xlsx", "loa-acme.pdf"}
+    assert "broken.xlsx" in (by_name["broken.xlsx"] / "error.md").read_text(encoding="utf-8")
+    assert "not a spreadsheet" in (by_name["loa-acme.pdf"] / "error.md").read_text(encoding="utf-8")
+    assert all(p.parent == inbox.failed for p in by_name.values())
+
+
+def test_watcher_hands_on_a_settled_drop_once(tmp_path):
+    """The watcher triggers one scan per settled entry and ignores lock files."""
+    (tmp_path / "sheet.csv").write_text("a\n", encoding="utf-8")
+    (tmp_path / "~$sheet.xlsx").write_text("lock", encoding="utf-8")
+    triggered: list[str] = []
+    rounds = iter(range(3))
+    watch(
+        tmp_path,
+        poll_s=0.01,
+        settle_s=0.01,
+        trigger=lambda p: triggered.append(p.name),
+        stop=lambda: next(rounds, None) is None,
+    )
+    assert triggered == ["sheet.csv"]
