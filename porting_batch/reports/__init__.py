@@ -19,7 +19,12 @@ from porting_batch.reports.annotated import (
     ANNOTATED_MAX_ROWS,
     write_annotated,
 )
-from porting_batch.reports.files import ReportFiles, atomic_path, write_json
+from porting_batch.reports.files import (
+    ReportFiles,
+    atomic_path,
+    remove_stale_temps,
+    write_json,
+)
 from porting_batch.reports.summary import summary_dict, summary_markdown, summary_rows
 from porting_batch.reports.tables import Tables
 from porting_batch.reports.workbook import overflow_notes, write_report_files
@@ -92,6 +97,7 @@ def write_reports(
             f"cannot create the report folder {folder}: {exc.strerror or exc}",
             hint="check that the output folder is writable, or choose another with --out",
         ) from exc
+    remove_stale_temps(folder)
     tables = Tables(result, masked_headers)
     files = ReportFiles(
         folder=folder,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +44,29 @@ class ReportFiles:
 
 CSV_ENCODING = "utf-8-sig"  # the BOM makes Excel read the file as UTF-8
 CSV_DATETIME = "%Y-%m-%d %H:%M:%S"
+
+
+#: A temporary file older than this was left by a process that died while writing.
+STALE_TEMP_SECONDS = 3_600
+_TEMP_NAME = re.compile(r"\.[^/]+\.[0-9a-f]{12}\.tmp(\.[A-Za-z0-9]+)?")
+
+
+def remove_stale_temps(folder: Path, *, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Delete temporary files a killed writer left in ``folder``; return what was removed.
+
+    Only names :func:`atomic_path` makes, and only old ones: a younger one may belong to a
+    writer still at work.
+    """
+    removed = []
+    now = time.time()
+    for path in folder.glob(".*.tmp*"):
+        if not _TEMP_NAME.fullmatch(path.name):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            if now - path.stat().st_mtime > older_than:
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -466,3 +467,20 @@ def test_a_folder_that_cannot_be_made_is_a_report_error(
         report_folder(blocker, "acme", datetime(2026, 1, 1, tzinfo=UTC))
     with pytest.raises(ReportError, match="cannot create the report folder"):
         write_reports(result, blocker / "sub")
+
+
+def test_temporary_files_left_by_a_killed_writer_are_cleared(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """An old '.report.<hex>.tmp.xlsx' goes; a fresh one (a live writer) and other files stay."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    stale = folder / ".report.0123456789ab.tmp.xlsx"
+    fresh = folder / ".numbers.ba9876543210.tmp.csv"
+    mine = folder / ".operator-notes.txt"
+    for path in (stale, fresh, mine):
+        path.write_text("x", encoding="utf-8")
+    os.utime(stale, (1_000_000_000, 1_000_000_000))
+    write_reports(result, folder)
+    assert not stale.exists()
+    assert fresh.exists() and mine.exists()
