@@ -486,6 +486,7 @@ class BatchRun:
     async def _complete_order(
         self, group: OrderGroup, record: OrderRecord, documents: dict[str, str]
     ) -> None:
+        await self._refresh_if_in_doubt(record)
         fingerprint = hashlib.sha256(
             (group.fingerprint + json.dumps(documents, sort_keys=True)).encode()
         ).hexdigest()
@@ -544,6 +545,28 @@ class BatchRun:
             record.status = _order_status(order) or "in-process"
             record.confirmed = True
             self.ledger.save_order(record)
+
+    async def _refresh_if_in_doubt(self, record: OrderRecord) -> None:
+        """After a crash between sending a PATCH or confirm and recording its answer, read the
+        order so the run continues from what actually landed."""
+        doubtful = [
+            i
+            for i in self.ledger.open_intents(self.batch_id)
+            if i["target"] == record.order_id and i["kind"] in {"patch", "confirm"}
+        ]
+        if not doubtful:
+            return
+        order = await self.api.get_order(record.order_id)
+        status = _order_status(order)
+        if status and status != record.status:
+            record.status = status
+            record.confirmed = record.confirmed or status != "draft"
+            self.ledger.save_order(record)
+        for intent in doubtful:
+            # A PATCH in doubt is simply sent again (its fingerprint was never recorded).
+            self.ledger.settle_intent(
+                intent["intent_id"], "unknown", "resolved by reading the order"
+            )
 
     async def _confirm(self, order_id: str) -> Any:
         """Confirm once; if the answer is lost, read the order to learn whether it landed."""

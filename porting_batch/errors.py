@@ -53,9 +53,7 @@ class ConfigError(PortingBatchError):
 class IntakeError(PortingBatchError):
     """A spreadsheet that cannot be read at all: not a row-level problem."""
 
-    def __init__(
-        self, message: str, *, file: str = "", sheet: str = "", hint: str = ""
-    ) -> None:
+    def __init__(self, message: str, *, file: str = "", sheet: str = "", hint: str = "") -> None:
         super().__init__(message, hint=hint)
         self.file = file
         self.sheet = sheet
