@@ -44,12 +44,15 @@ _PIN_PREFIXES = ("passcode", "pinpasscode", "pincode")
 _ACCOUNT_NOT_NUMBER = frozenset({"type", "name", "holder", "owner", "manager", "status", "kind"})
 
 
-def mask_secret(value: str) -> str:
+def mask_secret(value: str | None) -> str:
     """Mask all but the last two characters: ``'12345642'`` -> ``'••••••42'``.
 
     Values of two characters or fewer are masked entirely, since their last two characters
-    would be all of them. Surrounding whitespace is ignored; an empty value stays empty.
+    would be all of them. Surrounding whitespace is ignored; an empty value (or None) stays
+    empty.
     """
+    if value is None:
+        return ""
     text = strip_controls(str(value)).strip()
     if not text:
         return ""

@@ -156,7 +156,7 @@ class Tables:
         )
 
     def _number_secrets(self, number: NumberResult) -> list[str]:
-        found = [str(number.raw.get(h, "")).strip() for h in self._masked_in_order]
+        found = [str(number.raw.get(h) or "").strip() for h in self._masked_in_order]
         found.append(number.account.strip())
         return [value for value in found if value]
 

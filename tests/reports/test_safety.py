@@ -24,10 +24,20 @@ from porting_batch.safety import (
         ("42", "••"),
         ("7", "•"),
         ("", ""),
+        (None, ""),
     ],
-    ids=["account", "leading-zero-pin", "spaces", "three", "two-fully", "one-fully", "empty"],
+    ids=[
+        "account",
+        "leading-zero-pin",
+        "spaces",
+        "three",
+        "two-fully",
+        "one-fully",
+        "empty",
+        "none",
+    ],
 )
-def test_mask_secret_keeps_only_the_last_two_characters(value: str, masked: str) -> None:
+def test_mask_secret_keeps_only_the_last_two_characters(value: str | None, masked: str) -> None:
     """All but the last two characters are masked; two or fewer are masked entirely."""
     assert mask_secret(value) == masked
 
