@@ -40,7 +40,17 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 @dataclass
 class InputRow:
-    """One data row of the operator's sheet, as typed and as normalised."""
+    """One data row of the operator's sheet, as typed and as normalised.
+
+    ``values`` holds every canonical column ("" when empty or absent), trimmed, and in one
+    form per kind: phone columns in E.164 (``phone_number`` keeps the typed text when it is a
+    range; ``phone_numbers`` has the expansion), choices lower-case, ``enable_messaging``
+    "true"/"false", ``country``/``country_code`` upper-case (``country`` taken from the number
+    when empty), US/CA states upper-case, Canadian postal codes as "A1A 1A1",
+    ``requested_foc`` as "YYYY-MM-DDTHH:MM:SSZ", ``invoice_date`` as "YYYY-MM-DD", tags
+    comma-separated, ``customer_type`` "business" when empty, and ``loa_file``/``invoice_file``
+    as the absolute path of a checked document. A value that failed its rule stays as typed.
+    """
 
     sheet: str
     row: int

@@ -24,6 +24,8 @@ _LETTERS = re.compile(r"[^\W\d_]")
 _EXTENSION = re.compile(r"(?i)(?:\b(?:ext|extn|extension|x)\.?\s*#?\s*\d+\s*$)|#\s*\d+\s*$")
 _RANGE_WORDS = re.compile(r"(?i)\s+(?:to|through|thru|until)\s+")
 _RANGE_MARK = re.compile(r"[-/\u2010-\u2015\u2212~]")
+_SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?[eE]\+?\d+")
+_FLOAT_TEXT = re.compile(r"\+?\d{7,15}\.0+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 
 
@@ -198,6 +200,16 @@ def _parse_phone_cached(text: str, region: str, max_range: int) -> ParsedNumber:
     cleaned = clean_text(text)
     if not cleaned:
         return ParsedNumber(error="required", message="empty")
+    if _SCIENTIFIC.fullmatch(cleaned):
+        return ParsedNumber(
+            error="scientific_notation",
+            message="Excel wrote this number in scientific notation, so its last digits are lost",
+            hint="format the column as Text in the workbook, type the numbers again, and "
+            "export again",
+        )
+    if _FLOAT_TEXT.fullmatch(cleaned):
+        # "3125550142.0": a number column saved as text by a script; the digits are intact
+        cleaned = cleaned.split(".", 1)[0]
     # The common case first: one plainly formatted NANP number, no range, no letters.
     plain = _NANP_PLAIN.fullmatch(_FORMATTING.sub("", cleaned))
     if plain and (plain.group(1) == "+1" or region in NANP_REGIONS):

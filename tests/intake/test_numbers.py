@@ -27,6 +27,7 @@ from porting_batch.numbers import is_toll_free, parse_phone, region_of
         ("+44 20 7946 0958", "US", "+442079460958"),
         ("020 7946 0958", "GB", "+442079460958"),
         ("011 44 20 7946 0958", "US", "+442079460958"),
+        ("3125552486.0", "US", "+13125552486"),
     ],
     ids=[
         "dashes",
@@ -43,6 +44,7 @@ from porting_batch.numbers import is_toll_free, parse_phone, region_of
         "international-plus",
         "national-with-region",
         "us-idd",
+        "float-text",
     ],
 )
 def test_number_formats_normalise_to_e164(text: str, region: str, expected: str) -> None:
@@ -62,7 +64,8 @@ def test_number_formats_normalise_to_e164(text: str, region: str, expected: str)
         ("312 555 2486 #12", "extension"),
         ("312 555 248", "invalid_number"),
         ("123-456-7890", "invalid_number"),
-        ("13125552486.0", "invalid_number"),
+        ("1.31256E+10", "scientific_notation"),
+        ("1,31256E+10", "scientific_notation"),
         ("07911 123456", "invalid_number"),
         ("+13125550000-9999", "range_too_large"),
         ("312-555-2010 to 2000", "invalid_range"),
@@ -76,7 +79,8 @@ def test_number_formats_normalise_to_e164(text: str, region: str, expected: str)
         "extension-hash",
         "too-short",
         "impossible-area-code",
-        "float-text",
+        "scientific",
+        "scientific-decimal-comma",
         "uk-national-in-us",
         "range-10000",
         "range-backwards",
