@@ -136,6 +136,56 @@ def cmd_simulator(args: argparse.Namespace, rest: list[str]) -> int:
     return simulator_main(rest)
 
 
+def _operating(args: argparse.Namespace) -> Any:
+    """The serve/inbox settings, after handing ``--inbox`` on through the environment."""
+    if getattr(args, "inbox", None):
+        os.environ["PORTING_INBOX_DIR"] = str(Path(args.inbox).expanduser().absolute())
+    from flows.deployments import OperatingSettings
+
+    return OperatingSettings()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve port-in-batch/manual, port-in-batch/scheduled and inbox-scan/inbox until stopped."""
+    settings = _settings(args)
+    prefect_environment(settings)
+    ops = _operating(args)
+    from flows.deployments import serve_deployments
+
+    print(f"Inbox: {ops.inbox_dir.absolute()}/inbox (scanned every {ops.inbox_interval_s:g} s)")
+    print(
+        f"Scheduled: {ops.scheduled_dir.absolute()} at '{ops.schedule_cron}' "
+        f"({ops.schedule_timezone})"
+    )
+    serve_deployments(ops)
+    return EXIT_OK
+
+
+def cmd_inbox(args: argparse.Namespace) -> int:
+    """Scan the inbox once in this process, or watch it and start the served scan on each drop."""
+    settings = _settings(args)
+    prefect_environment(settings)
+    ops = _operating(args)
+    from porting_batch.inbox import InboxPaths
+
+    paths = InboxPaths(ops.inbox_dir.expanduser().absolute()).ensure()
+    if args.watch:
+        from flows.inbox import watch
+
+        print(f"Watching {paths.inbox}; each settled drop starts the served inbox scan")
+        watch(paths.inbox, settle_s=ops.inbox_settle_s)
+        return EXIT_OK
+    from flows.inbox import inbox_scan
+
+    result = asyncio.run(inbox_scan())
+    for item in result["outcomes"]:
+        print(f"{item['status']:<10} {item['name']} -> {item['filed']}")
+    if not result["outcomes"]:
+        print(f"Nothing ready in {paths.inbox}")
+    failed = any(item["status"] == "failed" for item in result["outcomes"])
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs test)."""
     parser = argparse.ArgumentParser(
@@ -167,6 +217,25 @@ def build_parser() -> argparse.ArgumentParser:
     template = sub.add_parser("template", help="write a blank template (.xlsx or .csv)")
     template.add_argument("path")
     template.set_defaults(handler=cmd_template)
+
+    serve = sub.add_parser(
+        "serve", help="serve the manual, scheduled and inbox deployments (needs a Prefect server)"
+    )
+    serve.add_argument("--inbox", help="inbox root (default: PORTING_INBOX_DIR or ./inbox)")
+    serve.add_argument("--out", help="folder for the reports (default: PORTING_OUT_DIR)")
+    serve.add_argument("--state", help="state folder: ledger and simulator (default: ./state)")
+    serve.set_defaults(handler=cmd_serve)
+
+    inbox = sub.add_parser("inbox", help="scan the inbox once here, or --watch it")
+    inbox.add_argument("--inbox", help="inbox root (default: PORTING_INBOX_DIR or ./inbox)")
+    inbox.add_argument("--out", help="folder for the reports (default: PORTING_OUT_DIR)")
+    inbox.add_argument("--state", help="state folder: ledger and simulator (default: ./state)")
+    inbox.add_argument(
+        "--watch",
+        action="store_true",
+        help="watch the inbox and start the served inbox scan as soon as a file lands",
+    )
+    inbox.set_defaults(handler=cmd_inbox)
 
     simulator = sub.add_parser(
         "simulator", help="serve the built-in Telnyx porting simulator", add_help=False
