@@ -34,6 +34,7 @@ from porting_batch.simulator.http import (
     split_values,
 )
 from porting_batch.simulator.lifecycle import EXCEPTION_DESCRIPTIONS
+from porting_batch.simulator.limits import RateLimiter
 from porting_batch.simulator.loa import loa_lines, render_pdf
 from porting_batch.simulator.problems import Problem, error, not_found, unprocessable
 from porting_batch.simulator.state import SimState
@@ -843,6 +844,27 @@ async def admin_faults(request: Request) -> Response:
     return JSON(state.faults.to_dict())
 
 
+async def admin_rate_limit(request: Request) -> Response:
+    """GET or PUT /_simulator/rate_limit {"per_s": N or null, "burst": N or null}."""
+    state = _sim(request)
+    if request.method == "PUT":
+        try:
+            body = await json_body(request)
+            if not isinstance(body, dict) or set(body) - {"per_s", "burst"}:
+                raise ValueError('send {"per_s": N or null, "burst": N or null}')
+            per_s = None if body.get("per_s") is None else float(body["per_s"])
+            burst = None if body.get("burst") is None else float(body["burst"])
+            if (per_s is not None and per_s <= 0) or (burst is not None and burst < 1):
+                raise ValueError("per_s must be above 0 and burst at least 1")
+        except Problem as problem:
+            return problem_response(problem)
+        except (TypeError, ValueError) as exc:
+            return JSON({"errors": [error("10015", str(exc))]}, status_code=422)
+        state.limiter = RateLimiter(per_s, burst)
+    limiter = state.limiter
+    return JSON({"per_s": limiter.rate, "burst": limiter.burst if limiter.rate else None})
+
+
 async def admin_reset(request: Request) -> Response:
     """POST /_simulator/reset: forget every order, document, event and CSR."""
     state = _sim(request)
@@ -929,6 +951,7 @@ def _routes() -> list[Route]:
         Route("/_simulator/clock", admin_clock, methods=["GET"]),
         Route("/_simulator/clock/advance", admin_advance, methods=["POST"]),
         Route("/_simulator/faults", admin_faults, methods=["GET", "PUT"]),
+        Route("/_simulator/rate_limit", admin_rate_limit, methods=["GET", "PUT"]),
         Route("/_simulator/reset", admin_reset, methods=["POST"]),
         Route("/_simulator/webhooks", admin_webhooks, methods=["GET"]),
         Route("/_simulator/porting_orders/{id}/status", admin_order_status, methods=["POST"]),

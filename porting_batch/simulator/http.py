@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from porting_batch.simulator.limits import FaultDice, RateLimiter
+from porting_batch.simulator.limits import FaultDice
 from porting_batch.simulator.problems import Problem, error
 from porting_batch.simulator.state import SimState
 
@@ -136,7 +136,6 @@ class SimulatorMiddleware:
     def __init__(self, app: ASGIApp, state: SimState) -> None:
         self.app = app
         self.state = state
-        self.limiter = RateLimiter(state.config.rate_limit_per_s, state.config.rate_limit_burst)
         self.dice = FaultDice(state.config.seed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -167,7 +166,7 @@ class SimulatorMiddleware:
                 {},
             )
             return
-        allowed, limit_headers = self.limiter.take(key)
+        allowed, limit_headers = state.limiter.take(key)
         if not allowed:
             body = {
                 "errors": [

@@ -13,6 +13,7 @@ from typing import Any
 from porting_batch.simulator.clock import SimClock, iso, parse_iso
 from porting_batch.simulator.config import SimulatorConfig
 from porting_batch.simulator.lifecycle import run_step
+from porting_batch.simulator.limits import RateLimiter
 from porting_batch.simulator.scenario import Scenario, load_scenario
 from porting_batch.simulator.store import Store
 
@@ -33,6 +34,7 @@ class SimState:
         self.scenario: Scenario = load_scenario(config.scenario)
         self.store = Store(config.state_file)
         self.faults = config.build_faults()
+        self.limiter = RateLimiter(config.rate_limit_per_s, config.rate_limit_burst)
         start = parse_iso(config.start_time) if config.start_time else None
         self.clock = SimClock(speed=config.clock_speed, start=start)
         saved_now = self.store.meta.get("clock_now")

@@ -117,3 +117,19 @@ def test_unknown_routes_say_they_are_not_simulated(app: object) -> None:
         response = api.post("/porting_orders/x/verification_codes/send", json={})
     assert response.status_code == 404
     assert "not simulated" in response.json()["errors"][0]["detail"]
+
+
+def test_admin_changes_the_rate_limit_while_running() -> None:
+    """PUT /_simulator/rate_limit turns the limit on, and null turns it off again."""
+    app = create_app(frozen_config())
+    with make_client(app) as api:
+        admin_url = "http://sim.test/_simulator/rate_limit"
+        assert api.get(admin_url).json() == {"per_s": None, "burst": None}
+        assert api.put(admin_url, json={"per_s": 0.001, "burst": 1}).json()["per_s"] == 0.001
+        assert api.post("/portability_checks", json=CHECK).status_code == 201
+        assert api.post("/portability_checks", json=CHECK).status_code == 429
+        api.put(admin_url, json={"per_s": None})
+        answer = api.post("/portability_checks", json=CHECK)
+        assert answer.status_code == 201
+        assert "x-ratelimit-limit" not in answer.headers
+        assert api.put(admin_url, json={"per_s": -1}).status_code == 422
