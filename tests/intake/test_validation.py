@@ -216,6 +216,7 @@ def test_rule_reports_the_cell_and_the_fix(
         ({"phone_number": "+1 416 555 0142", "country": None}, "country", "CA"),
         ({"phone_number": "416 555 0142", "country": "CA"}, "phone_number", "+14165550142"),
         ({"requested_foc": "2026-12-21 10:00-05:00"}, "requested_foc", "2026-12-21T15:00:00Z"),
+        ({"phone_number": "020 7946 0958", "country": "gb"}, "phone_number", "+442079460958"),
     ],
     ids=[
         "state-upper",
@@ -230,6 +231,7 @@ def test_rule_reports_the_cell_and_the_fix(
         "country-from-number-ca",
         "canadian-number",
         "foc-in-utc",
+        "row-country-is-the-default-region",
     ],
 )
 def test_values_are_normalised(
@@ -489,3 +491,23 @@ def test_document_name_the_system_cannot_open_is_an_error_not_a_crash(
     [issue] = [i for i in intake.issues if i.column == "loa_file"]
     assert issue.code in {"file_unreadable", "file_missing"}
     assert intake.rows[0].errors
+
+
+def test_every_issue_names_its_place_and_its_fix_and_no_row_is_lost(
+    tmp_path: Path, read: Reader
+) -> None:
+    """A file full of problems: every row is kept and every issue says where and how to fix."""
+    rows = [
+        good_row(phone_number="abc", postal_code="6", port_type="half"),
+        good_row(phone_number=None, entity_name=None, requested_foc="13/13/2026"),
+        good_row(phone_number="3125550142", loa_file="nope.pdf", webhook_url="ftp://x"),
+        good_row(phone_number="3125550142", country_code="ZZ", invoice_date="1999-01-01"),
+        good_row(phone_number="312-555-0150 to 0140", billing_phone_number="x"),
+    ]
+    intake = _read(tmp_path, read, rows)
+    assert [row.row for row in intake.rows] == [2, 3, 4, 5, 6]
+    assert len(intake.issues) >= 12
+    for issue in intake.issues:
+        assert issue.sheet == "Numbers" and issue.row in {2, 3, 4, 5, 6}
+        assert issue.column and issue.column_letter and issue.message and issue.hint
+        assert issue.code
