@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from porting_batch.safety import looks_like_formula, safe_text
+from porting_batch.safety import FORMULA_STARTS, looks_like_formula, safe_text
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -32,6 +32,7 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)
 #: Excel's row limit per sheet, header included.
 MAX_ROWS = 1_048_576
 _FLUSH_EVERY = 2_000
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 # Text up to this length cannot exceed Excel's cell limit, however it is counted.
 _SHORT = 16_383
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -187,6 +188,8 @@ class Sheet:
 
         A string that looks like a formula gets the quote-prefix style instead of its column's.
         """
+        if self._row >= MAX_ROWS:
+            raise ValueError(f"a sheet holds at most {MAX_ROWS:,} rows")
         self._row += 1
         number = self._row
         letters = self._letters
@@ -202,15 +205,16 @@ class Sheet:
             style = column_styles[index]
             if value.__class__ is str:
                 text: str = value
-                if text[0] in "=+-@\t\r" and looks_like_formula(text):
-                    style = quoted
                 if len(text) > _SHORT or not (text.isascii() and text.isprintable()):
                     text = safe_text(text)
                     if not text:
                         continue
+                if text[0] in _FORMULA_FIRST and looks_like_formula(text):
+                    style = quoted
                 if "&" in text or "<" in text or ">" in text or "\r" in text:
                     text = escape(text)
-                space = ' xml:space="preserve"' if text[0] == " " or text[-1] == " " else ""
+                edges = text[0] + text[-1]
+                space = ' xml:space="preserve"' if edges.strip() != edges else ""
                 s_attr = f' s="{style}"' if style else ""
                 append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             else:

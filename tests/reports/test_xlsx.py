@@ -19,6 +19,7 @@ TEXTS = [
     "01234",
     "a & b < c > d \"quoted\" 'single'",
     "  padded  ",
+    "\nnew line first",
     "line one\nline two\r\nthree\tfour",
     "Société Générale — ½ 😀",
     "\u00a0nbsp\u00a0",
