@@ -25,9 +25,6 @@ import yaml
 
 from porting_batch.simulator.numbers import OVERRIDABLE, NumberFacts, derive_facts
 
-ADMIN_FIELDS = ("entity_name", "auth_person_name", "account_number", "billing_phone_number")
-LOCATION_FIELDS = ("street_address", "locality", "administrative_area", "postal_code")
-
 
 class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message names the file and the key."""
@@ -78,14 +75,6 @@ class Scenario:
             if account.covers(phone_number):
                 return account
         return None
-
-    def describe(self) -> dict[str, Any]:
-        """A summary for the admin endpoint."""
-        return {
-            "numbers": len(self.exact),
-            "prefixes": len(self.prefixes),
-            "accounts": len(self.accounts),
-        }
 
 
 def load_scenario(source: Path | str | dict[str, Any] | None) -> Scenario:

@@ -21,7 +21,6 @@ USER_ID = "5c3d8f0e-6a1b-4c2d-9e3f-7a8b9c0d1e2f"
 ACTIVE_STATUSES = frozenset(
     {"draft", "in-process", "submitted", "exception", "foc-date-confirmed", "cancel-pending"}
 )
-FINAL_STATUSES = frozenset({"ported", "cancelled"})
 
 _ID_NAMESPACE = uuid.UUID("6f1c2a52-93a4-4b7e-8d0e-2f5b8f0c7a11")
 
