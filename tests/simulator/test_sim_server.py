@@ -117,3 +117,37 @@ def test_state_file_keeps_the_advanced_clock_across_restarts(tmp_path: Path) -> 
     second = create_app(config)
     assert second.state.sim.now() == moved
     second.state.sim.store.close()
+
+
+def test_public_surface_is_pinned() -> None:
+    """The names other packages code against stay exported."""
+    import porting_batch.simulator as simulator
+    from porting_batch.simulator import server
+
+    assert simulator.__all__ == [
+        "DEFAULT_API_KEY",
+        "Faults",
+        "Latency",
+        "SimulatorConfig",
+        "create_app",
+    ]
+    assert callable(server.main) and callable(server.running_simulator)
+    config = SimulatorConfig()
+    assert (config.api_keys, config.rate_limit_per_s, config.state_file, config.clock_speed) == (
+        ("KEYSIMULATOR",),
+        None,
+        None,
+        1.0,
+    )
+
+
+def test_command_line_names_a_broken_scenario_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A scenario that cannot be read ends with status 2 and a message naming the file."""
+    from porting_batch.simulator.server import main
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("numbers: [1, 2\n", encoding="utf-8")
+    assert main(["--scenario", str(broken)]) == 2
+    assert str(broken) in capsys.readouterr().err
