@@ -133,3 +133,21 @@ def test_admin_changes_the_rate_limit_while_running() -> None:
         assert answer.status_code == 201
         assert "x-ratelimit-limit" not in answer.headers
         assert api.put(admin_url, json={"per_s": -1}).status_code == 422
+
+
+def test_same_seed_and_requests_give_the_same_answers() -> None:
+    """Two simulators with one seed answer a sequence identically, faults included."""
+
+    def run() -> list[tuple[int, object]]:
+        app = create_app(frozen_config(seed=11, faults={"error_rate": 0.3}))
+        answers: list[tuple[int, object]] = []
+        with make_client(app) as api:
+            for index in range(12):
+                body = {"phone_numbers": [f"+1312555{index:04d}"], "customer_reference": "s"}
+                response = api.post("/porting_orders", json=body)
+                answers.append((response.status_code, response.json()))
+        return answers
+
+    first = run()
+    assert first == run()
+    assert {status for status, _ in first} - {201}  # some faults did fire
