@@ -13,7 +13,9 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import compress
@@ -361,6 +363,7 @@ def _load_grid(path: Path, data: bytes) -> _Grid:
 def _load_workbook(path: Path, data: bytes) -> _Grid:
     import python_calamine
 
+    zipped = data.startswith(_ZIP_MAGIC)
     if data.startswith(_OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise IntakeError(
@@ -386,9 +389,13 @@ def _load_workbook(path: Path, data: bytes) -> _Grid:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet_name = _choose_sheet(path, workbook)
-        rows: list[list[Any]] = workbook.get_sheet_by_name(sheet_name).to_python(
-            skip_empty_area=False
-        )
+        # calamine releases the GIL while it parses, so the formula scan runs alongside it
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scan = pool.submit(_formula_problems, data, sheet_name) if zipped else None
+            rows: list[list[Any]] = workbook.get_sheet_by_name(sheet_name).to_python(
+                skip_empty_area=False
+            )
+            bad_cells = scan.result() if scan is not None else {}
     except python_calamine.PasswordError:
         raise IntakeError(
             f"{path.name} is password-protected",
@@ -407,7 +414,6 @@ def _load_workbook(path: Path, data: bytes) -> _Grid:
             file=str(path),
             hint="open it in Excel and save it again as .xlsx",
         ) from exc
-    bad_cells = _formula_problems(data, sheet_name) if data.startswith(_ZIP_MAGIC) else {}
     return _Grid(sheet=sheet_name, rows=rows, bad_cells=bad_cells)
 
 
@@ -451,15 +457,16 @@ def _formula_problems(data: bytes, sheet_name: str) -> dict[tuple[int, int], str
             part = _sheet_part(archive, sheet_name)
             if part is None:
                 return {}
+            if not _has_formula_or_error(archive, part):
+                return {}
             xml = archive.read(part)
-    except (zipfile.BadZipFile, KeyError):
-        return {}
-    if b"<f" not in xml and b't="e"' not in xml:
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error):
         return {}
     problems: dict[tuple[int, int], str] = {}
     for match in _CELL_XML.finditer(xml):
         attributes, content = match.group(3), match.group(4) or b""
-        has_formula = b"<f" in content
+        # "<f>" or "<f t=...>": not "<formula1>", which data validations use
+        has_formula = b"<f>" in content or b"<f " in content
         value = _VALUE_XML.search(content)
         if b't="e"' in attributes:
             shown = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
@@ -474,6 +481,19 @@ def _formula_problems(data: bytes, sheet_name: str) -> dict[tuple[int, int], str
             col = col * 26 + (ord(char) - 64)
         problems[(int(match.group(2)) - 1, col - 1)] = why
     return problems
+
+
+def _has_formula_or_error(archive: zipfile.ZipFile, part: str) -> bool:
+    """Whether the sheet's XML holds a formula or an error cell, read in chunks (it can be
+    over 100 MB for 100k rows, and usually holds neither)."""
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 22):
+            window = tail + chunk
+            if b"<f>" in window or b"<f " in window or b't="e"' in window:
+                return True
+            tail = window[-8:]
+    return False
 
 
 def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
