@@ -186,6 +186,29 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Delete a batch's draft orders; orders that are no longer drafts are refused."""
+    from flows.maintenance import clean
+
+    settings = _settings(args)
+    outcomes = asyncio.run(clean(settings, args.batch))
+    for outcome in outcomes:
+        print(f"{outcome['order_id']}  {outcome['status']:<18} {outcome['reason']}")
+    refused = [o for o in outcomes if not o["deleted"]]
+    print(f"{len(outcomes) - len(refused)} draft order(s) deleted, {len(refused)} refused")
+    return EXIT_FAILED if refused else EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Rewrite a batch's report from the ledger with its orders' current statuses."""
+    from flows.maintenance import rewrite_report
+
+    settings = _settings(args)
+    folder = asyncio.run(rewrite_report(settings, args.batch, refresh=not args.offline))
+    print(f"Reports: {folder}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs test)."""
     parser = argparse.ArgumentParser(
@@ -236,6 +259,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="watch the inbox and start the served inbox scan as soon as a file lands",
     )
     inbox.set_defaults(handler=cmd_inbox)
+
+    report = sub.add_parser("report", help="rewrite a batch's report from the ledger")
+    report.add_argument("batch", help="the batch name (the spreadsheet's name by default)")
+    report.add_argument("--out", help="folder for the reports")
+    report.add_argument("--state", help="state folder (ledger)")
+    report.add_argument(
+        "--offline", action="store_true", help="use the statuses the ledger has; call no API"
+    )
+    report.set_defaults(handler=cmd_report)
+
+    clean = sub.add_parser("clean", help="delete a batch's draft orders to start over")
+    clean.add_argument("batch", help="the batch name")
+    clean.add_argument("--state", help="state folder (ledger)")
+    clean.set_defaults(handler=cmd_clean)
 
     simulator = sub.add_parser(
         "simulator", help="serve the built-in Telnyx porting simulator", add_help=False

@@ -9,6 +9,7 @@ mistake, never creates a second order for a number and never loses a row.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import logging
@@ -22,6 +23,7 @@ from typing import Any, Protocol, TypeVar
 from porting_batch.errors import (
     ApiError,
     IntakeError,
+    LedgerError,
     NoResponseError,
     PortingBatchError,
     ServerError,
@@ -652,6 +654,7 @@ class BatchRun:
                 for n in numbers
             ],
         )
+        self.ledger.save_issues(self.batch_id, [issue_to_dict(i) for i in issues])
         return BatchResult(
             batch_id=self.batch_id,
             name=self.batch_id,
@@ -788,6 +791,111 @@ async def _repeat_if_lost(send: Callable[[], Awaitable[T]]) -> T:
                 raise
             logger.debug("answer lost (%s); sending the same write again", type(exc).__name__)
     raise AssertionError("unreachable")
+
+
+def issue_to_dict(issue: Issue) -> dict[str, Any]:
+    """An Issue as plain data (for the ledger)."""
+    data = dataclasses.asdict(issue)
+    data["severity"] = issue.severity.value
+    return data
+
+
+def issue_from_dict(data: Mapping[str, Any]) -> Issue:
+    """An Issue back from plain data."""
+    values = dict(data)
+    values["severity"] = Severity(values["severity"])
+    return Issue(**values)
+
+
+async def refresh_order_statuses(ledger: Ledger, api: PortingApi, batch_id: str) -> int:
+    """Read each active order of the batch from the API and record its current status."""
+    changed = 0
+    for record in ledger.orders_for_batch(batch_id):
+        if record.status == "deleted":
+            continue
+        order = await api.get_order(record.order_id)
+        status = _order_status(order)
+        if status and status != record.status:
+            record.status = status
+            ledger.save_order(record)
+            changed += 1
+    return changed
+
+
+def result_from_ledger(settings: Settings, ledger: Ledger, batch_id: str) -> BatchResult:
+    """Rebuild a batch's result from the ledger (for rewriting its report later).
+
+    The rows' original values come from the input file when it is still there unchanged;
+    otherwise the report shows the numbers and outcomes the ledger kept.
+    """
+    batch = ledger.batch(batch_id)
+    if batch is None:
+        known = ", ".join(b["batch_id"] for b in ledger.batches_list()[:10]) or "none yet"
+        raise LedgerError(f"no batch named {batch_id!r} in the ledger (known: {known})")
+    path = Path(batch["file_name"])
+    raw_by_row: dict[tuple[str, int], dict[str, str]] = {}
+    headers: list[str] = []
+    if path.exists() and file_sha256(path) == batch["content_hash"]:
+        intake = read_batch(path, settings)
+        headers = list(intake.headers)
+        raw_by_row = {(r.sheet, r.row): dict(r.raw) for r in intake.rows}
+    orders = {o.order_id: o for o in ledger.orders_for_batch(batch_id)}
+    accounts = ledger.group_accounts(batch_id)
+    results: list[NumberResult] = []
+    for record in ledger.numbers_for_batch(batch_id):
+        order = orders.get(record.order_id)
+        results.append(
+            NumberResult(
+                sheet=record.sheet,
+                row=record.row,
+                input_value="",
+                phone_number=record.phone_number,
+                outcome=Outcome(record.outcome),
+                reason=record.reason,
+                raw=raw_by_row.get((record.sheet, record.row), {}),
+                order_id=record.order_id,
+                order_status=order.status if order else "",
+                account=accounts.get(order.group_key, "") if order else "",
+                customer_reference=order.customer_reference if order else "",
+                foc_chosen=_parse_time(order.foc_chosen) if order else None,
+                foc_reason=order.foc_reason if order else "",
+            )
+        )
+    created = datetime.fromisoformat(batch["created_at"])
+    return BatchResult(
+        batch_id=batch_id,
+        name=batch_id,
+        input_path=path,
+        content_hash=batch["content_hash"],
+        started_at=created,
+        finished_at=datetime.now(UTC),
+        numbers=results,
+        orders=[
+            OrderResult(
+                order_id=o.order_id,
+                customer_reference=o.customer_reference,
+                account=accounts.get(o.group_key, o.customer_reference),
+                country=o.country,
+                phone_number_type=o.phone_number_type,
+                carrier=o.carrier,
+                fast_port=o.fast_port,
+                phone_numbers=list(o.phone_numbers),
+                status=o.status,
+                foc_chosen=_parse_time(o.foc_chosen),
+                foc_reason=o.foc_reason,
+                documents=dict(o.documents),
+                attention=o.attention,
+                support_key=o.support_key,
+            )
+            for o in orders.values()
+            if o.status != "deleted"
+        ],
+        issues=[issue_from_dict(i) for i in ledger.issues_for_batch(batch_id)],
+        settings=settings.public_summary(),
+        complete=batch["status"] == "complete",
+        failure="" if batch["status"] == "complete" else f"last run {batch['status']}",
+        input_headers=headers,
+    )
 
 
 def validation_result(settings: Settings, intake: Intake) -> BatchResult:

@@ -121,13 +121,31 @@ numbers = sa.Table(
 )
 
 
+issues = sa.Table(
+    "issues",
+    metadata,
+    sa.Column("batch_id", sa.String(200), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("issue_json", sa.Text, nullable=False),
+)
+
+_INITIAL_TABLES = (batches, groups, orders, order_numbers, documents, intents, numbers)
+
+
 def _initial_schema(conn: Connection) -> None:
-    metadata.create_all(conn)
+    metadata.create_all(conn, tables=list(_INITIAL_TABLES))
+
+
+def _issues_table(conn: Connection) -> None:
+    # Issues are kept so that 'porting-batch report' can rewrite a report without the API's
+    # answers of the original run; secret cell values are already masked by intake.
+    metadata.create_all(conn, tables=[issues])
 
 
 #: Named migrations, applied in order and recorded; never edit one that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial_schema", _initial_schema),
+    ("0002_issues", _issues_table),
 ]
 
 
@@ -310,6 +328,14 @@ class Ledger:
                     .values(fingerprint=fingerprint, account=account)
                 )
 
+    def group_accounts(self, batch_id: str) -> dict[str, str]:
+        """The batch's group keys and their readable account labels."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(groups.c.group_key, groups.c.account).where(groups.c.batch_id == batch_id)
+            )
+            return {r.group_key: r.account for r in rows}
+
     def record_intent(self, batch_id: str, kind: str, target: str, payload_hash: str = "") -> int:
         """Write down a remote write before it is sent; returns the intent's id."""
         stamp = now_text()
@@ -485,6 +511,35 @@ class Ledger:
                         for seq, r in enumerate(records)
                     ],
                 )
+
+    def save_issues(self, batch_id: str, items: Sequence[dict[str, Any]]) -> None:
+        """Replace the batch's issues (plain dicts) with these."""
+        with self._begin() as conn:
+            conn.execute(issues.delete().where(issues.c.batch_id == batch_id))
+            if items:
+                conn.execute(
+                    issues.insert(),
+                    [
+                        {"batch_id": batch_id, "seq": seq, "issue_json": json.dumps(item)}
+                        for seq, item in enumerate(items)
+                    ],
+                )
+
+    def issues_for_batch(self, batch_id: str) -> list[dict[str, Any]]:
+        """The batch's issues as saved, in order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(issues.c.issue_json)
+                .where(issues.c.batch_id == batch_id)
+                .order_by(issues.c.seq)
+            )
+            return [json.loads(r.issue_json) for r in rows]
+
+    def batches_list(self) -> list[dict[str, Any]]:
+        """Every batch, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(batches).order_by(batches.c.updated_at.desc()))
+            return [dict(r._mapping) for r in rows]
 
     def numbers_for_batch(self, batch_id: str) -> list[NumberRecord]:
         """The batch's per-number states, in input order."""

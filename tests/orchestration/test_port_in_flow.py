@@ -101,3 +101,18 @@ def test_cli_validate_reports_a_file_it_cannot_read(tmp_path, capsys):
     assert code == 2
     assert "required column(s) missing: auth_person_name" in captured.err
     assert (tmp_path / "out").exists() and any((tmp_path / "out").iterdir())
+
+
+def test_cli_rerun_report_and_clean_meet_the_orders_of_the_last_run(porting_env, capsys):
+    """The simulator keeps its state in the state folder: a re-run, `report` and `clean` all
+    see the orders the first run made."""
+    state, out = porting_env / "cli-state", porting_env / "cli-out"
+    common = ["--state", str(state)]
+    assert main(["run", str(SAMPLE), "--out", str(out), *common]) == 0
+    assert main(["run", str(SAMPLE), "--out", str(out), *common]) == 0
+    second = capsys.readouterr().out.split("Batch sample-batch")[-1]
+    assert "ready_as_draft     43" in second
+    assert main(["report", "sample-batch", "--out", str(out / "again"), *common]) == 0
+    assert "Reports: " in capsys.readouterr().out
+    assert main(["clean", "sample-batch", *common]) == 0
+    assert "17 draft order(s) deleted, 0 refused" in capsys.readouterr().out

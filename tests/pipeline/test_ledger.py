@@ -21,7 +21,7 @@ def test_ledger_applies_named_migrations_once(tmp_path):
     """Opening a ledger twice applies each migration once and records it."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     first = Ledger(url)
-    assert first.applied_migrations() == ["0001_initial_schema"]
+    assert first.applied_migrations() == ["0001_initial_schema", "0002_issues"]
     first.close()
     second = Ledger(url)
     assert second.migrate() == []
@@ -78,3 +78,31 @@ def test_numbers_round_trip_in_input_order(ledger):
     ]
     ledger.save_numbers("b", records)
     assert ledger.numbers_for_batch("b") == records
+
+
+def test_migration_adds_issues_to_an_older_ledger(tmp_path):
+    """A ledger made before the issues table gets it on open, its data intact."""
+    import sqlalchemy as sa
+
+    from porting_batch import ledger as module
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = sa.create_engine(url)
+    with old.begin() as conn:
+        module.migrations_table.create(conn)
+        module._initial_schema(conn)
+        conn.execute(
+            module.migrations_table.insert().values(name="0001_initial_schema", applied_at="x")
+        )
+        conn.execute(
+            module.documents.insert().values(
+                content_hash="h", document_id="d", file_name="f", uploaded_at="x"
+            )
+        )
+    old.dispose()
+    ledger = Ledger(url)
+    assert ledger.applied_migrations() == ["0001_initial_schema", "0002_issues"]
+    ledger.save_issues("b", [{"message": "m"}])
+    assert ledger.issues_for_batch("b") == [{"message": "m"}]
+    assert ledger.document_id("h") == "d"
+    ledger.close()

@@ -1,0 +1,58 @@
+"""Flows for looking after batches already run: clean-up and rewriting reports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from flows.runtime import open_client
+from porting_batch.batch import refresh_order_statuses, result_from_ledger
+from porting_batch.cleanup import clean_batch
+from porting_batch.ledger import Ledger
+from porting_batch.reports import report_folder, write_reports
+from porting_batch.settings import Settings
+
+
+async def clean(settings: Settings, batch_id: str) -> list[dict[str, Any]]:
+    """Delete the batch's draft orders; the others are refused and listed."""
+    ledger = Ledger(settings.ledger_database_url)
+    try:
+        async with open_client(settings) as client:
+            return [asdict(o) for o in await clean_batch(ledger, client, batch_id)]
+    finally:
+        ledger.close()
+
+
+async def rewrite_report(settings: Settings, batch_id: str, *, refresh: bool = True) -> str:
+    """Write a batch's report again from the ledger, with its orders' current statuses."""
+    ledger = Ledger(settings.ledger_database_url)
+    try:
+        if refresh:
+            async with open_client(settings) as client:
+                await refresh_order_statuses(ledger, client, batch_id)
+        result = result_from_ledger(settings, ledger, batch_id)
+        files = write_reports(
+            result,
+            report_folder(settings.out_dir, result.name, result.finished_at or result.started_at),
+        )
+        return str(files.folder)
+    finally:
+        ledger.close()
+
+
+@flow(name="clean-batch")
+async def clean_batch_flow(batch_id: str) -> list[dict[str, Any]]:
+    """Delete a batch's draft orders, for operators who want to start over."""
+    outcomes = await clean(Settings(), batch_id)
+    logger = get_run_logger()
+    for outcome in outcomes:
+        logger.info("%s: %s", outcome["order_id"], outcome["reason"])
+    return outcomes
+
+
+@flow(name="rewrite-report")
+async def rewrite_report_flow(batch_id: str) -> str:
+    """Rewrite a batch's report from the ledger with the orders' current statuses."""
+    return await rewrite_report(Settings(), batch_id)
