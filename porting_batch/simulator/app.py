@@ -524,6 +524,16 @@ async def list_porting_phone_numbers(request: Request) -> Response:
             if phone_numbers is None or entry["phone_number"] in phone_numbers:
                 items.append(entry)
     page, meta = paginate(items, number, size)
+    if "text/csv" in request.headers.get("accept", ""):
+        columns = (
+            "phone_number",
+            "phone_number_type",
+            "porting_order_id",
+            "support_key",
+            "porting_order_status",
+        )
+        lines = [",".join(columns)] + [",".join(str(n[c]) for c in columns) for n in page]
+        return Response("\r\n".join(lines) + "\r\n", media_type="text/csv")
     return JSON({"data": page, "meta": meta})
 
 
@@ -684,6 +694,14 @@ async def list_documents(request: Request) -> Response:
         if (contains is None or contains[-1] in d["filename"])
         and (references is None or d["customer_reference"] in references)
     ]
+    for key in reversed(split_values(request.query_params.getlist("sort")) or []):
+        field = key.lstrip("-")
+        if field not in {"filename", "created_at", "updated_at"}:
+            raise Problem(
+                422,
+                [error("10015", f"Cannot sort documents by {key!r}.", parameter="sort")],
+            )
+        items.sort(key=lambda d, f=field: d[f], reverse=key.startswith("-"))  # type: ignore[misc]
     page, meta = paginate(items, number, size)
     return JSON({"data": page, "meta": meta})
 

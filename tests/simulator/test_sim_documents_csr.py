@@ -185,3 +185,16 @@ def test_multipart_upload_keeps_every_byte(api: TestClient) -> None:
     data = response.json()["data"]
     assert data["customer_reference"] == "batch 9"
     assert api.get(f"/documents/{data['id']}/download").content == content
+
+
+def test_documents_list_sorts_and_filters(api: TestClient) -> None:
+    """GET /documents sorts by filename (either way) and filters by name and reference."""
+    for name in ("b.pdf", "a.pdf", "c.pdf"):
+        upload(api, name=name)
+    names = [
+        d["filename"] for d in api.get("/documents", params={"sort": "-filename"}).json()["data"]
+    ]
+    assert names == ["c.pdf", "b.pdf", "a.pdf"]
+    found = api.get("/documents", params={"filter[filename][contains]": "b."}).json()["data"]
+    assert [d["filename"] for d in found] == ["b.pdf"]
+    assert api.get("/documents", params={"sort": "size"}).status_code == 422

@@ -171,3 +171,20 @@ def test_scenario_with_unknown_facts_is_refused_naming_the_key(tmp_path: Path) -
     path.write_text(json.dumps({"numbers": {"+13125550101": {"portabel": False}}}))
     with pytest.raises(ScenarioError, match="portabel"):
         load_scenario(path)
+
+
+def test_porting_phone_numbers_answer_csv_when_asked(api: TestClient) -> None:
+    """Accept: text/csv gives the spec's CSV columns, one line per number."""
+    [order] = create(api, SLOW_NUMBERS)
+    response = api.get(
+        "/porting_phone_numbers",
+        params={"filter[porting_order_id]": order["id"]},
+        headers={"Accept": "text/csv"},
+    )
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.text.splitlines()
+    assert (
+        lines[0]
+        == "phone_number,phone_number_type,porting_order_id,support_key,porting_order_status"
+    )
+    assert lines[1] == f"{SLOW_NUMBERS[0]},local,{order['id']},,draft"
