@@ -511,6 +511,8 @@ def validate(
     _documents(rules)
     _per_distinct(rules, ("webhook_url",), _webhook)
     _per_distinct(rules, ("tags",), _tags)
+    _per_distinct(rules, ("account_number", "billing_phone_number"), _account_is_btn)
+    _missing_documents(rules)
     columns["customer_type"] = [value or "business" for value in columns["customer_type"]]
     for row, texts in zip(rows, zip(*columns.values(), strict=True), strict=True):
         row.values = dict(zip(COLUMN_NAMES, texts, strict=True))
@@ -850,6 +852,40 @@ def _tags(tags: str) -> tuple[tuple[str, ...], list[Problem]]:
     if not tags:
         return (tags,), []
     return (",".join(t.strip() for t in re.split(r"[,;]", tags) if t.strip()),), []
+
+
+def _account_is_btn(account: str, btn: str) -> tuple[tuple[str, ...], list[Problem]]:
+    digits = "".join(c for c in account if c.isdigit())
+    if btn.startswith("+1") and digits in {btn[2:], btn[1:]}:
+        return (account, btn), [
+            (
+                Severity.WARNING,
+                "account_is_btn",
+                "account_number",
+                "the account number is the BTN; some carriers use it, others reject it",
+                "check the bill: use the account number printed there",
+            )
+        ]
+    return (account, btn), []
+
+
+def _missing_documents(rules: _Rules) -> None:
+    """One warning per document column for the rows that name no file (drafts only)."""
+    for name, label in (("loa_file", "LOA"), ("invoice_file", "invoice")):
+        empty = [rules.rows[p].row for p, v in enumerate(rules.columns[name]) if not v]
+        if not empty:
+            continue
+        first = next(row for row in rules.rows if row.row == empty[0])
+        rules.add(
+            Severity.WARNING,
+            f"no_{name.removesuffix('_file')}",
+            first,
+            name,
+            f"{_row_ranges(empty)} name no {label} file: their orders can be created as "
+            "drafts but not confirmed",
+            f"put the {label} next to the spreadsheet and give its file name in {name}",
+            value="",
+        )
 
 
 def _dates(rules: _Rules) -> None:

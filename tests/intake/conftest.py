@@ -29,7 +29,18 @@ GOOD_ROW: dict[str, object] = {
     "postal_code": "60606",
     "country_code": "US",
     "port_type": "full",
+    "loa_file": "loa.pdf",
+    "invoice_file": "invoice.pdf",
 }
+
+PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def documents(folder: Path) -> None:
+    """The LOA and invoice GOOD_ROW names, unless the test already put its own there."""
+    for name in ("loa.pdf", "invoice.pdf"):
+        if not (folder / name).exists() and not (folder / name).is_symlink():
+            (folder / name).write_bytes(PDF)
 
 
 def good_row(**changes: object) -> dict[str, object]:
@@ -46,6 +57,7 @@ def write_xlsx(
 ) -> Path:
     """An XLSX written by openpyxl: cells keep their Python types (str, float, date...)."""
     headers = list(headers or COLUMN_NAMES)
+    documents(path.parent)
     workbook = openpyxl.Workbook()
     ws = workbook.active
     ws.title = sheet
@@ -66,6 +78,7 @@ def write_csv(
 ) -> Path:
     """A CSV with the given delimiter and encoding."""
     headers = list(headers or COLUMN_NAMES)
+    documents(path.parent)
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow(headers)

@@ -13,7 +13,7 @@ import xlsxwriter
 from porting_batch.columns import COLUMN_NAMES, REQUIRED_COLUMNS
 from porting_batch.errors import IntakeError
 
-from .conftest import GOOD_ROW, Reader, codes, good_row, write_csv, write_xlsx
+from .conftest import GOOD_ROW, Reader, codes, documents, good_row, write_csv, write_xlsx
 
 
 def _one(read: Reader, tmp_path: Path, **changes: object):  # type: ignore[no-untyped-def]
@@ -179,6 +179,7 @@ def test_boolean_cell_reads_as_a_yes_no_value(tmp_path: Path, read: Reader) -> N
 
 
 def _xlsxwriter_book(path: Path, write) -> Path:  # type: ignore[no-untyped-def]
+    documents(path.parent)
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet("Numbers")
     for col, name in enumerate(COLUMN_NAMES):
@@ -319,8 +320,10 @@ def test_synonym_headers_from_another_tracker_are_understood(tmp_path: Path, rea
         "port_type": "Port Type",
         "phone_number": "Telephone Number",
         "account_number": "Account #",
+        "loa_file": "LOA",
+        "invoice_file": "Invoice",
     }
-    headers = [names.get(c, c) for c in REQUIRED_COLUMNS] + ["Account #"]
+    headers = [names.get(c, c) for c in REQUIRED_COLUMNS] + ["Account #", "LOA", "Invoice"]
     row = {names.get(k, k): v for k, v in GOOD_ROW.items()}
     intake = read(write_xlsx(tmp_path / "b.xlsx", [row], headers=headers))
     assert intake.issues == []
@@ -368,6 +371,7 @@ def test_title_rows_above_the_header_are_skipped(tmp_path: Path, read: Reader) -
     sheet.append(list(COLUMN_NAMES))
     sheet.append([GOOD_ROW.get(c) for c in COLUMN_NAMES])
     workbook.save(tmp_path / "b.xlsx")
+    documents(tmp_path)
     intake = read(tmp_path / "b.xlsx")
     assert [row.row for row in intake.rows] == [4]
     assert intake.issues == []

@@ -12,7 +12,7 @@ from porting_batch.columns import COLUMN_NAMES, ENUMERATIONS, TEMPLATE_VERSION
 from porting_batch.errors import IntakeError
 from porting_batch.template import VERSION_NAME, write_batch, write_template
 
-from .conftest import GOOD_ROW, Reader
+from .conftest import GOOD_ROW, Reader, documents
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -105,6 +105,7 @@ def test_filled_template_reads_back_without_issues(
     tmp_path: Path, read: Reader, suffix: str
 ) -> None:
     """A template filled with a clean row reads back as that row, with no issues."""
+    documents(tmp_path)
     path = write_batch(tmp_path / f"b{suffix}", [{k: str(v) for k, v in GOOD_ROW.items()}])
     intake = read(path)
     assert intake.issues == []

@@ -137,6 +137,14 @@ def test_required_cell_left_empty_is_an_error(tmp_path: Path, read: Reader, colu
         ({"loa_file": "missing.pdf"}, "file_missing", "loa_file", Severity.ERROR),
         ({"invoice_file": "../outside.pdf"}, "file_outside_batch", "invoice_file", Severity.ERROR),
         ({"loa_file": "/etc/passwd"}, "file_outside_batch", "loa_file", Severity.ERROR),
+        ({"loa_file": None}, "no_loa", "loa_file", Severity.WARNING),
+        ({"invoice_file": None}, "no_invoice", "invoice_file", Severity.WARNING),
+        (
+            {"account_number": "1 (312) 555-0100"},
+            "account_is_btn",
+            "account_number",
+            Severity.WARNING,
+        ),
     ],
     ids=[
         "letters",
@@ -172,6 +180,9 @@ def test_required_cell_left_empty_is_an_error(tmp_path: Path, read: Reader, colu
         "loa-missing",
         "invoice-dot-dot",
         "loa-absolute-outside",
+        "no-loa",
+        "no-invoice",
+        "account-is-btn",
     ],
 )
 def test_rule_reports_the_cell_and_the_fix(
@@ -189,7 +200,7 @@ def test_rule_reports_the_cell_and_the_fix(
     assert (issue.severity, issue.row, issue.column) == (severity, 2, column)
     assert issue.column_letter == intake.rows[0].letter(column)
     assert issue.hint and issue.message
-    assert issue.value or code.startswith("partial")
+    assert issue.value or code.startswith(("partial", "no_"))
     assert intake.rows[0].errors is (severity is Severity.ERROR)
 
 
@@ -511,3 +522,12 @@ def test_every_issue_names_its_place_and_its_fix_and_no_row_is_lost(
         assert issue.sheet == "Numbers" and issue.row in {2, 3, 4, 5, 6}
         assert issue.column and issue.column_letter and issue.message and issue.hint
         assert issue.code
+
+
+def test_rows_without_documents_get_one_warning_naming_them(tmp_path: Path, read: Reader) -> None:
+    """Rows with no LOA are listed in one warning, not one per row."""
+    rows = [good_row(phone_number=f"312555015{n}", loa_file=None) for n in range(2, 6)]
+    intake = _read(tmp_path, read, [good_row(), *rows])
+    issue = _only(intake, "no_loa")
+    assert (issue.row, issue.severity) == (3, Severity.WARNING)
+    assert "rows 3-6" in issue.message
