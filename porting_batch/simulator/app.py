@@ -985,6 +985,7 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
     state = SimState(config or SimulatorConfig())
     sender = WebhookSender(state.webhook_log)
     state.webhook_sink = sender.deliver
+    state.tick_hooks.append(csr_ops.settle_due)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -82,7 +82,20 @@ def create_csr(state: SimState, body: Any) -> dict[str, Any]:
         "_due": iso(now + timedelta(seconds=state.config.csr_delay_s)),
     }
     state.store.put("csrs", record)
+    state.pending_csrs.add(record["id"])
     return record
+
+
+def settle_due(state: SimState) -> None:
+    """Settle every pending CSR whose delay has passed (run on each tick)."""
+    if not state.pending_csrs:
+        return
+    for ident in sorted(state.pending_csrs):
+        record = state.store.get("csrs", ident)
+        if record is None or record["status"] != "pending":
+            state.pending_csrs.discard(ident)
+            continue
+        refresh(state, record)
 
 
 def refresh(state: SimState, record: dict[str, Any]) -> dict[str, Any]:
@@ -104,6 +117,21 @@ def refresh(state: SimState, record: dict[str, Any]) -> dict[str, Any]:
         record["status"] = "completed"
         record["result"] = _result(number, account, facts.carrier_name)
     state.store.put("csrs", record)
+    state.pending_csrs.discard(record["id"])
+    if record["webhook_url"] and state.webhook_sink is not None:
+        state.webhook_sink(
+            record["webhook_url"],
+            {
+                "data": {
+                    "event_type": "customer_service_record.status_changed",
+                    "id": state.new_id(),
+                    "occurred_at": record["updated_at"],
+                    "record_type": "event",
+                    "payload": render_csr(record),
+                },
+                "meta": {"attempt": 1, "delivered_to": record["webhook_url"]},
+            },
+        )
     return record
 
 

@@ -41,8 +41,11 @@ class SimState:
             self.clock.reset_to(max(parse_iso(saved_now), self.clock.now()))
         self._schedule: list[tuple[float, str, str]] = []
         self.number_index: dict[str, str] = {}
+        self.pending_csrs: set[str] = set()
         self.webhook_sink: Callable[[str, dict[str, Any]], None] | None = None
         self.webhook_log: list[dict[str, Any]] = []
+        #: Extra work each tick runs after the orders' steps (the CSR module settles CSRs).
+        self.tick_hooks: list[Callable[[SimState], None]] = []
         self._lock = threading.RLock()
         self._clock_saved_at = float("-inf")
         self._rebuild_indexes()
@@ -81,6 +84,7 @@ class SimState:
     def _rebuild_indexes(self) -> None:
         self.number_index.clear()
         self._schedule.clear()
+        self.pending_csrs = {c["id"] for c in self.store.all("csrs") if c["status"] == "pending"}
         for order in self.store.all("orders"):
             self._index_order(order)
             due = order["_sim"].get("next_at")
@@ -131,6 +135,8 @@ class SimState:
                 order["_sim"]["next_at"] = None
                 order["_sim"]["next_step"] = None
                 run_step(self, order, step, parse_iso(due))
+            for hook in self.tick_hooks:
+                hook(self)
             # Persisting the clock on every request would be a write per read; once a second
             # (plus every advance) keeps a restart within a second of where it was.
             real = time.monotonic()

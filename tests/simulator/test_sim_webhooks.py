@@ -66,3 +66,19 @@ def test_webhooks_to_other_hosts_are_never_sent(api: TestClient) -> None:
     api.post(f"/porting_orders/{order['id']}/comments", json={"body": "hi"})
     log = api.get("http://sim.test/_simulator/webhooks").json()["data"]
     assert [(e["event_type"], e["skipped"]) for e in log] == [("porting_order.new_comment", True)]
+
+
+def test_a_settled_csr_is_posted_to_its_webhook_without_being_polled(
+    api: TestClient, receiver: tuple[str, list[dict[str, Any]]]
+) -> None:
+    """When its delay passes, a CSR settles on the clock's tick and is POSTed to its URL."""
+    url, received = receiver
+    created = api.post(
+        "/customer_service_records", json={"phone_number": "+13125550107", "webhook_url": url}
+    ).json()["data"]
+    api.app.state.sim.advance(600)  # type: ignore[attr-defined]
+    api.app.state.webhooks.wait()  # type: ignore[attr-defined]
+    [body] = received
+    assert body["data"]["event_type"] == "customer_service_record.status_changed"
+    assert body["data"]["payload"]["id"] == created["id"]
+    assert body["data"]["payload"]["status"] == "completed"
