@@ -1,0 +1,173 @@
+"""Benchmark: a 10,000-number batch in 1,000 accounts against a rate-limited, slow simulator.
+
+The simulator is served over HTTP on loopback with added latency and a rate limit; the batch runs
+once through the library alone and once through the Prefect flow. For each it prints the calls
+made per kind, the lower bound (calls / limit), the wall time and their ratio, and the 429s seen.
+
+    .venv/bin/python benchmarks/bench_batch.py                  # 10,000 numbers, 1,000 accounts
+    .venv/bin/python benchmarks/bench_batch.py --numbers 2000 --accounts 200 --skip-prefect
+
+Targets (issue #6): wall time <= 1.15 x the lower bound, no 429 in steady state, Prefect adding at
+most 10 %, and no more calls than one check per chunk plus, per order, one create share, one FOC
+read, one PATCH (and one confirm), plus one upload per distinct document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from porting_batch.batch import BatchOptions, run_batch  # noqa: E402
+from porting_batch.client import PortingClient  # noqa: E402
+from porting_batch.columns import COLUMNS  # noqa: E402
+from porting_batch.ledger import Ledger  # noqa: E402
+from porting_batch.settings import Settings  # noqa: E402
+from porting_batch.simulator import SimulatorConfig  # noqa: E402
+from porting_batch.simulator.server import running_simulator  # noqa: E402
+
+AREA_CODES = ("312", "773", "847", "630", "708", "206", "415", "303", "512", "617")
+
+
+def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
+    """A CSV batch: `numbers` rows spread evenly over `accounts` accounts, two PDFs each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    header = [c.name for c in COLUMNS]
+    per_account = max(1, numbers // accounts)
+    path = folder / "bench-batch.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for index in range(numbers):
+            account = index // per_account
+            npa = AREA_CODES[account % len(AREA_CODES)]
+            exchange = 201 + (account * 7 + index % 3) % 700
+            if exchange in (211, 311, 411, 511, 555, 611, 711, 811, 911):
+                exchange += 1
+            line = (index * 37) % 9000 + 100
+            for kind in ("loa", "invoice"):
+                doc = folder / f"{kind}-{account}.pdf"
+                if not doc.exists():
+                    doc.write_bytes(b"%PDF-1.4\n% " + f"{kind} {account}".encode() + b"\n%%EOF\n")
+            values = {
+                "phone_number": f"+1{npa}{exchange:03d}{line:04d}",
+                "customer_type": "business",
+                "entity_name": f"Account {account} Inc.",
+                "auth_person_name": f"Person {account}",
+                "account_number": f"AC{account:06d}",
+                "billing_phone_number": f"+1{npa}{201 + account % 700:03d}0100",
+                "street_address": f"{account + 1} Main St",
+                "locality": "Chicago",
+                "administrative_area": "IL",
+                "postal_code": "60601",
+                "country_code": "US",
+                "port_type": "full",
+                "requested_foc": "2027-02-16",
+                "loa_file": f"loa-{account}.pdf",
+                "invoice_file": f"invoice-{account}.pdf",
+            }
+            writer.writerow([values.get(name, "") for name in header])
+    return path
+
+
+def report(label: str, wall: float, stats: dict, limit: float, orders: int) -> None:
+    """Print the figures of one run."""
+    calls = stats["calls"]
+    total = sum(calls.values())
+    bound = total / limit
+    print(f"\n== {label}")
+    for kind, count in sorted(calls.items()):
+        print(f"  {count:>6}  {kind}")
+    print(f"  calls {total}, orders {orders}, 429s seen {stats['rate_limited']}")
+    print(f"  retries {stats['retries']}, lower bound {bound:.1f} s (calls / {limit:g} per s)")
+    print(f"  wall {wall:.1f} s, ratio wall / lower bound {wall / max(bound, 1e-9):.3f}")
+
+
+async def library_run(
+    path: Path, base_url: str, state: Path, rate: float
+) -> tuple[float, dict, int]:
+    """The batch through the library alone."""
+    settings = Settings(state_dir=state, requests_per_second=rate, max_in_flight=16)
+    ledger = Ledger(settings.ledger_database_url)
+    async with PortingClient.from_settings(
+        settings, base_url=base_url, api_key="KEYSIMULATOR"
+    ) as client:
+        started = time.perf_counter()
+        result = await run_batch(settings, ledger, client, path, BatchOptions(confirm=True))
+        wall = time.perf_counter() - started
+        stats = client.stats.as_dict()
+    ledger.close()
+    assert result.complete, result.failure
+    return wall, stats, len(result.orders)
+
+
+def prefect_run(path: Path, base_url: str, state: Path, rate: float) -> tuple[float, dict, int]:
+    """The same batch through the Prefect flow (a temporary Prefect server is started first)."""
+    os.environ.update(
+        {
+            "PORTING_API": "telnyx",  # 'the real API' path, pointed at the benchmark's simulator
+            "PORTING_API_BASE_URL": base_url,
+            "PORTING_API_KEY": "KEYSIMULATOR",
+            "PORTING_STATE_DIR": str(state),
+            "PORTING_OUT_DIR": str(state / "reports"),
+            "PORTING_REQUESTS_PER_SECOND": str(rate),
+            "PORTING_MAX_IN_FLIGHT": "16",
+        }
+    )
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.parameters import PortInRequest
+    from flows.port_in import port_in_batch
+
+    with prefect_test_harness(server_startup_timeout=120):
+        started = time.perf_counter()
+        summary = asyncio.run(port_in_batch(PortInRequest(spreadsheet=str(path), confirm=True)))
+        wall = time.perf_counter() - started
+    return wall, summary["api_calls"], summary["orders"]
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--numbers", type=int, default=10_000)
+    parser.add_argument("--accounts", type=int, default=1_000)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--rate", type=float, default=50.0, help="the simulator's limit per s")
+    parser.add_argument("--skip-prefect", action="store_true")
+    parser.add_argument("--skip-library", action="store_true")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    path = write_batch(work / "batch", args.numbers, args.accounts)
+    print(
+        f"batch: {args.numbers} numbers in {args.accounts} accounts; simulator "
+        f"{args.latency_ms:g} ms latency, limited to {args.rate:g} requests/s"
+    )
+    for label, runner, skip in (
+        (
+            "library (no Prefect)",
+            lambda u, s: asyncio.run(library_run(path, u, s, args.rate)),
+            args.skip_library,
+        ),
+        ("Prefect flow", lambda u, s: prefect_run(path, u, s, args.rate), args.skip_prefect),
+    ):
+        if skip:
+            continue
+        config = SimulatorConfig(latency_ms=args.latency_ms, rate_limit_per_s=args.rate)
+        with running_simulator(config) as sim:
+            wall, stats, orders = runner(sim.base_url, work / label.split()[0])
+        report(label, wall, stats, args.rate, orders)
+
+
+if __name__ == "__main__":
+    main()
