@@ -23,6 +23,7 @@ CANCEL_CUTOFF = timedelta(hours=48)
 SUBMIT_DELAY_S = 3600.0
 EXCEPTION_DELAY_S = 4 * 3600.0
 CANCEL_DELAY_S = 3600.0
+FOC_RECONFIRM_DELAY_S = 24 * 3600.0
 
 #: Which CSR field, when it differs from the order, raises which exception code.
 MISMATCH_CODES: tuple[tuple[str, str, str], ...] = (

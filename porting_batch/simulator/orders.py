@@ -11,7 +11,12 @@ import phonenumbers
 
 from porting_batch.simulator.calendar import foc_windows, in_windows
 from porting_batch.simulator.clock import iso, parse_iso
-from porting_batch.simulator.lifecycle import SUBMIT_DELAY_S, SUBMIT_STEP
+from porting_batch.simulator.lifecycle import (
+    FOC_CONFIRM_STEP,
+    FOC_RECONFIRM_DELAY_S,
+    SUBMIT_DELAY_S,
+    SUBMIT_STEP,
+)
 from porting_batch.simulator.numbers import NumberFacts, is_e164
 from porting_batch.simulator.problems import bad_field, error, unprocessable
 from porting_batch.simulator.state import USER_ID, SimState
@@ -515,9 +520,23 @@ def patch_order(state: SimState, order: dict[str, Any], body: Any) -> dict[str, 
     if errors:
         raise unprocessable(errors)
     loa_changed = updated["documents"]["loa"] != order["documents"]["loa"]
+    foc_moved = (
+        status == "foc-date-confirmed"
+        and updated["activation_settings"]["foc_datetime_requested"]
+        != order["activation_settings"]["foc_datetime_requested"]
+    )
     updated["requirements_met"] = _requirements_met(updated)
     order.update(updated)
-    state.save_order(order)
+    if foc_moved:
+        # The carrier confirmed the old date: a new one goes back to it for confirmation.
+        order["activation_settings"]["foc_datetime_actual"] = None
+        for job in state.store.all("activation_jobs"):
+            if job["_order_id"] == order["id"] and job["status"] == "created":
+                state.store.delete("activation_jobs", job["id"])
+        state.schedule(order, FOC_RECONFIRM_DELAY_S, FOC_CONFIRM_STEP)
+        state.set_status(order, "submitted")
+    else:
+        state.save_order(order)
     if loa_changed:
         state.add_event(order, "porting_order.loa_updated", None)
     return order

@@ -175,3 +175,23 @@ def test_events_filter_by_type_and_retrieve_by_id(api: TestClient) -> None:
     assert one.status_code == 200
     assert one.json()["data"]["payload"]["comment"]["body"] == "hello"
     assert api.get("/porting/events/00000000-0000-4000-8000-000000000000").status_code == 404
+
+
+def test_a_new_foc_after_confirmation_goes_back_for_reconfirmation(api: TestClient) -> None:
+    """PATCHing the FOC at foc-date-confirmed returns to submitted, then confirms the new date."""
+    order_id = _confirmed(api, SLOW_NUMBERS)
+    sim = api.app.state.sim  # type: ignore[attr-defined]
+    sim.advance(26 * 3600)
+    assert _status(api, order_id)["status"]["value"] == "foc-date-confirmed"
+    windows = api.get(f"/porting_orders/{order_id}/allowed_foc_windows").json()["data"]
+    new_foc = windows[3]["started_at"].replace("T13:00", "T15:00")
+    patched = api.patch(
+        f"/porting_orders/{order_id}",
+        json={"activation_settings": {"foc_datetime_requested": new_foc}},
+    ).json()["data"]
+    assert patched["status"]["value"] == "submitted"
+    assert patched["activation_settings"]["foc_datetime_actual"] is None
+    sim.advance(25 * 3600)
+    order = _status(api, order_id)
+    assert order["status"]["value"] == "foc-date-confirmed"
+    assert order["activation_settings"]["foc_datetime_actual"] == new_foc
