@@ -689,18 +689,25 @@ def _plain_nanp(digits: str, region: str) -> str:
 def _billing_numbers(rules: _Rules) -> None:
     columns = rules.columns
     default = rules.settings.default_region.upper() or "US"
+    regions = [
+        country if country in ISO_COUNTRIES else default
+        for country in (
+            code or number_country
+            for code, number_country in zip(
+                columns["country_code"], columns["country"], strict=True
+            )
+        )
+    ]
     for name in ("billing_phone_number", "new_billing_phone_number"):
         column = columns[name]
-        results: dict[tuple[str, str], tuple[str, Problem | None]] = {}
-        for position, text in enumerate(column):
-            if not text:
-                continue
-            country = columns["country_code"][position] or columns["country"][position]
-            key = (text, country if country in ISO_COUNTRIES else default)
+        if not any(column):
+            continue
+        keys = list(zip(column, regions, strict=True))
+        results = {key: _billing_number(name, *key) for key in set(keys) if key[0]}
+        for position, key in enumerate(keys):
             result = results.get(key)
             if result is None:
-                result = _billing_number(name, *key)
-                results[key] = result
+                continue
             normal, problem = result
             column[position] = normal
             if problem is not None:
@@ -727,14 +734,20 @@ DistinctRule = Callable[..., tuple[tuple[str, ...], list[Problem]]]
 
 
 def _per_distinct(rules: _Rules, names: tuple[str, ...], rule: DistinctRule) -> None:
-    """Run ``rule`` once per distinct combination of ``names``' values, then apply it."""
+    """Run ``rule`` once per distinct combination of ``names``' values, then apply it.
+
+    Rows are only visited when some combination changes a value or has a problem, which a
+    clean batch never does.
+    """
     columns = [rules.columns[name] for name in names]
-    outcomes: dict[tuple[str, ...], tuple[tuple[str, ...], list[Problem]]] = {}
+    outcomes = {key: rule(*key) for key in set(zip(*columns, strict=True))}
+    touched = {key: outcome for key, outcome in outcomes.items() if outcome[0] != key or outcome[1]}
+    if not touched:
+        return
     for position, key in enumerate(zip(*columns, strict=True)):
-        outcome = outcomes.get(key)
+        outcome = touched.get(key)
         if outcome is None:
-            outcome = rule(*key)
-            outcomes[key] = outcome
+            continue
         normal, problems = outcome
         if normal != key:
             for column, value in zip(columns, normal, strict=True):
@@ -1024,14 +1037,15 @@ def _invoice_date(rules: _Rules, text: str) -> tuple[date | None, list[Problem]]
 def _documents(rules: _Rules) -> None:
     for name, label in (("loa_file", "LOA"), ("invoice_file", "invoice")):
         column = rules.columns[name]
-        checks: dict[str, DocumentCheck] = {}
+        checks = {text: check_document(text, rules.folder) for text in set(column) if text}
+        if all(check.path is not None for check in checks.values()):
+            paths = {text: str(check.path) for text, check in checks.items()}
+            rules.columns[name] = [paths.get(text, text) for text in column]
+            continue
         for position, text in enumerate(column):
             if not text:
                 continue
-            check = checks.get(text)
-            if check is None:
-                check = check_document(text, rules.folder)
-                checks[text] = check
+            check = checks[text]
             if check.path is None:
                 rules.report(
                     position,
