@@ -181,6 +181,8 @@ class BatchRun:
         self._documents: dict[str, str] = {}
         self.stage = "created"
         self.failure = ""
+        self._known: dict[str, OrderRecord] | None = None
+        self._open_create_refs: set[str] | None = None
 
     # 1. intake -----------------------------------------------------------------------------
     def read(self) -> Intake:
@@ -351,21 +353,19 @@ class BatchRun:
 
     async def _ensure_orders(self, group: OrderGroup) -> list[OrderRecord]:
         """The group's orders: those in the ledger, those a lost create made, and new ones."""
-        existing = self.ledger.orders_for_batch(self.batch_id)
-        by_number = {n: o for o in existing if o.status != "deleted" for n in o.phone_numbers}
+        known = self._known_orders()
         mine: dict[str, OrderRecord] = {}
         for number in group.phone_numbers:
-            record = by_number.get(number)
+            record = known.get(number)
             if record is not None:
                 mine[record.order_id] = record
-        missing = [n for n in group.phone_numbers if n not in by_number]
-        if missing and self.ledger_has_open_create(group.customer_reference):
+        missing = [n for n in group.phone_numbers if n not in known]
+        if missing and group.customer_reference in self._open_creates():
             # A create was sent but its answer never recorded (a crash): adopt what landed.
+            known_ids = {o.order_id for o in known.values()}
             for order in await self.api.find_orders_by_reference(group.customer_reference):
-                record = self._record_order(group, order)
-                if record.order_id not in mine and record.order_id not in {
-                    o.order_id for o in existing
-                }:
+                if str(order.id) not in known_ids:
+                    record = self._record_order(group, order)
                     mine[record.order_id] = record
             for intent in self.ledger.open_intents(self.batch_id, "create"):
                 if intent["target"] == group.customer_reference:
@@ -377,11 +377,25 @@ class BatchRun:
                 mine[order.order_id] = order
         return sorted(mine.values(), key=lambda o: o.order_id)
 
-    def ledger_has_open_create(self, reference: str) -> bool:
-        """Whether a create for this reference was sent and never settled."""
-        return any(
-            i["target"] == reference for i in self.ledger.open_intents(self.batch_id, "create")
-        )
+    def _known_orders(self) -> dict[str, OrderRecord]:
+        """The batch's orders in the ledger by number, read once per run (groups never share
+        a number, so no group's writes change another's view)."""
+        if self._known is None:
+            self._known = {
+                n: o
+                for o in self.ledger.orders_for_batch(self.batch_id)
+                if o.status != "deleted"
+                for n in o.phone_numbers
+            }
+        return self._known
+
+    def _open_creates(self) -> set[str]:
+        """References of creates sent by an earlier run and never settled, read once per run."""
+        if self._open_create_refs is None:
+            self._open_create_refs = {
+                i["target"] for i in self.ledger.open_intents(self.batch_id, "create")
+            }
+        return self._open_create_refs
 
     async def _create(self, group: OrderGroup, numbers: list[str]) -> list[OrderRecord]:
         payload_hash = hashlib.sha256(json.dumps(sorted(numbers)).encode()).hexdigest()
