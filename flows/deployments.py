@@ -146,15 +146,22 @@ def serve_deployments(ops: OperatingSettings) -> None:
     """Serve the three deployments from this process until interrupted."""
     from prefect import serve
 
-    quiet_http_logs()
+    run_logging()
     ops.inbox_dir.mkdir(parents=True, exist_ok=True)
     ops.scheduled_dir.mkdir(parents=True, exist_ok=True)
     # Room for the inbox scan (which runs its batches as subflows), a manual and a scheduled run.
     serve(*build_deployments(ops), limit=3 + ops.inbox_max_runs)
 
 
-def quiet_http_logs() -> None:
-    """Keep httpx and httpcore (one line per request, URLs included) out of the run logs."""
+def run_logging() -> None:
+    """Library loggers at INFO in the run logs; httpx and httpcore (a line per request) quiet.
+
+    ``PREFECT_LOGGING_EXTRA_LOGGERS=porting_batch`` hands the library's records to Prefect, but
+    an unset level inherits the root's WARNING, which would drop every INFO line.
+    """
+    library = logging.getLogger("porting_batch")
+    if library.level == logging.NOTSET:
+        library.setLevel(logging.INFO)
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
 

@@ -24,7 +24,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NONE
 
-from flows.deployments import INBOX, OperatingSettings, quiet_http_logs
+from flows.deployments import INBOX, OperatingSettings, run_logging
 from flows.parameters import PortInRequest
 from flows.port_in import port_in_batch
 from porting_batch.inbox import (
@@ -68,7 +68,7 @@ async def claim_ready(paths: InboxPaths, settle_s: float) -> list[Claim]:
 async def inbox_scan() -> dict[str, Any]:
     """Scan the inbox: resume what a crash left in processing/, claim complete drops, run each
     as its own batch, and file it in done/ or failed/."""
-    quiet_http_logs()
+    run_logging()
     ops = OperatingSettings()
     paths = InboxPaths(ops.inbox_dir.expanduser().absolute()).ensure()
     logger = get_run_logger()

@@ -1,0 +1,459 @@
+"""`porting-batch serve` against a real `prefect server start` on a free loopback port.
+
+One server and one serve process for the module: starting them costs seconds, each served run
+a process start. Every wait polls the API with a deadline; nothing asserts on elapsed time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterKey,
+    LogFilter,
+    LogFilterFlowRunId,
+)
+from prefect.client.schemas.objects import FlowRun
+from prefect.exceptions import PrefectHTTPStatusError
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from flows.deployments import OperatingSettings, api_slots, batch_slot
+from flows.port_in import artifact_key
+from porting_batch.inbox import InboxPaths, claim, finish
+from porting_batch.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_DIR = ROOT / "input_templates" / "sample"
+SAMPLE = SAMPLE_DIR / "sample-batch.xlsx"
+BIN = Path(sys.executable).parent
+T = TypeVar("T")
+
+
+@dataclass
+class Served:
+    """The running server and serve process, and the folders they use."""
+
+    api_url: str
+    root: Path
+    inbox: InboxPaths
+    scheduled: Path
+    reports: Path
+    serve_log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until(check: Callable[[], bool], what: str, deadline_s: float = 90.0) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)  # both shut down cleanly on Ctrl-C
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[Served]:
+    """A Prefect server on a free loopback port and `porting-batch serve` against it."""
+    root = tmp_path_factory.mktemp("served")
+    port = _free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(root / "prefect-home"),
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{root / 'prefect.db'}",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+    env.pop("PREFECT_API_URL", None)
+    server_log = (root / "server.log").open("wb")
+    server = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+    )
+    serve_log_path = root / "serve.log"
+    serve_log = serve_log_path.open("wb")
+    serve: subprocess.Popen[bytes] | None = None
+    try:
+        _wait_until(lambda: _healthy(api_url), "the Prefect server", 120)
+        serve_env = {
+            **env,
+            "PREFECT_API_URL": api_url,
+            "PREFECT_LOGGING_LEVEL": "INFO",
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+            "PORTING_STATE_DIR": str(root / "state"),
+            "PORTING_OUT_DIR": str(root / "reports"),
+            "PORTING_INBOX_DIR": str(root / "inbox-root"),
+            "PORTING_INBOX_SETTLE_S": "0.5",
+            "PORTING_INBOX_DRY_RUN": "true",
+            "PORTING_SCHEDULED_DIR": str(root / "scheduled"),
+            "PORTING_SCHEDULE_CRON": "30 7 * * 1-5",
+            "PORTING_SCHEDULE_TIMEZONE": "Europe/Paris",
+        }
+        for name in [k for k in serve_env if k.startswith("PORTING_API")]:
+            serve_env.pop(name)
+        serve = subprocess.Popen(
+            [str(BIN / "porting-batch"), "serve"],
+            env=serve_env,
+            cwd=root,
+            stdout=serve_log,
+            stderr=subprocess.STDOUT,
+        )
+        with temporary_settings({PREFECT_API_URL: api_url}):
+            _wait_until(lambda: _deployments_ready(), "the served deployments", 90)
+            yield Served(
+                api_url=api_url,
+                root=root,
+                inbox=InboxPaths(root / "inbox-root").ensure(),
+                scheduled=root / "scheduled",
+                reports=root / "reports",
+                serve_log=serve_log_path,
+            )
+    finally:
+        if serve is not None:
+            _stop(serve)
+        _stop(server)
+        server_log.close()
+        serve_log.close()
+
+
+def run(coro: Awaitable[T]) -> T:
+    """Run one coroutine on a fresh loop (each test talks to the API synchronously)."""
+
+    async def wrapper() -> T:
+        return await coro
+
+    return asyncio.run(wrapper())
+
+
+def _deployments_ready() -> bool:
+    async def count() -> int:
+        async with get_client() as client:
+            return len(await client.read_deployments())
+
+    return run(count()) == 3
+
+
+async def _trigger(name: str, parameters: dict[str, Any] | None = None) -> FlowRun:
+    async with get_client() as client:
+        deployment = await client.read_deployment_by_name(name)
+        return await client.create_flow_run_from_deployment(
+            deployment.id, parameters=parameters or {}
+        )
+
+
+def _wait_for_end(flow_run: FlowRun, deadline_s: float = 120.0) -> FlowRun:
+    async def read() -> FlowRun:
+        async with get_client() as client:
+            return await client.read_flow_run(flow_run.id)
+
+    latest: list[FlowRun] = [flow_run]
+
+    def finished() -> bool:
+        latest[0] = run(read())
+        return latest[0].state is not None and latest[0].state.is_final()
+
+    _wait_until(finished, f"flow run {flow_run.name}", deadline_s)
+    return latest[0]
+
+
+async def _logs(flow_run: FlowRun) -> list[str]:
+    async with get_client() as client:
+        logs = await client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id]))
+        )
+    return [f"{log.name}: {log.message}" for log in logs]
+
+
+def _start_delay(flow_run: FlowRun) -> float:
+    """Seconds from the run's creation (pressing Run) to its start on the served process."""
+    assert flow_run.start_time is not None and flow_run.created is not None
+    return (flow_run.start_time - flow_run.created).total_seconds()
+
+
+def _states_until_one_ends(runs: list[FlowRun], deadline_s: float = 120.0) -> list[list[str]]:
+    """Poll the runs' state names until one of them is final; the names seen, per poll."""
+
+    async def read() -> list[FlowRun]:
+        async with get_client() as client:
+            return [await client.read_flow_run(r.id) for r in runs]
+
+    seen: list[list[str]] = []
+
+    def one_final() -> bool:
+        latest = run(read())
+        seen.append([r.state_name or "" for r in latest])
+        return any(r.state is not None and r.state.is_final() for r in latest)
+
+    _wait_until(one_final, "one of the runs to end", deadline_s)
+    return seen
+
+
+def test_manual_run_from_the_api_completes_with_reports_and_artifacts(served, capsys):
+    """A run created through the API with parameters starts on the served process and writes
+    its reports and artifacts; a second run created with it waits for a slot meanwhile."""
+    request = {"request": {"spreadsheet": str(SAMPLE), "foc_policy": "earliest"}}
+    runs = [run(_trigger("port-in-batch/manual", request)) for _ in range(2)]
+    seen = _states_until_one_ends(runs)
+    ended = 0 if seen[-1][0] in ("Completed", "Failed", "Crashed", "Cancelled") else 1
+    waiting = 1 - ended
+    assert any(
+        names[waiting] == "AwaitingConcurrencySlot" and names[ended] in ("Pending", "Running")
+        for names in seen
+    ), seen  # the deployment's limit: one run at a time, the other queued
+    assert "Running" not in [names[waiting] for names in seen]
+
+    async def forget(flow_run: FlowRun) -> None:
+        async with get_client() as client:
+            await client.delete_flow_run(flow_run.id)
+
+    run(forget(runs[waiting]))  # its turn would only repeat the same run
+    first = _wait_for_end(runs[ended])
+    assert first.state is not None and first.state.is_completed(), first.state
+    assert len(list(served.reports.glob("*/numbers.csv"))) == 1
+
+    async def artifacts() -> dict[str, Any]:
+        async with get_client() as client:
+            found = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(like_="sample-batch"))
+            )
+        return {a.key: a for a in found if a.key}
+
+    found = run(artifacts())
+    wanted = {artifact_key("sample-batch", k) for k in ("summary", "orders", "progress")}
+    assert wanted <= set(found)
+    assert "43" in str(found[artifact_key("sample-batch", "summary")].data)
+    logs = run(_logs(first))
+    assert any("Batch sample-batch.xlsx" in line for line in logs), logs
+    assert not [line for line in logs if line.startswith("httpx") or "HTTP Request" in line]
+    with capsys.disabled():
+        print(f"\n[measured] Run pressed -> run started: {_start_delay(first):.1f} s")
+
+
+@pytest.mark.parametrize(
+    "request_value",
+    [
+        {"spreadsheet": str(SAMPLE), "foc_policy": "whenever"},
+        {"spreadsheet": str(SAMPLE), "max_in_flight": 0},
+        {"confirm": True},
+        {"spreadsheet": str(SAMPLE), "unknown": 1},
+    ],
+    ids=["bad-enum", "below-minimum", "missing-spreadsheet", "unknown-field"],
+)
+def test_manual_deployment_refuses_an_invalid_parameter(served, request_value):
+    """The server checks the form's schema: a bad value never becomes a run."""
+    with pytest.raises(PrefectHTTPStatusError) as refused:
+        run(_trigger("port-in-batch/manual", {"request": request_value}))
+    assert refused.value.response.status_code in (409, 422)
+
+
+def test_scheduled_deployment_has_the_configured_cron_and_time_zone(served):
+    """port-in-batch/scheduled runs the scheduled folder on the cron, in its time zone."""
+
+    async def read() -> Any:
+        async with get_client() as client:
+            return await client.read_deployment_by_name("port-in-batch/scheduled")
+
+    deployment = run(read())
+    (schedule,) = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 7 * * 1-5", "Europe/Paris")
+    assert deployment.parameters["request"]["spreadsheet"] == str(served.scheduled)
+    assert deployment.global_concurrency_limit.limit == 1
+
+
+def _drop(inbox: InboxPaths, name: str, note: str, into: Path | None = None) -> Path:
+    """Drop a copy of the sample batch folder; `note` makes its content (and hash) its own."""
+    staging = inbox.root / f".staging-{name}"
+    shutil.copytree(SAMPLE_DIR, staging, ignore=shutil.ignore_patterns("*.py"))
+    (staging / "note.txt").write_text(note, encoding="utf-8")
+    return staging.rename((into or inbox.inbox) / name)
+
+
+def test_served_inbox_scan_resumes_runs_skips_duplicates_and_growing_files(served, capsys):
+    """One served scan finishes a claim a crash left in processing/, runs a new drop, answers
+    content already done with a pointer to it, and leaves a file still being written."""
+    inbox = served.inbox
+    _drop(inbox, "march", "march")
+    earlier = claim(inbox, "march")
+    assert earlier is not None
+    earlier_folder = finish(inbox, earlier, "done")  # an earlier result of the "march" content
+    _drop(inbox, "left", "left")
+    assert claim(inbox, "left") is not None  # the crash came right after the claim
+    dropped_at = time.time()
+    _drop(inbox, "april", "april")
+    _drop(inbox, "march-again", "march")
+    growing = inbox.inbox / "growing.csv"
+    growing.write_text("phone_number\n", encoding="utf-8")
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        with growing.open("a", encoding="utf-8") as handle:
+            while not stop.is_set():
+                handle.write("+13125550100\n")
+                handle.flush()
+                stop.wait(0.05)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        scan = _wait_for_end(run(_trigger("inbox-scan/inbox")))
+    finally:
+        stop.set()
+        writer.join()
+    filed_at = time.time()
+    assert scan.state is not None and scan.state.is_completed(), scan.state
+    results = {
+        p.name.rsplit("-", 1)[0]: json.loads((p / "result.json").read_text(encoding="utf-8"))
+        for p in inbox.done.iterdir()
+    }
+    assert {name: r["status"] for name, r in results.items()} == {
+        "march": "done",
+        "left": "done",
+        "april": "done",
+        "march-again": "duplicate",
+    }
+    assert results["march-again"]["earlier_result"] == str(earlier_folder)
+    assert results["left"]["runs"] == 2
+    assert list(inbox.processing.iterdir()) == [] and list(inbox.failed.iterdir()) == []
+    assert [p.name for p in inbox.inbox.iterdir()] == ["growing.csv"]
+    for name in ("left", "april"):
+        (folder,) = inbox.done.glob(f"{name}-2*")
+        assert list(folder.glob("reports/*/numbers.csv")), folder
+    logs = run(_logs(scan))
+    assert any(line.startswith("porting_batch.inbox: claimed april") for line in logs), logs
+    with capsys.disabled():
+        print(
+            f"\n[measured] scan created -> started: {_start_delay(scan):.1f} s; "
+            f"drop -> reports in done/ through that scan: {filed_at - dropped_at:.1f} s"
+        )
+
+
+def test_api_limit_caps_requests_in_flight_across_runs(served):
+    """With a `porting-api` limit of 4, a run asking 8 holds 4 slots and a second run waits
+    until the first lets go; without the limit a run keeps its own setting."""
+
+    async def scenario() -> list[str]:
+        settings = Settings(max_in_flight=8)
+        events: list[str] = []
+        async with api_slots(settings, name="porting-api-test-missing") as granted:
+            events.append(f"no limit: {granted}")
+        async with get_client() as client:
+            from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+            await client.create_global_concurrency_limit(
+                GlobalConcurrencyLimitCreate(name="porting-api-test", limit=4)
+            )
+        first_holds, release_first = asyncio.Event(), asyncio.Event()
+
+        async def first() -> None:
+            async with api_slots(settings, name="porting-api-test") as granted:
+                async with get_client() as client:
+                    limit = await client.read_global_concurrency_limit_by_name("porting-api-test")
+                events.append(f"first holds {granted}, active {limit.active_slots}")
+                first_holds.set()
+                await release_first.wait()
+                events.append("first releases")
+
+        async def second() -> None:
+            await first_holds.wait()
+            async with api_slots(Settings(max_in_flight=1), name="porting-api-test") as granted:
+                events.append(f"second holds {granted}")
+
+        async def releaser() -> None:
+            await first_holds.wait()
+            await asyncio.sleep(1.0)  # room for the second to try (and wait)
+            release_first.set()
+
+        await asyncio.gather(first(), second(), releaser())
+        return events
+
+    events = run(scenario())
+    assert events == [
+        "no limit: 8",
+        "first holds 4, active 4",
+        "first releases",
+        "second holds 1",
+    ]
+
+
+def test_batch_slot_keeps_two_runs_of_one_batch_apart(served):
+    """Two holders of the same batch's slot take turns; another batch is not held up."""
+
+    async def scenario() -> list[str]:
+        events: list[str] = []
+        inside = asyncio.Event()
+        release = asyncio.Event()
+
+        async def holder() -> None:
+            async with batch_slot("march"):
+                events.append("first in")
+                inside.set()
+                await release.wait()
+                events.append("first out")
+
+        async def same() -> None:
+            await inside.wait()
+            async with batch_slot("march"):
+                events.append("second in")
+
+        async def other() -> None:
+            await inside.wait()
+            async with batch_slot("april"):
+                events.append("other batch in")
+            release.set()
+
+        await asyncio.gather(holder(), same(), other())
+        return events
+
+    events = run(scenario())
+    assert events.index("other batch in") < events.index("first out") < events.index("second in")
+
+
+def test_operating_settings_refuse_an_unknown_time_zone():
+    """A time zone that is not IANA is refused with the variable, the value and an example."""
+    with pytest.raises(ValueError, match=r"PORTING_SCHEDULE_TIMEZONE='Central'.*America/Chicago"):
+        OperatingSettings(schedule_timezone="Central")
