@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -376,13 +376,40 @@ class XlsxWriter:
             'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
             '<Override PartName="/xl/styles.xml" ContentType="application/'
             'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            '<Override PartName="/docProps/core.xml" '
+            'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+            '<Override PartName="/docProps/app.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.extended-properties+xml"/>'
             f"{sheet_types}</Types>",
         )
         self._put(
             "_rels/.rels",
             f'{_XML_HEAD}<Relationships xmlns="{_PKG_REL_NS}">'
             f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" '
-            'Target="xl/workbook.xml"/></Relationships>',
+            'Target="xl/workbook.xml"/>'
+            f'<Relationship Id="rId2" Type="{_PKG_REL_NS}/metadata/core-properties" '
+            'Target="docProps/core.xml"/>'
+            f'<Relationship Id="rId3" Type="{_REL_NS}/extended-properties" '
+            'Target="docProps/app.xml"/></Relationships>',
+        )
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._put(
+            "docProps/core.xml",
+            f"{_XML_HEAD}<cp:coreProperties "
+            'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            "<dc:creator>porting-batch</dc:creator>"
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{now}</dcterms:modified>'
+            "</cp:coreProperties>",
+        )
+        self._put(
+            "docProps/app.xml",
+            f"{_XML_HEAD}<Properties xmlns="
+            '"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+            "<Application>porting-batch</Application></Properties>",
         )
         self._zip.close()
 

@@ -47,14 +47,18 @@ def test_every_part_is_well_formed_xml_and_declared(tmp_path: Path) -> None:
         [
             "[Content_Types].xml",
             "_rels/.rels",
+            "docProps/core.xml",
+            "docProps/app.xml",
             "xl/workbook.xml",
             "xl/_rels/workbook.xml.rels",
             "xl/styles.xml",
             "xl/worksheets/sheet1.xml",
         ]
     )
-    for part in ("/xl/workbook.xml", "/xl/styles.xml", "/xl/worksheets/sheet1.xml"):
-        assert f'PartName="{part}"' in types
+    for part in names:
+        if part.endswith(".xml") and part != "[Content_Types].xml":
+            assert f'PartName="/{part}"' in types
+    assert load_workbook(path).properties.creator == "porting-batch"
 
 
 def test_text_round_trips_exactly_through_openpyxl_and_calamine(tmp_path: Path) -> None:
