@@ -188,3 +188,17 @@ def test_porting_phone_numbers_answer_csv_when_asked(api: TestClient) -> None:
         == "phone_number,phone_number_type,porting_order_id,support_key,porting_order_status"
     )
     assert lines[1] == f"{SLOW_NUMBERS[0]},local,{order['id']},,draft"
+
+
+def test_loa_pdf_cross_reference_table_points_at_its_objects(api: TestClient) -> None:
+    """Every xref offset lands on its "N 0 obj" and startxref on the table: a readable PDF."""
+    [order] = create(api, [f"+1312555{n:04d}" for n in range(120)])  # several pages
+    pdf = api.get(f"/porting_orders/{order['id']}/loa_template").content
+    start = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n", 1)[0])
+    assert pdf[start:].startswith(b"xref\n0 ")
+    lines = pdf[start:].split(b"\n")
+    count = int(lines[1].split()[1])
+    offsets = [int(line.split()[0]) for line in lines[3 : 3 + count - 1]]
+    for number, offset in enumerate(offsets, start=1):
+        assert pdf[offset:].startswith(f"{number} 0 obj".encode())
+    assert pdf.count(b"/Type /Page ") == 3
