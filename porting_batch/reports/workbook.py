@@ -39,6 +39,7 @@ SEVERITY_COLOURS: dict[Severity, tuple[str, str]] = {
 }
 
 HEADER = Style(bold=True, fill="D9E1F2", border=True, wrap=True, top=True)
+HEADER_QUOTED = Style(bold=True, fill="D9E1F2", border=True, wrap=True, top=True, quote_prefix=True)
 TITLE = Style(bold=True, size=14)
 SECTION = Style(bold=True, size=12, bottom_border=True)
 LABEL = Style(bold=True, top=True)
@@ -148,7 +149,9 @@ def _write_table(
         writer = csv.writer(handle)
         headers = [column.header for column in columns]
         writer.writerow([csv_safe(header) for header in headers])
-        sheet.add_row(headers, [HEADER] * len(columns), height=30)
+        # An operator's header is their text too: one that looks like a formula stays text.
+        header_styles = [HEADER_QUOTED if looks_like_formula(h) else HEADER for h in headers]
+        sheet.add_row(headers, header_styles, height=30)
 
         # Cell styles: the column's own, or amber for a filled-in "needs attention" cell (only
         # cells with a value are written, so empty ones stay plain).
