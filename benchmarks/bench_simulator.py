@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import random
 import subprocess
 import sys
@@ -65,7 +66,21 @@ async def _run(client: httpx.AsyncClient, call: Call, total: int, concurrency: i
     return total / elapsed
 
 
-async def bench(client: httpx.AsyncClient, total: int, concurrency: int) -> dict[str, float]:
+def server_cpu_seconds(pid: int | None) -> float | None:
+    """CPU time (user + system) the server process has used, from /proc; None elsewhere."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+async def bench(
+    client: httpx.AsyncClient, total: int, concurrency: int, server_pid: int | None = None
+) -> dict[str, tuple[float, float | None]]:
     """Measure each kind of request, then the mix."""
     numbers = Numbers()
     rng = random.Random(7)
@@ -107,14 +122,22 @@ async def bench(client: httpx.AsyncClient, total: int, concurrency: int) -> dict
             draw -= share
         return await read(c)
 
-    results = {}
+    results: dict[str, tuple[float, float | None]] = {}
     for name, call in (
         ("portability check (1 number)", check),
         ("create (10 numbers)", create),
         ("PATCH", patch),
         ("mixed", mixed),
     ):
-        results[name] = await _run(client, call, total, concurrency)
+        cpu_before = server_cpu_seconds(server_pid)
+        rate = await _run(client, call, total, concurrency)
+        cpu_after = server_cpu_seconds(server_pid)
+        per_request = (
+            (cpu_after - cpu_before) / total
+            if cpu_before is not None and cpu_after is not None
+            else None
+        )
+        results[name] = (rate, per_request)
     return results
 
 
@@ -142,14 +165,18 @@ async def main_async(args: argparse.Namespace) -> None:
         async with httpx.AsyncClient(
             base_url=args.base_url, headers=headers, limits=limits
         ) as client:
-            results = await bench(client, args.requests, args.concurrency)
+            results = await bench(client, args.requests, args.concurrency, args.server_pid)
         where = "simulator process (uvicorn on 127.0.0.1)"
     print(
         f"Simulator throughput, {where}, {args.requests} requests per kind, "
         f"concurrency {args.concurrency}, latency injection off"
     )
-    for name, rate in results.items():
-        print(f"  {name:30s} {rate:8.0f} req/s")
+    for name, (rate, cpu) in results.items():
+        line = f"  {name:30s} {rate:8.0f} req/s"
+        if cpu:
+            # What one core could serve if the simulator had it to itself.
+            line += f"   server CPU {cpu * 1000:5.2f} ms/request = {1 / cpu:6.0f} req/s per core"
+        print(line)
 
 
 def main() -> None:
@@ -173,6 +200,7 @@ def main() -> None:
     try:
         assert process.stdout is not None
         args.base_url = process.stdout.readline().split()[-1]
+        args.server_pid = process.pid
         asyncio.run(main_async(args))
     finally:
         process.terminate()
