@@ -35,9 +35,10 @@ from porting_batch.safety import cap_text, looks_like_formula, safe_text
 
 #: Above this many input rows no annotated workbook is written (openpyxl's speed).
 ANNOTATED_MAX_ROWS = 20_000
-#: ...nor above this many input cells: openpyxl's time and memory grow with cells, and
-#: 20,000 rows of 12 columns took about 12 s and 140 MB (benchmarks/bench_reports.py).
-ANNOTATED_MAX_CELLS = 250_000
+#: ...nor above this many input cells: openpyxl's time and memory grow with cells. 12,500 rows
+#: of 12 columns (150,000 cells) took 5.4 s CPU and 90 MB for the whole report, 20,000 rows
+#: took 8.7 s and 137 MB (benchmarks/bench_reports.py --with-input).
+ANNOTATED_MAX_CELLS = 150_000
 
 RESULT_HEADER = "porting_batch_result"
 COMMENT_AUTHOR = "porting-batch"
