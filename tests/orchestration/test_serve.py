@@ -35,6 +35,7 @@ from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.deployments import OperatingSettings, api_slots, batch_slot
+from flows.inbox import trigger_scan
 from flows.port_in import artifact_key
 from porting_batch.inbox import InboxPaths, claim, finish
 from porting_batch.settings import Settings
@@ -370,6 +371,18 @@ def test_served_inbox_scan_resumes_runs_skips_duplicates_and_growing_files(serve
             f"\n[measured] scan created -> started: {_start_delay(scan):.1f} s; "
             f"drop -> reports in done/ through that scan: {filed_at - dropped_at:.1f} s"
         )
+
+
+def test_watcher_trigger_starts_one_scan_per_drop_which_files_it(served):
+    """Two file events for one drop start one scan (the idempotency key is the drop's hash),
+    and that scan files the drop in done/."""
+    folder = _drop(served.inbox, "may", "may")
+    first, again = trigger_scan(folder), trigger_scan(folder)
+    assert first.id == again.id
+    scan = _wait_for_end(first)
+    assert scan.state is not None and scan.state.is_completed(), scan.state
+    (filed,) = served.inbox.done.glob("may-2*")
+    assert json.loads((filed / "result.json").read_text(encoding="utf-8"))["status"] == "done"
 
 
 def test_api_limit_caps_requests_in_flight_across_runs(served):
