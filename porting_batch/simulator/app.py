@@ -901,7 +901,12 @@ async def admin_order_status(request: Request) -> Response:
     order = state.order_or_none(request.path_params["id"])
     if order is None:
         return problem_response(not_found("porting order", request.path_params["id"]))
-    body = await request.json()
+    try:
+        body = await json_body(request)
+    except Problem as problem:
+        return problem_response(problem)
+    if not isinstance(body, dict):
+        body = {}
     value = body.get("value")
     codes = body.get("details") or []
     allowed = {

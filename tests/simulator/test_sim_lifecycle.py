@@ -195,3 +195,16 @@ def test_a_new_foc_after_confirmation_goes_back_for_reconfirmation(api: TestClie
     order = _status(api, order_id)
     assert order["status"]["value"] == "foc-date-confirmed"
     assert order["activation_settings"]["foc_datetime_actual"] == new_foc
+
+
+def test_admin_can_force_a_status_with_exception_codes(api: TestClient) -> None:
+    """POST /_simulator/porting_orders/{id}/status sets a status and its details; typos are 422."""
+    [order] = create(api, SLOW_NUMBERS)
+    url = f"http://sim.test/_simulator/porting_orders/{order['id']}/status"
+    forced = api.post(url, json={"value": "exception", "details": ["FOC_REJECTED"]})
+    assert forced.status_code == 200
+    status = _status(api, order["id"])["status"]
+    assert status["value"] == "exception"
+    assert [d["code"] for d in status["details"]] == ["FOC_REJECTED"]
+    assert api.post(url, json={"value": "exploded"}).status_code == 422
+    assert api.post(url, content=b"{not json").status_code == 422
