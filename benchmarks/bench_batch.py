@@ -18,9 +18,12 @@ import argparse
 import asyncio
 import csv
 import os
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,10 +37,10 @@ from porting_batch.client import PortingClient  # noqa: E402
 from porting_batch.columns import COLUMNS  # noqa: E402
 from porting_batch.ledger import Ledger  # noqa: E402
 from porting_batch.settings import Settings  # noqa: E402
-from porting_batch.simulator import SimulatorConfig  # noqa: E402
-from porting_batch.simulator.server import running_simulator  # noqa: E402
 
 AREA_CODES = ("312", "773", "847", "630", "708", "206", "415", "303", "512", "617")
+#: Central-office codes phonenumbers accepts (no N11, no 555).
+EXCHANGES = [e for e in range(201, 1000) if e % 100 != 11 and e != 555]
 
 
 def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
@@ -52,10 +55,10 @@ def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
         for index in range(numbers):
             account = index // per_account
             npa = AREA_CODES[account % len(AREA_CODES)]
-            exchange = 201 + (account * 7 + index % 3) % 700
-            if exchange in (211, 311, 411, 511, 555, 611, 711, 811, 911):
-                exchange += 1
-            line = (index * 37) % 9000 + 100
+            within = index % per_account
+            # (area code, exchange, line) is unique per (account, row): no duplicates.
+            exchange = EXCHANGES[(account // len(AREA_CODES)) * 3 + within % 3]
+            line = 1000 + within
             for kind in ("loa", "invoice"):
                 doc = folder / f"{kind}-{account}.pdf"
                 if not doc.exists():
@@ -66,7 +69,7 @@ def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
                 "entity_name": f"Account {account} Inc.",
                 "auth_person_name": f"Person {account}",
                 "account_number": f"AC{account:06d}",
-                "billing_phone_number": f"+1{npa}{201 + account % 700:03d}0100",
+                "billing_phone_number": f"+1{npa}{EXCHANGES[(account // len(AREA_CODES)) * 3]}0100",
                 "street_address": f"{account + 1} Main St",
                 "locality": "Chicago",
                 "administrative_area": "IL",
@@ -79,6 +82,38 @@ def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
             }
             writer.writerow([values.get(name, "") for name in header])
     return path
+
+
+@contextmanager
+def simulator_process(latency_ms: float, rate: float) -> Iterator[str]:
+    """The simulator in a process of its own (so it never competes with the pipeline for the
+    GIL), listening on a free loopback port; yields its base URL."""
+    code = "import sys; from porting_batch.simulator.server import main; sys.exit(main())"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "--port",
+            "0",
+            "--latency-ms",
+            str(latency_ms),
+            "--rate-limit",
+            str(rate),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if "listening on" not in line:
+            raise RuntimeError(f"the simulator did not start: {line!r}")
+        yield line.rsplit(" ", 1)[-1].strip()
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def report(label: str, wall: float, stats: dict, limit: float, orders: int) -> None:
@@ -163,9 +198,8 @@ def main() -> None:
     ):
         if skip:
             continue
-        config = SimulatorConfig(latency_ms=args.latency_ms, rate_limit_per_s=args.rate)
-        with running_simulator(config) as sim:
-            wall, stats, orders = runner(sim.base_url, work / label.split()[0])
+        with simulator_process(args.latency_ms, args.rate) as base_url:
+            wall, stats, orders = runner(base_url, work / label.split()[0])
         report(label, wall, stats, args.rate, orders)
 
 

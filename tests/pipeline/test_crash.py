@@ -107,7 +107,19 @@ def order_sets(app: Any) -> list[frozenset[str]]:
     return sorted(sets, key=sorted)
 
 
+_REFERENCES: dict[bool, tuple[dict[str, Any], list[frozenset[str]]]] = {}
+
+
 def _uninterrupted(tmp_path: Path, confirm: bool) -> tuple[dict[str, Any], list[frozenset[str]]]:
+    """An uninterrupted run's per-number outcomes and orders (computed once per mode)."""
+    if confirm not in _REFERENCES:
+        _REFERENCES[confirm] = _run_uninterrupted(tmp_path, confirm)
+    return _REFERENCES[confirm]
+
+
+def _run_uninterrupted(
+    tmp_path: Path, confirm: bool
+) -> tuple[dict[str, Any], list[frozenset[str]]]:
     app = create_app(SimulatorConfig())
     with serve(app) as url:
         code, out, err = run_child(url, tmp_path / "reference", confirm)
