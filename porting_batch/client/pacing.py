@@ -64,7 +64,12 @@ class Pacer:
             now = self._clock()
             start = max(now, self._next_start, self._paused_until)
             if start <= now:
-                self._next_start = now + self.interval
+                # Schedule from the slot that was due, not from when the sleep happened to
+                # end: a sleep's overshoot would otherwise lower the rate on every request.
+                # After an idle spell or a pause, start afresh from now.
+                behind = now - self._next_start
+                due = self._next_start if 0 <= behind < self.interval else now
+                self._next_start = due + self.interval
                 return
             await self._sleep(start - now)
 
