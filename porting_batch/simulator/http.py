@@ -32,6 +32,7 @@ class JSON(JSONResponse):
     """Compact JSON (the default separators waste bytes and time)."""
 
     def render(self, content: Any) -> bytes:
+        """Serialise without spaces."""
         return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
