@@ -1142,20 +1142,27 @@ def _disagreements(
             if len(by_value) < 2:
                 continue
             secret = name in SECRET_COLUMNS
+            # Described once per value: a big account would otherwise cost rows x rows.
+            described = {
+                value: f"{mask(value) if secret else repr(value) if value else 'empty'} in "
+                f"{_row_ranges(numbers)}"
+                for value, numbers in list(by_value.items())[:6]
+            }
+            messages: dict[str, str] = {}
             for row in rows:
                 mine = row.values[name]
-                others = [
-                    f"{mask(value) if secret else repr(value) if value else 'empty'} in "
-                    f"{_row_ranges(numbers)}"
-                    for value, numbers in by_value.items()
-                    if value != mine
-                ]
+                message = messages.get(mine)
+                if message is None:
+                    others = [text for value, text in described.items() if value != mine]
+                    message = f"{describe_group} {label} has different {name} values: " + "; ".join(
+                        others[:5]
+                    )
+                    messages[mine] = message
                 rules.error(
                     code,
                     row,
                     name,
-                    f"{describe_group} {label} has different {name} values: "
-                    + "; ".join(others[:5]),
+                    message,
                     f"use one {name} for every row of the {describe_group}",
                 )
 
