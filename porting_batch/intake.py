@@ -215,7 +215,7 @@ def _read_batch(path: Path, settings: Settings, today: date | None) -> Intake:
             )
         )
 
-    raw_headers = [header or column_letter(index) for index, header in enumerate(headers)]
+    raw_headers = _unique_keys(headers)
     cleaned = {name: cleaned_columns[index] for name, index in mapping.items()}
     for index, rows_idx in numeric_rows.items():
         name = _name_at(mapping, index) or ""
@@ -285,6 +285,19 @@ def second_pass(intake: Intake, answers: Mapping[str, Mapping[str, object]]) -> 
     from porting_batch import validation
 
     return validation.second_pass(intake, answers)
+
+
+def _unique_keys(headers: list[str]) -> list[str]:
+    """Keys for ``raw``: the operator's headers, a blank one by its letter, a repeat with it."""
+    keys: list[str] = []
+    seen: set[str] = set()
+    for index, header in enumerate(headers):
+        key = header or column_letter(index)
+        if key in seen:
+            key = f"{key} ({column_letter(index)})"
+        seen.add(key)
+        keys.append(key)
+    return keys
 
 
 def _name_at(mapping: Mapping[str, int], index: int) -> str | None:

@@ -407,6 +407,7 @@ class _Rules:
         self.today = today
         self.issues: list[Issue] = []
         self.earliest_foc = add_business_days(today, FOC_LEAD_BUSINESS_DAYS)
+        self.header_of: dict[str, str] = {}  # every row's raw shares the operator's headers
 
     def add(
         self,
@@ -419,7 +420,12 @@ class _Rules:
         value: str | None = None,
     ) -> None:
         if value is None:
-            value = _raw_for(row, column) or row.values.get(column, "")
+            header = self.header_of.get(column)
+            if header is None:
+                header = _header_for(row, column)
+                self.header_of[column] = header
+            value = row.raw.get(header, "") if header else ""
+            value = value or row.values.get(column, "")
         if column in SECRET_COLUMNS:
             value = mask(value)
         self.issues.append(
@@ -470,8 +476,8 @@ class _Rules:
 _NO_VALUE_CODES = frozenset({"required", "partial_needs_action", "partial_keep_needs_new_btn"})
 
 
-def _raw_for(row: InputRow, column: str) -> str:
-    """The cell as typed, found by the operator's header for the canonical column."""
+def _header_for(row: InputRow, column: str) -> str:
+    """The operator's header of a canonical column, found through its letter."""
     letter = row.letter(column)
     if not letter:
         return ""
@@ -479,7 +485,7 @@ def _raw_for(row: InputRow, column: str) -> str:
     for char in letter:
         index = index * 26 + (ord(char) - 64)
     keys = list(row.raw)
-    return row.raw[keys[index - 1]] if index - 1 < len(keys) else ""
+    return keys[index - 1] if index - 1 < len(keys) else ""
 
 
 def validate(

@@ -544,3 +544,18 @@ def test_truncated_workbook_gets_one_clear_error(tmp_path: Path, read: Reader, k
     with pytest.raises(IntakeError) as caught:
         read(path)
     assert caught.value.hint
+
+
+def test_blank_and_repeated_headers_keep_every_cell(tmp_path: Path, read: Reader) -> None:
+    """A column without a header, and two columns with the same header, all reach raw."""
+    headers = [*COLUMN_NAMES, "Extra", "", "Extra"]
+    row = good_row(Extra="first")
+    path = write_xlsx(tmp_path / "b.xlsx", [row], headers=headers)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Numbers"]
+    sheet.cell(2, len(COLUMN_NAMES) + 2).value = "no header"
+    sheet.cell(2, len(COLUMN_NAMES) + 3).value = "second"
+    workbook.save(path)
+    raw = read(path).rows[0].raw
+    assert (raw["Extra"], raw["AG"], raw["Extra (AH)"]) == ("first", "no header", "second")
+    assert raw["postal_code"] == "60606"
