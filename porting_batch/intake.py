@@ -22,6 +22,7 @@ from itertools import compress
 from pathlib import Path
 from typing import Any
 
+from porting_batch import validation
 from porting_batch.columns import (
     IDENTIFIER_COLUMNS,
     NUMBERS_SHEET,
@@ -122,7 +123,6 @@ def read_batch(path: Path, settings: Settings, *, today: date | None = None) -> 
 
 
 def _read_batch(path: Path, settings: Settings, today: date | None) -> Intake:
-    from porting_batch import validation
 
     data = _read_bytes(path, settings)
     grid = _load_grid(path, data)
@@ -207,7 +207,8 @@ def _read_batch(path: Path, settings: Settings, today: date | None) -> Intake:
         issues.append(
             Issue(
                 Severity.WARNING,
-                f"{len(blank_interior)} blank row(s) skipped: {_row_list(blank_interior)}",
+                f"{len(blank_interior)} blank row(s) skipped: "
+                + validation.row_list(blank_interior),
                 hint="nothing to do; blank rows carry no numbers",
                 sheet=sheet,
                 row=blank_interior[0],
@@ -282,8 +283,6 @@ def _read_batch(path: Path, settings: Settings, today: date | None) -> Intake:
 
 def second_pass(intake: Intake, answers: Mapping[str, Mapping[str, object]]) -> list[Issue]:
     """Rules that need the portability answers (keyed by E.164), e.g. mobile needs a PIN."""
-    from porting_batch import validation
-
     return validation.second_pass(intake, answers)
 
 
@@ -305,24 +304,6 @@ def _name_at(mapping: Mapping[str, int], index: int) -> str | None:
         if position == index:
             return name
     return None
-
-
-def _row_list(numbers: Sequence[int], limit: int = 10) -> str:
-    """Row numbers as short ranges: '2-5, 9, 12'."""
-    spans: list[str] = []
-    start = previous = None
-    for number in sorted(numbers):
-        if start is None:
-            start = previous = number
-        elif previous is not None and number == previous + 1:
-            previous = number
-        else:
-            spans.append(f"{start}-{previous}" if start != previous else f"{start}")
-            start = previous = number
-    if start is not None:
-        spans.append(f"{start}-{previous}" if start != previous else f"{start}")
-    more = f" and {len(spans) - limit} more" if len(spans) > limit else ""
-    return ", ".join(spans[:limit]) + more
 
 
 def _read_bytes(path: Path, settings: Settings) -> bytes:

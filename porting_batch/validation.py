@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -1119,12 +1119,28 @@ _ACCOUNT_FIELDS = (
 )
 
 
+def row_list(numbers: Sequence[int], limit: int = 10) -> str:
+    """Row numbers as short ranges: '2-5, 9, 12'."""
+    spans: list[str] = []
+    start = previous = None
+    for number in sorted(numbers):
+        if start is None:
+            start = previous = number
+        elif previous is not None and number == previous + 1:
+            previous = number
+        else:
+            spans.append(f"{start}-{previous}" if start != previous else f"{start}")
+            start = previous = number
+    if start is not None:
+        spans.append(f"{start}-{previous}" if start != previous else f"{start}")
+    more = f" and {len(spans) - limit} more" if len(spans) > limit else ""
+    return ", ".join(spans[:limit]) + more
+
+
 def _row_ranges(numbers: Iterable[int]) -> str:
     """'row 4' or 'rows 2-3, 7'."""
-    from porting_batch.intake import _row_list
-
     numbers = list(numbers)
-    return ("row " if len(numbers) == 1 else "rows ") + _row_list(numbers)
+    return ("row " if len(numbers) == 1 else "rows ") + row_list(numbers)
 
 
 def _disagreements(
@@ -1263,6 +1279,7 @@ __all__ = [
     "numeric_cell_issue",
     "parse_date",
     "region_of",
+    "row_list",
     "second_pass",
     "validate",
 ]
