@@ -123,3 +123,16 @@ def test_committed_templates_match_the_catalogue(name: str) -> None:
     else:
         header = [c.value for c in openpyxl.load_workbook(path)["Numbers"][1]]
     assert header == list(COLUMN_NAMES)
+
+
+def test_committed_templates_are_what_the_generator_writes(tmp_path: Path) -> None:
+    """input_templates/make_templates.py reproduces the committed templates byte for byte."""
+    import importlib.util
+
+    script = REPO / "input_templates" / "make_templates.py"
+    spec = importlib.util.spec_from_file_location("make_templates", script)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for built in module.build(tmp_path):
+        assert built.read_bytes() == (REPO / "input_templates" / built.name).read_bytes()
