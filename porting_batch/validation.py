@@ -989,6 +989,17 @@ def _foc(rules: _Rules, text: str) -> tuple[datetime | None, str, list[Problem]]
                 f"give a date on or after {earliest.isoformat()}",
             )
         )
+    elif moment.weekday() >= 5:
+        problems.append(
+            (
+                Severity.WARNING,
+                "foc_not_business_day",
+                "requested_foc",
+                f"the requested FOC falls on a {moment.strftime('%A')}; ports happen on "
+                "business days, so the nearest allowed window will be used",
+                "give a Monday to Friday date",
+            )
+        )
     return moment, normal, problems
 
 

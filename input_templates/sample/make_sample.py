@@ -135,7 +135,7 @@ ACCOUNTS: list[dict[str, object]] = [
             "postal_code": "M5X 1A9",
             "country_code": "CA",
             "port_type": "full",
-            "requested_foc": "2027-01-18",
+            "requested_foc": "2027-01-19",
             "customer_reference": "MAPLE-PORT-1",
         },
         "numbers": [
