@@ -30,7 +30,7 @@ from porting_batch.errors import (
     UnprocessableEntityError,
 )
 from porting_batch.foc import FocChoice, FocPolicy, Window, choose_foc
-from porting_batch.intake import InputRow, Intake, read_batch
+from porting_batch.intake import InputRow, Intake, read_batch, second_pass
 from porting_batch.issues import Issue, Severity
 from porting_batch.ledger import Ledger, NumberRecord, OrderRecord
 from porting_batch.order_patch import build_patch, column_for_pointer
@@ -241,8 +241,6 @@ class BatchRun:
 
     def second_pass(self) -> list[Issue]:
         """Validation rules that need the portability answers (mobile needs PIN and account)."""
-        from porting_batch.intake import second_pass
-
         assert self.intake is not None
         facts = {
             n: {"phone_number_type": a.phone_number_type, "portable": a.portable}
@@ -285,10 +283,8 @@ class BatchRun:
         return plan
 
     def _report_removed_rows(self) -> None:
-        numbers_now = set(self.valid_numbers())
-        if self.intake is not None:
-            for row in self.intake.rows:
-                numbers_now.update(row.phone_numbers)
+        rows = self.intake.rows if self.intake is not None else []
+        numbers_now = {n for row in rows for n in row.phone_numbers}
         for record in self.ledger.orders_for_batch(self.batch_id):
             if record.status == "deleted":
                 continue
