@@ -610,6 +610,7 @@ def _phone_numbers(rules: _Rules) -> None:
     default = rules.settings.default_region.upper() or "US"
     max_range = rules.settings.max_range_size
     rows = rules.rows
+    prefixes: dict[str, tuple[bool, str, bool]] = {}
     for position, (text, digits) in enumerate(zip(phones, _digit_strings(phones), strict=True)):
         if not text:
             continue
@@ -618,10 +619,15 @@ def _phone_numbers(rules: _Rules) -> None:
         # Plainly written NANP numbers (most of any batch) skip the general parser.
         national = _plain_nanp(digits, region or default)
         if national:
-            valid, number_region, toll_free = nanp_prefix(national[:6])
+            prefix = national[:6]
+            facts = prefixes.get(prefix)
+            if facts is None:
+                facts = prefixes[prefix] = nanp_prefix(prefix)
+            valid, number_region, toll_free = facts
             if valid:
-                rows[position].phone_numbers = ["+1" + national]
-                phones[position] = "+1" + national
+                e164 = "+1" + national
+                rows[position].phone_numbers = [e164]
+                phones[position] = e164
                 if not country:
                     countries[position] = number_region
                 elif (
@@ -1200,25 +1206,62 @@ def _disagreements(
                 )
 
 
+def _fields_that_differ(rules: _Rules, key: str, fields: Iterable[str]) -> list[str]:
+    """The fields that take more than one value within some group of ``key``.
+
+    Rows of one group usually stand together, so each field is checked run by run (a set
+    per run), which costs far less than comparing rows group by group.
+    """
+    keys = rules.columns[key]
+    if not any(keys):
+        return []
+    runs: list[tuple[str, int, int]] = []
+    start = 0
+    for position in range(1, len(keys) + 1):
+        if position == len(keys) or keys[position] != keys[start]:
+            if keys[start]:
+                runs.append((keys[start], start, position))
+            start = position
+    differing = []
+    for name in fields:
+        column = rules.columns[name]
+        first: dict[str, str] = {}
+        for group, begin, end in runs:
+            values = set(column[begin:end])
+            value = values.pop()
+            if values or first.setdefault(group, value) != value:
+                differing.append(name)
+                break
+    return differing
+
+
 def _account_consistency(rules: _Rules) -> None:
+    fields = _fields_that_differ(rules, "account_number", _ACCOUNT_FIELDS)
+    if not fields:
+        return
     groups: dict[str, list[InputRow]] = defaultdict(list)
     for row in rules.rows:
         account = row.values["account_number"]
         if account:
             groups[account].append(row)
-    _disagreements(rules, groups, _ACCOUNT_FIELDS, "account_mismatch", "account")
+    _disagreements(rules, groups, fields, "account_mismatch", "account")
 
 
 def _order_ref_consistency(rules: _Rules) -> None:
+    fields = _fields_that_differ(rules, "order_ref", ORDER_LEVEL_COLUMNS)
+    if not fields:
+        return
     groups: dict[str, list[InputRow]] = defaultdict(list)
     for row in rules.rows:
         ref = row.values["order_ref"]
         if ref:
             groups[ref].append(row)
-    _disagreements(rules, groups, ORDER_LEVEL_COLUMNS, "order_ref_mismatch", "order_ref")
+    _disagreements(rules, groups, fields, "order_ref_mismatch", "order_ref")
 
 
 def _partial_includes_btn(rules: _Rules) -> None:
+    if "partial" not in set(rules.columns["port_type"]):
+        return
     numbers_by_btn: dict[str, set[str]] = defaultdict(set)
     for row in rules.rows:
         if row.values["port_type"] == "partial" and row.values["billing_phone_number"]:
