@@ -538,3 +538,17 @@ def test_rows_without_documents_get_one_warning_naming_them(tmp_path: Path, read
     issue = _only(intake, "no_loa")
     assert (issue.row, issue.severity) == (3, Severity.WARNING)
     assert "rows 3-6" in issue.message
+
+
+def test_account_split_across_the_sheet_is_still_compared(tmp_path: Path, read: Reader) -> None:
+    """Rows of one account far apart, with another account between, must still agree."""
+    other = {"account_number": "ZZ-9", "billing_phone_number": "+1 312 555 0177"}
+    rows = [
+        good_row(),
+        good_row(phone_number="3125550150", **other),
+        good_row(phone_number="3125550151", **other),
+        good_row(phone_number="3125550143", locality="Evanston"),
+    ]
+    intake = _read(tmp_path, read, rows)
+    found = _issues(intake, "account_mismatch")
+    assert sorted((i.row, i.column) for i in found) == [(2, "locality"), (5, "locality")]
