@@ -539,9 +539,15 @@ def _load_csv(path: Path, data: bytes) -> _Grid:
             hint="export the sheet as CSV UTF-8, or give the .xlsx itself",
         )
     first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    if not first_line.count(delimiter):
-        delimiter = ","
+    hinted = re.fullmatch(r"sep=(.)\r?", first_line)
+    if hinted:
+        # Excel's "sep=;" line names the delimiter; Excel hides it, so rows keep their numbers
+        delimiter = hinted.group(1)
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    else:
+        delimiter = max((",", ";", "\t"), key=first_line.count)
+        if not first_line.count(delimiter):
+            delimiter = ","
     sheet = path.stem
     try:
         rows: list[list[object]] = [

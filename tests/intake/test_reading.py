@@ -559,3 +559,15 @@ def test_blank_and_repeated_headers_keep_every_cell(tmp_path: Path, read: Reader
     raw = read(path).rows[0].raw
     assert (raw["Extra"], raw["AG"], raw["Extra (AH)"]) == ("first", "no header", "second")
     assert raw["postal_code"] == "60606"
+
+
+def test_csv_with_excels_sep_line_uses_it_and_keeps_row_numbers(
+    tmp_path: Path, read: Reader
+) -> None:
+    """A first line 'sep=;' names the delimiter and, as in Excel, is not a row."""
+    body = write_csv(tmp_path / "body.csv", [good_row(entity_name="Acme; Sons")], delimiter=";")
+    path = tmp_path / "b.csv"
+    path.write_text("sep=;\r\n" + body.read_text(encoding="utf-8"), encoding="utf-8")
+    intake = read(path)
+    assert intake.issues == []
+    assert [(row.row, row.values["entity_name"]) for row in intake.rows] == [(2, "Acme; Sons")]
