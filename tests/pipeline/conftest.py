@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import openpyxl
 import pytest
+from simulator.openapi_check import check_exchange
 
 from porting_batch.client import PortingClient
 from porting_batch.ledger import Ledger
@@ -47,6 +48,25 @@ def sim_app():
     return create_app(SimulatorConfig())
 
 
+class SpecCheckingTransport(httpx.AsyncBaseTransport):
+    """Passes every exchange through and checks it against the OpenAPI subset, so that what
+    the pipeline sends and what the simulator answers both follow the spec."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.checked = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Forward the request, then validate request and response."""
+        await request.aread()  # a streamed upload is buffered so both sides can read it
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        response.request = request
+        check_exchange(response)
+        self.checked += 1
+        return response
+
+
 def make_client(transport: httpx.AsyncBaseTransport) -> PortingClient:
     """A client over any transport, with no pacing so tests run at full speed."""
     return PortingClient(base_url="http://sim/v2", api_key="KEYSIMULATOR", transport=transport)
@@ -54,9 +74,11 @@ def make_client(transport: httpx.AsyncBaseTransport) -> PortingClient:
 
 @pytest.fixture
 async def client(sim_app):
-    """A client talking to the in-process simulator."""
-    async with make_client(httpx.ASGITransport(app=sim_app)) as client:
+    """A client talking to the in-process simulator, every exchange checked against the spec."""
+    transport = SpecCheckingTransport(httpx.ASGITransport(app=sim_app))
+    async with make_client(transport) as client:
         yield client
+    assert transport.checked > 0
 
 
 def sample_rows() -> list[list[str]]:
