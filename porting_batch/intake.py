@@ -269,6 +269,8 @@ def _read_batch(path: Path, settings: Settings, today: date | None) -> Intake:
             today=today or datetime.now().astimezone().date(),
         )
     )
+    # Row by row, then left to right: the order an operator fixes a sheet in
+    issues.sort(key=lambda issue: (issue.row, issue.column_letter.rjust(3)))
     return Intake(
         path=path,
         sheet=sheet,
