@@ -107,6 +107,7 @@ class _Grid:
     rows: list[list[Any]]
     #: (0-based row, 0-based column) -> why the cell has no usable value (formula problems)
     bad_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+    text_only: bool = False  # every cell is already a str (CSV)
 
 
 def read_batch(path: Path, settings: Settings, *, today: date | None = None) -> Intake:
@@ -146,7 +147,11 @@ def _read_batch(path: Path, settings: Settings, today: date | None) -> Intake:
     cleaned_columns: list[list[str]] = []
     numeric_rows: dict[int, list[int]] = {}
     for index, column_cells in enumerate(columns_cells):
-        texts, numeric = _column_texts(column_cells)
+        numeric: list[int] = []
+        if grid.text_only:
+            texts = list(column_cells)
+        else:
+            texts, numeric = _column_texts(column_cells)
         raw_columns.append(texts)
         if "".join(texts).isascii():
             cleaned_texts = list(map(str.strip, texts))
@@ -552,17 +557,14 @@ def _load_csv(path: Path, data: bytes) -> _Grid:
             delimiter = ","
     sheet = path.stem
     try:
-        rows: list[list[object]] = [
-            list(record)
-            for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        ]
+        rows: list[list[Any]] = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise IntakeError(
             f"{path.name} is not a readable CSV file ({exc})",
             file=str(path),
             hint="export the sheet again as CSV UTF-8",
         ) from exc
-    return _Grid(sheet=sheet, rows=rows)
+    return _Grid(sheet=sheet, rows=rows, text_only=True)
 
 
 def _find_header(grid: _Grid) -> int:
