@@ -571,3 +571,20 @@ def test_csv_with_excels_sep_line_uses_it_and_keeps_row_numbers(
     intake = read(path)
     assert intake.issues == []
     assert [(row.row, row.values["entity_name"]) for row in intake.rows] == [(2, "Acme; Sons")]
+
+
+def test_workbook_in_the_1904_date_system_reads_the_same_dates(
+    tmp_path: Path, read: Reader
+) -> None:
+    """Old Mac workbooks count days from 1904; their date cells still mean the same day."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    workbook = openpyxl.Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    sheet.title = "Numbers"
+    sheet.append(list(COLUMN_NAMES))
+    sheet.append([good_row(requested_foc=date(2026, 12, 21)).get(c) for c in COLUMN_NAMES])
+    workbook.save(tmp_path / "b.xlsx")
+    documents(tmp_path)
+    assert read(tmp_path / "b.xlsx").rows[0].requested_foc == datetime(2026, 12, 21, 15, tzinfo=UTC)
