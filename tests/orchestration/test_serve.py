@@ -83,6 +83,11 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def _default_sigint() -> None:
+    """A child started from a background shell inherits an ignored SIGINT: undo that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGINT)  # both shut down cleanly on Ctrl-C
@@ -115,6 +120,7 @@ def served(tmp_path_factory) -> Iterator[Served]:
         env=env,
         stdout=server_log,
         stderr=subprocess.STDOUT,
+        preexec_fn=_default_sigint,
     )
     serve_log_path = root / "serve.log"
     serve_log = serve_log_path.open("wb")
@@ -143,6 +149,7 @@ def served(tmp_path_factory) -> Iterator[Served]:
             cwd=root,
             stdout=serve_log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_default_sigint,
         )
         with temporary_settings({PREFECT_API_URL: api_url}):
             _wait_until(lambda: _deployments_ready(), "the served deployments", 90)
