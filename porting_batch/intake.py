@@ -52,7 +52,8 @@ class InputRow:
     when empty), US/CA states upper-case, Canadian postal codes as "A1A 1A1",
     ``requested_foc`` as "YYYY-MM-DDTHH:MM:SSZ", ``invoice_date`` as "YYYY-MM-DD", tags
     comma-separated, ``customer_type`` "business" when empty, and ``loa_file``/``invoice_file``
-    as the absolute path of a checked document. A value that failed its rule stays as typed.
+    as the checked document's path relative to the spreadsheet's folder, with '/' separators
+    ("loa-acme.pdf", "docs/loa.pdf"). A value that failed its rule stays as typed.
     """
 
     sheet: str

@@ -1057,12 +1057,18 @@ def _invoice_date(rules: _Rules, text: str) -> tuple[date | None, list[Problem]]
     return parsed.day, problems
 
 
+def _relative(check: DocumentCheck, folder: Path) -> str:
+    """A checked document's path inside the batch folder, with '/' (stable across machines)."""
+    assert check.path is not None
+    return check.path.relative_to(folder.resolve()).as_posix()
+
+
 def _documents(rules: _Rules) -> None:
     for name, label in (("loa_file", "LOA"), ("invoice_file", "invoice")):
         column = rules.columns[name]
         checks = {text: check_document(text, rules.folder) for text in set(column) if text}
         if all(check.path is not None for check in checks.values()):
-            paths = {text: str(check.path) for text, check in checks.items()}
+            paths = {text: _relative(check, rules.folder) for text, check in checks.items()}
             rules.columns[name] = [paths.get(text, text) for text in column]
             continue
         for position, text in enumerate(column):
@@ -1083,7 +1089,7 @@ def _documents(rules: _Rules) -> None:
                     ],
                 )
             else:
-                column[position] = str(check.path)
+                column[position] = _relative(check, rules.folder)
 
 
 def _duplicates(rules: _Rules) -> None:
