@@ -946,33 +946,36 @@ def _dates(rules: _Rules) -> None:
             rules.report(position, problems)
 
 
-def _foc(rules: _Rules, text: str) -> tuple[datetime | None, str, list[Problem]]:
-    parsed, moment, normal = _requested_foc(text)
-    if parsed.error or moment is None:
-        return (
-            None,
-            text,
-            [
-                (
-                    Severity.ERROR,
-                    "invalid_date",
-                    "requested_foc",
-                    parsed.error or "is not a date",
-                    parsed.hint or _DATE_HINT,
-                )
-            ],
-        )
-    problems: list[Problem] = []
+def _reading_problems(parsed: ParsedDate, column: str) -> list[Problem]:
+    """The error for a date that cannot be read, else the warning for a day/month reading."""
+    if parsed.error or parsed.day is None:
+        return [
+            (
+                Severity.ERROR,
+                "invalid_date",
+                column,
+                parsed.error or "is not a date",
+                parsed.hint or _DATE_HINT,
+            )
+        ]
     if parsed.warning:
-        problems.append(
+        return [
             (
                 Severity.WARNING,
                 "date_read_day_month",
-                "requested_foc",
+                column,
                 parsed.warning,
                 "write it as year-month-day to be sure",
             )
-        )
+        ]
+    return []
+
+
+def _foc(rules: _Rules, text: str) -> tuple[datetime | None, str, list[Problem]]:
+    parsed, moment, normal = _requested_foc(text)
+    problems = _reading_problems(parsed, "requested_foc")
+    if moment is None:
+        return None, text, problems
     earliest = rules.earliest_foc
     if moment.date() < rules.today:
         problems.append(
@@ -1011,27 +1014,9 @@ def _foc(rules: _Rules, text: str) -> tuple[datetime | None, str, list[Problem]]
 
 def _invoice_date(rules: _Rules, text: str) -> tuple[date | None, list[Problem]]:
     parsed = parse_date(text)
-    if parsed.error or parsed.day is None:
-        return None, [
-            (
-                Severity.ERROR,
-                "invalid_date",
-                "invoice_date",
-                parsed.error or "is not a date",
-                parsed.hint or _DATE_HINT,
-            )
-        ]
-    problems: list[Problem] = []
-    if parsed.warning:
-        problems.append(
-            (
-                Severity.WARNING,
-                "date_read_day_month",
-                "invoice_date",
-                parsed.warning,
-                "write it as year-month-day to be sure",
-            )
-        )
+    problems = _reading_problems(parsed, "invoice_date")
+    if parsed.day is None:
+        return None, problems
     age = (rules.today - parsed.day).days
     if age > INVOICE_MAX_AGE_DAYS:
         problems.append(
