@@ -27,14 +27,7 @@ from porting_batch.columns import (
     SECRET_COLUMNS,
 )
 from porting_batch.issues import Issue, Severity
-from porting_batch.numbers import (
-    NANP_REGIONS,
-    _parse_phone_cached,
-    is_toll_free,
-    nanp_prefix,
-    parse_phone,
-    region_of,
-)
+from porting_batch.numbers import NANP_REGIONS, is_toll_free, nanp_prefix, parse_phone
 from porting_batch.settings import Settings
 
 if TYPE_CHECKING:
@@ -637,7 +630,7 @@ def _phone_numbers(rules: _Rules) -> None:
                 ):
                     rules.report(position, [_country_mismatch(number_region, region)])
                 continue
-        parsed = _parse_phone_cached(text, region or default, max_range)
+        parsed = parse_phone(text, region or default, max_range=max_range)
         row = rows[position]
         if not parsed.ok:
             rules.report(
@@ -1323,7 +1316,6 @@ __all__ = [
     "mask",
     "numeric_cell_issue",
     "parse_date",
-    "region_of",
     "row_list",
     "second_pass",
     "validate",
