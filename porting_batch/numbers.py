@@ -80,7 +80,7 @@ def is_toll_free(e164: str) -> bool:
     return e164.startswith("+1") and len(e164) == 12 and nanp_prefix(e164[2:8])[2]
 
 
-def _invalid(text: str, why: str = "") -> ParsedNumber:
+def _invalid(why: str = "") -> ParsedNumber:
     return ParsedNumber(
         error="invalid_number",
         message=f"not a valid phone number{': ' + why if why else ''}",
@@ -97,13 +97,13 @@ def _single(text: str, region: str) -> ParsedNumber:
         valid, number_region, _ = nanp_prefix(national[:6])
         if not valid:
             return _invalid(
-                text, f"{national[:3]}-{national[3:6]} is not an area code and exchange in use"
+                f"{national[:3]}-{national[3:6]} is not an area code and exchange in use"
             )
         return ParsedNumber(numbers=("+1" + national,), region=number_region)
     try:
         parsed = phonenumbers.parse(text, region or None)
     except phonenumbers.NumberParseException as exc:
-        return _invalid(text, str(exc))
+        return _invalid(str(exc))
     if parsed.extension:
         return ParsedNumber(
             error="extension",
@@ -117,7 +117,7 @@ def _single(text: str, region: str) -> ParsedNumber:
             phonenumbers.ValidationResult.TOO_LONG: "too long",
             phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
         }.get(reason, "no such number range")
-        return _invalid(text, why)
+        return _invalid(why)
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return ParsedNumber(numbers=(e164,), region=phonenumbers.region_code_for_number(parsed) or "")
 
@@ -213,10 +213,6 @@ def _parse_phone_cached(text: str, region: str, max_range: int) -> ParsedNumber:
     # The common case first: one plainly formatted NANP number, no range, no letters.
     plain = _NANP_PLAIN.fullmatch(_FORMATTING.sub("", cleaned))
     if plain and (plain.group(1) == "+1" or region in NANP_REGIONS):
-        national = plain.group(2)
-        valid, number_region, _ = nanp_prefix(national[:6])
-        if valid:
-            return ParsedNumber(numbers=("+1" + national,), region=number_region)
         return _single(cleaned, region)
     if _EXTENSION.search(cleaned):
         return ParsedNumber(
