@@ -18,6 +18,9 @@ from contextlib import asynccontextmanager
 logger = logging.getLogger("porting_batch.client")
 
 Sleep = Callable[[float], Awaitable[object]]
+
+#: How many send slots missed through scheduling delays may be made up at once.
+CATCH_UP_SLOTS = 3
 Clock = Callable[[], float]
 
 
@@ -65,10 +68,13 @@ class Pacer:
             start = max(now, self._next_start, self._paused_until)
             if start <= now:
                 # Schedule from the slot that was due, not from when the sleep happened to
-                # end: a sleep's overshoot would otherwise lower the rate on every request.
-                # After an idle spell or a pause, start afresh from now.
+                # end: a sleep's overshoot or a busy event loop would otherwise lower the
+                # rate for good. Slots are never taken early, so a short catch-up sends at
+                # most CATCH_UP_SLOTS requests beyond the rate in any window; after an idle
+                # spell or a pause, start afresh from now.
                 behind = now - self._next_start
-                due = self._next_start if 0 <= behind < self.interval else now
+                catching_up = 0 <= behind < CATCH_UP_SLOTS * self.interval
+                due = self._next_start if catching_up else now
                 self._next_start = due + self.interval
                 return
             await self._sleep(start - now)
