@@ -32,6 +32,8 @@ def prefect_environment(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_HOME", str(home))
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    # The temporary server takes ~10 s on an idle machine and much longer on a busy one.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
