@@ -28,6 +28,7 @@ from porting_batch.columns import (
 )
 from porting_batch.issues import Issue, Severity
 from porting_batch.numbers import NANP_REGIONS, is_toll_free, nanp_prefix, parse_phone
+from porting_batch.safety import mask_secret
 from porting_batch.settings import Settings
 
 if TYPE_CHECKING:
@@ -141,10 +142,9 @@ _DOCUMENT_MAGIC = ((b"%PDF-", "PDF"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8
 
 
 def mask(value: str) -> str:
-    """A secret (PIN, account number) shown safely: only its last characters for long values."""
-    if len(value) >= 8:
-        return "•" * 4 + value[-4:]
-    return "•" * 4 if value else ""
+    """A secret (PIN, account number) shown safely: all but its last two characters masked,
+    as in the reports."""
+    return mask_secret(value)
 
 
 def numeric_cell_issue(sheet: str, row: int, column: str, letter: str, value: str) -> Issue:
