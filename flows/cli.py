@@ -211,6 +211,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_track(args: argparse.Namespace) -> int:
+    """Read the open orders' statuses from the API, record them, and list what moved."""
+    from flows.maintenance import track
+
+    settings = _settings(args)
+    changes = asyncio.run(track(settings, args.batch))
+    for change in changes:
+        moved = f"{change['before']} -> {change['after']}"
+        print(f"{change['batch_id']}  {change['order_id']}  {moved}  {change['attention']}")
+    attention = [c for c in changes if c["attention"]]
+    print(f"{len(changes)} order(s) changed, {len(attention)} need attention")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs test)."""
     parser = argparse.ArgumentParser(
@@ -270,6 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline", action="store_true", help="use the statuses the ledger has; call no API"
     )
     report.set_defaults(handler=cmd_report)
+
+    track = sub.add_parser("track", help="follow open orders: record status changes")
+    track.add_argument("batch", nargs="?", help="only this batch (default: every batch)")
+    track.add_argument("--state", help="state folder (ledger)")
+    track.set_defaults(handler=cmd_track)
 
     clean = sub.add_parser("clean", help="delete a batch's draft orders to start over")
     clean.add_argument("batch", help="the batch name")

@@ -8,11 +8,12 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from flows.runtime import open_client
-from porting_batch.batch import refresh_order_statuses, result_from_ledger
+from porting_batch.batch import result_from_ledger
 from porting_batch.cleanup import clean_batch
 from porting_batch.ledger import Ledger
 from porting_batch.reports import report_folder, write_reports
 from porting_batch.settings import Settings
+from porting_batch.tracking import refresh_order_statuses
 
 
 async def clean(settings: Settings, batch_id: str) -> list[dict[str, Any]]:
@@ -40,6 +41,33 @@ async def rewrite_report(settings: Settings, batch_id: str, *, refresh: bool = T
         return str(files.folder)
     finally:
         ledger.close()
+
+
+async def track(settings: Settings, batch_id: str | None = None) -> list[dict[str, Any]]:
+    """Read every open order from the API and record what moved; returns the changes."""
+    ledger = Ledger(settings.ledger_database_url)
+    try:
+        async with open_client(settings) as client:
+            return [asdict(c) for c in await refresh_order_statuses(ledger, client, batch_id)]
+    finally:
+        ledger.close()
+
+
+@flow(name="track-orders")
+async def track_orders_flow(batch_id: str | None = None) -> list[dict[str, Any]]:
+    """Follow open orders until they are ported or need attention (run it on a schedule)."""
+    changes = await track(Settings(), batch_id)
+    logger = get_run_logger()
+    for change in changes:
+        logger.info(
+            "%s %s: %s -> %s %s",
+            change["batch_id"],
+            change["order_id"],
+            change["before"],
+            change["after"],
+            change["attention"],
+        )
+    return changes
 
 
 @flow(name="clean-batch")

@@ -817,21 +817,6 @@ def issue_from_dict(data: Mapping[str, Any]) -> Issue:
     return Issue(**values)
 
 
-async def refresh_order_statuses(ledger: Ledger, api: PortingApi, batch_id: str) -> int:
-    """Read each active order of the batch from the API and record its current status."""
-    changed = 0
-    for record in ledger.orders_for_batch(batch_id):
-        if record.status == "deleted":
-            continue
-        order = await api.get_order(record.order_id)
-        status = _order_status(order)
-        if status and status != record.status:
-            record.status = status
-            ledger.save_order(record)
-            changed += 1
-    return changed
-
-
 def result_from_ledger(settings: Settings, ledger: Ledger, batch_id: str) -> BatchResult:
     """Rebuild a batch's result from the ledger (for rewriting its report later).
 
@@ -854,14 +839,18 @@ def result_from_ledger(settings: Settings, ledger: Ledger, batch_id: str) -> Bat
     results: list[NumberResult] = []
     for record in ledger.numbers_for_batch(batch_id):
         order = orders.get(record.order_id)
+        outcome, reason = Outcome(record.outcome), record.reason
+        if order is not None and order.attention:
+            # Tracking may have found an exception since the run: that is what to act on now.
+            outcome, reason = Outcome.NEEDS_ATTENTION, order.attention
         results.append(
             NumberResult(
                 sheet=record.sheet,
                 row=record.row,
                 input_value="",
                 phone_number=record.phone_number,
-                outcome=Outcome(record.outcome),
-                reason=record.reason,
+                outcome=outcome,
+                reason=reason,
                 raw=raw_by_row.get((record.sheet, record.row), {}),
                 order_id=record.order_id,
                 order_status=order.status if order else "",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from porting_batch.batch import refresh_order_statuses, result_from_ledger, run_batch
+from porting_batch.batch import result_from_ledger, run_batch
 from porting_batch.cleanup import clean_batch
 from porting_batch.errors import LedgerError
 from porting_batch.outcomes import Outcome
 from porting_batch.reports import report_folder, write_reports
+from porting_batch.tracking import refresh_order_statuses
 
 from .conftest import SAMPLE
 
@@ -46,7 +47,7 @@ async def test_report_from_ledger_accounts_for_every_row_with_current_status(
     first = await run_batch(settings, ledger, client, SAMPLE)
     confirmed = first.orders[0].order_id
     await client.confirm_order(confirmed)
-    assert await refresh_order_statuses(ledger, client, "sample-batch") == 1
+    assert len(await refresh_order_statuses(ledger, client, "sample-batch")) == 1
     rebuilt = result_from_ledger(settings, ledger, "sample-batch")
     assert [(n.row, n.phone_number) for n in rebuilt.numbers] == [
         (n.row, n.phone_number) for n in first.numbers
