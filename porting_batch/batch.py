@@ -29,6 +29,7 @@ from porting_batch.errors import (
     ServerError,
     UnprocessableEntityError,
 )
+from porting_batch.files import file_sha256
 from porting_batch.foc import FocChoice, FocPolicy, Window, choose_foc
 from porting_batch.intake import InputRow, Intake, read_batch, second_pass
 from porting_batch.issues import Issue, Severity
@@ -108,15 +109,6 @@ def batch_id_for(path: Path, name: str | None = None) -> str:
     """
     base = name or path.stem
     return _SLUG.sub("-", base).strip("-").lower() or "batch"
-
-
-def file_sha256(path: Path) -> str:
-    """The hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _order_numbers(order: Any) -> list[str]:
@@ -769,21 +761,10 @@ class BatchRun:
         )
 
 
-def _header_for(row: InputRow, column: str) -> str:
-    headers = list(row.raw)
-    letter = row.letter(column)
-    if not letter:
-        return ""
-    index = 0
-    for char in letter:
-        index = index * 26 + (ord(char) - 64)
-    return headers[index - 1] if 0 < index <= len(headers) else ""
-
-
 def _shown_value(row: InputRow, column: str) -> str:
     if not column:
         return ""
-    header = _header_for(row, column)
+    header = row.header(column)
     return row.raw.get(header, "") if header else row.values.get(column, "")
 
 

@@ -70,6 +70,17 @@ class InputRow:
         """The operator's column letter for a canonical column ("" if the sheet lacks it)."""
         return self.letters.get(column, "")
 
+    def header(self, column: str) -> str:
+        """The operator's own header text of a canonical column ("" if the sheet lacks it)."""
+        letter = self.letter(column)
+        if not letter:
+            return ""
+        index = 0
+        for char in letter:
+            index = index * 26 + (ord(char) - 64)
+        headers = list(self.raw)
+        return headers[index - 1] if 0 < index <= len(headers) else ""
+
 
 @dataclass
 class Intake:

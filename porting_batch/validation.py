@@ -415,7 +415,7 @@ class _Rules:
         if value is None:
             header = self.header_of.get(column)
             if header is None:
-                header = _header_for(row, column)
+                header = row.header(column)
                 self.header_of[column] = header
             value = row.raw.get(header, "") if header else ""
             value = value or row.values.get(column, "")
@@ -467,18 +467,6 @@ class _Rules:
 
 
 _NO_VALUE_CODES = frozenset({"required", "partial_needs_action", "partial_keep_needs_new_btn"})
-
-
-def _header_for(row: InputRow, column: str) -> str:
-    """The operator's header of a canonical column, found through its letter."""
-    letter = row.letter(column)
-    if not letter:
-        return ""
-    index = 0
-    for char in letter:
-        index = index * 26 + (ord(char) - 64)
-    keys = list(row.raw)
-    return keys[index - 1] if index - 1 < len(keys) else ""
 
 
 def validate(

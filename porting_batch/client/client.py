@@ -8,7 +8,6 @@ the retry policy of ``porting_batch.client.retry``, and the per-kind counters in
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import mimetypes
 import time
@@ -53,6 +52,7 @@ from porting_batch.client.models import (
 )
 from porting_batch.client.pacing import Pacer
 from porting_batch.errors import ApiError, ConfigError, ServerError
+from porting_batch.files import file_sha256
 from porting_batch.settings import Settings
 
 logger = logging.getLogger("porting_batch.client")
@@ -784,15 +784,6 @@ def _scalar(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ",".join(_scalar(v) for v in value)
     return str(value)
-
-
-def file_sha256(path: Path) -> str:
-    """The hex SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def detect_content_type(path: Path) -> str:
