@@ -22,15 +22,16 @@ Plain functions, no Prefect: the scan flow in ``flows/inbox.py`` wires them.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 #: The suffix (before the extension) that asks for a new run of content already done.
 FORCE_MARK = ".rerun"
@@ -40,6 +41,9 @@ TEMPORARY_PREFIXES = ("~$", ".", "~")
 TEMPORARY_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp")
 CLAIM_FILE = "claim.json"
 RESULT_FILE = "result.json"
+#: Held (flock) by the process running a claim: the OS lets go when that process dies, which is
+#: how a scan tells a crashed claim (resume it) from one another scan is running (leave it).
+LOCK_FILE = ".running.lock"
 TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 
 Status = Literal["done", "failed", "duplicate"]
@@ -101,13 +105,20 @@ class Claim:
     claimed_at: str
     runs: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+    lock: IO[str] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The claim as written to ``claim.json`` (paths relative to the claim folder)."""
-        data = asdict(self)
-        data["folder"] = self.folder.name
-        data["item"] = self.item.name
-        return data
+        return {
+            "folder": self.folder.name,
+            "item": self.item.name,
+            "original_name": self.original_name,
+            "sha256": self.sha256,
+            "forced": self.forced,
+            "claimed_at": self.claimed_at,
+            "runs": self.runs,
+            "extra": dict(self.extra),
+        }
 
     def save(self) -> None:
         """Write ``claim.json`` atomically."""
@@ -221,10 +232,12 @@ def claim(paths: InboxPaths, name: str, *, now: datetime | None = None) -> Claim
     target_name, forced = run_name(name)
     folder = _unique(paths.processing / f"{name}-{when.strftime(TIME_FORMAT)}")
     folder.mkdir(parents=True)
+    lock = _try_lock(folder)
     item = folder / target_name
     try:
         os.rename(paths.inbox / name, item)
     except FileNotFoundError:
+        _unlock(lock, folder)
         folder.rmdir()
         return None
     found = Claim(
@@ -234,6 +247,7 @@ def claim(paths: InboxPaths, name: str, *, now: datetime | None = None) -> Claim
         sha256=content_hash(item),
         forced=forced,
         claimed_at=when.isoformat(),
+        lock=lock,
     )
     found.save()
     logger.info(
@@ -243,17 +257,47 @@ def claim(paths: InboxPaths, name: str, *, now: datetime | None = None) -> Claim
 
 
 def pending_claims(paths: InboxPaths) -> list[Claim]:
-    """The claims left in ``processing/`` (by a crash, or a scan still running elsewhere).
+    """The claims a crash left in ``processing/``, each now held by the caller.
 
-    A claim folder whose ``claim.json`` was never written (a crash right after the rename) is
-    rebuilt from the entry it holds.
+    A claim another process is still running (its lock is held) is left alone. A claim folder
+    whose ``claim.json`` was never written (a crash right after the rename) is rebuilt from the
+    entry it holds.
     """
     found: list[Claim] = []
     for folder in sorted(p for p in paths.processing.iterdir() if p.is_dir()):
+        lock = _try_lock(folder)
+        if lock is None:
+            continue
         loaded = load_claim(folder)
-        if loaded is not None:
-            found.append(loaded)
+        if loaded is None:
+            _unlock(lock, folder)
+            continue
+        loaded.lock = lock
+        found.append(loaded)
     return found
+
+
+def release(found: Claim) -> None:
+    """Let go of a claim without filing it (what a crash does); the next scan resumes it."""
+    if found.lock is not None:
+        found.lock.close()
+        found.lock = None
+
+
+def _try_lock(folder: Path) -> IO[str] | None:
+    handle = (folder / LOCK_FILE).open("a", encoding="utf-8")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def _unlock(lock: IO[str] | None, folder: Path) -> None:
+    (folder / LOCK_FILE).unlink(missing_ok=True)
+    if lock is not None:
+        lock.close()
 
 
 def load_claim(folder: Path) -> Claim | None:
@@ -271,7 +315,8 @@ def load_claim(folder: Path) -> Claim | None:
             runs=int(data.get("runs", 1)),
             extra=dict(data.get("extra", {})),
         )
-    items = [p for p in folder.iterdir() if p.name != "reports" and not p.name.endswith(".tmp")]
+    own = {"reports", CLAIM_FILE, LOCK_FILE, RESULT_FILE, "result.md", "error.md"}
+    items = [p for p in folder.iterdir() if p.name not in own and not p.name.endswith(".tmp")]
     if len(items) != 1:
         return None
     item = items[0]
@@ -343,6 +388,8 @@ def finish(
     _write_atomic(found.folder / RESULT_FILE, json.dumps(result, indent=2, default=str))
     note = _note(status, found, reports, error, earlier, target)
     _write_atomic(found.folder / ("error.md" if status == "failed" else "result.md"), note)
+    _unlock(found.lock, found.folder)
+    found.lock = None
     os.rename(found.folder, target)
     logger.info("%s: %s, filed in %s", found.original_name, status, target)
     return target
@@ -455,6 +502,7 @@ __all__ = [
     "pending_claims",
     "ready",
     "record_attempt",
+    "release",
     "report_folder_for",
     "run_name",
     "spreadsheets_of",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from flows.inbox import inbox_scan, watch
-from porting_batch.inbox import InboxPaths, claim
+from porting_batch.inbox import InboxPaths, claim, release
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "input_templates" / "sample"
 
@@ -98,6 +98,7 @@ def test_scan_resumes_a_claim_a_crash_left_in_processing(inbox):
     drop_sample(inbox)
     left = claim(inbox, "march")
     assert left is not None
+    release(left)  # the crash: the process that held the claim is gone
     result = asyncio.run(inbox_scan())
     assert result["resumed"] == ["march"]
     assert [o["status"] for o in result["outcomes"]] == ["done"]

@@ -37,7 +37,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from flows.deployments import OperatingSettings, api_slots, batch_slot
 from flows.inbox import trigger_scan
 from flows.port_in import artifact_key
-from porting_batch.inbox import InboxPaths, claim, finish
+from porting_batch.inbox import InboxPaths, claim, finish, release
 from porting_batch.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -330,7 +330,9 @@ def test_served_inbox_scan_resumes_runs_skips_duplicates_and_growing_files(serve
     assert earlier is not None
     earlier_folder = finish(inbox, earlier, "done")  # an earlier result of the "march" content
     _drop(inbox, "left", "left")
-    assert claim(inbox, "left") is not None  # the crash came right after the claim
+    left = claim(inbox, "left")
+    assert left is not None
+    release(left)  # the crash came right after the claim
     dropped_at = time.time()
     _drop(inbox, "april", "april")
     _drop(inbox, "march-again", "march")

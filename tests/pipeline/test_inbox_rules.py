@@ -19,6 +19,7 @@ from porting_batch.inbox import (
     load_claim,
     pending_claims,
     ready,
+    release,
     run_name,
     take_looks,
 )
@@ -122,11 +123,24 @@ def test_forced_claim_runs_under_the_plain_name(paths):
 
 
 def test_a_claim_left_in_processing_is_found_again_with_its_record(paths):
-    """After a crash, the next scan finds the claim as it was recorded."""
+    """After a crash (the claim's lock let go), the next scan finds the claim as recorded."""
     (paths.inbox / "sheet.csv").write_text("x\n", encoding="utf-8")
     found = claim(paths, "sheet.csv", now=NOW)
     assert found is not None
+    release(found)
     assert pending_claims(paths) == [found]
+
+
+def test_a_claim_still_running_elsewhere_is_not_resumed(paths):
+    """While the process running a claim holds it, another scan leaves it alone."""
+    (paths.inbox / "sheet.csv").write_text("x\n", encoding="utf-8")
+    running = claim(paths, "sheet.csv", now=NOW)
+    assert running is not None
+    assert pending_claims(paths) == []
+    release(running)
+    (resumed,) = pending_claims(paths)
+    assert pending_claims(paths) == []  # now held by the resuming scan
+    release(resumed)
 
 
 def test_a_claim_whose_record_was_never_written_is_rebuilt(paths):
