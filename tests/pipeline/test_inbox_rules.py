@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -229,3 +231,42 @@ def test_a_folder_without_a_spreadsheet_is_refused(tmp_path):
     folder.mkdir()
     (folder / "loa.pdf").write_bytes(b"%PDF")
     assert "holds no spreadsheet" in entry_problem(folder)
+
+
+CHILD = """
+import os, sys
+from pathlib import Path
+from porting_batch.inbox import InboxPaths, claim
+found = claim(InboxPaths(Path(sys.argv[1])), "sheet.csv")
+print("claimed", flush=True)
+if sys.argv[2] == "crash":
+    os._exit(1)
+sys.stdin.read()  # hold the claim until the parent closes our stdin
+"""
+
+
+def test_the_os_lets_go_of_a_claim_when_its_process_dies(paths):
+    """A process holding a claim keeps others off it; once it dies, the claim is resumable."""
+    (paths.inbox / "sheet.csv").write_text("x\n", encoding="utf-8")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(paths.root), "hold"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "claimed\n"
+    assert pending_claims(paths) == []
+    holder.kill()
+    holder.wait()
+    (resumed,) = pending_claims(paths)
+    assert resumed.original_name == "sheet.csv" and resumed.item.read_text() == "x\n"
+    release(resumed)
+
+
+def test_a_claim_whose_process_exited_mid_run_is_resumed(paths):
+    """A process that exits right after claiming leaves a claim the next scan takes."""
+    (paths.inbox / "sheet.csv").write_text("x\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-c", CHILD, str(paths.root), "crash"], check=False)
+    (resumed,) = pending_claims(paths)
+    assert resumed.sha256 == content_hash(resumed.item)
+    release(resumed)
