@@ -11,7 +11,11 @@ from pathlib import Path
 import pytest
 
 from flows.inbox import inbox_scan, watch
-from porting_batch.inbox import InboxPaths, claim, release
+from flows.parameters import PortInRequest
+from flows.port_in import port_in_batch
+from porting_batch.inbox import InboxPaths, claim, release, report_folder_for
+from porting_batch.ledger import Ledger
+from porting_batch.settings import Settings
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "input_templates" / "sample"
 
@@ -132,3 +136,30 @@ def test_watcher_hands_on_a_settled_drop_once(tmp_path):
         stop=lambda: next(rounds, None) is None,
     )
     assert triggered == ["sheet.csv"]
+
+
+def test_resumed_claim_adopts_the_orders_its_first_run_created(inbox, monkeypatch):
+    """A claim whose run created orders before the crash is resumed through the ledger: the
+    second run ends with the same orders, none created twice."""
+    monkeypatch.setenv("PORTING_INBOX_DRY_RUN", "false")
+    drop_sample(inbox)
+    left = claim(inbox, "march")
+    assert left is not None
+    before = asyncio.run(
+        port_in_batch(
+            PortInRequest(spreadsheet=str(left.item), out_dir=str(report_folder_for(left)))
+        )
+    )
+    release(left)  # the crash came after the orders were created, before the filing
+    ledger = Ledger(Settings().ledger_database_url)
+    try:
+        created = {o.order_id for o in ledger.orders_for_batch("sample-batch")}
+        result = asyncio.run(inbox_scan())
+        after = {o.order_id for o in ledger.orders_for_batch("sample-batch")}
+    finally:
+        ledger.close()
+    assert created and after == created
+    (outcome,) = result["outcomes"]
+    filed = result_of(Path(outcome["filed"]))
+    assert (outcome["status"], filed["runs"]) == ("done", 2)
+    assert filed["batches"][0]["orders"] == before["batches"][0]["orders"] == len(created)
