@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import openpyxl
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -217,6 +218,15 @@ async def _logs(flow_run: FlowRun) -> list[str]:
     return [f"{log.name}: {log.message}" for log in logs]
 
 
+def _sample_account_numbers() -> set[str]:
+    """The sample's account numbers: secrets that must never reach a log or an artifact."""
+    workbook = openpyxl.load_workbook(SAMPLE, read_only=True)
+    rows = list(workbook["Numbers"].iter_rows(values_only=True))
+    workbook.close()
+    column = list(rows[0]).index("account_number")
+    return {str(row[column]) for row in rows[1:] if row[column] and len(str(row[column])) >= 6}
+
+
 def _start_delay(flow_run: FlowRun) -> float:
     """Seconds from the run's creation (pressing Run) to its start on the served process."""
     assert flow_run.start_time is not None and flow_run.created is not None
@@ -278,6 +288,9 @@ def test_manual_run_from_the_api_completes_with_reports_and_artifacts(served, ca
     logs = run(_logs(first))
     assert any("Batch sample-batch.xlsx" in line for line in logs), logs
     assert not [line for line in logs if line.startswith("httpx") or "HTTP Request" in line]
+    published = "\n".join(logs) + "".join(str(a.data) for a in found.values())
+    accounts = _sample_account_numbers()
+    assert accounts and not [a for a in accounts if a in published]
     with capsys.disabled():
         print(f"\n[measured] Run pressed -> run started: {_start_delay(first):.1f} s")
 
