@@ -149,8 +149,8 @@ def serve_deployments(ops: OperatingSettings) -> None:
     run_logging()
     ops.inbox_dir.mkdir(parents=True, exist_ok=True)
     ops.scheduled_dir.mkdir(parents=True, exist_ok=True)
-    # Room for the inbox scan (which runs its batches as subflows), a manual and a scheduled run.
-    serve(*build_deployments(ops), limit=3 + ops.inbox_max_runs)
+    # One run per deployment at a time (their limits); inbox batches are subflows of the scan.
+    serve(*build_deployments(ops), limit=3)
 
 
 def run_logging() -> None:

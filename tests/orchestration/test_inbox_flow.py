@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.cli import main
 from flows.inbox import inbox_scan, watch
 from flows.parameters import PortInRequest
 from flows.port_in import port_in_batch
@@ -163,3 +164,15 @@ def test_resumed_claim_adopts_the_orders_its_first_run_created(inbox, monkeypatc
     filed = result_of(Path(outcome["filed"]))
     assert (outcome["status"], filed["runs"]) == ("done", 2)
     assert filed["batches"][0]["orders"] == before["batches"][0]["orders"] == len(created)
+
+
+def test_cli_inbox_scans_once_and_prints_where_each_drop_went(inbox, capsys):
+    """`porting-batch inbox --inbox ROOT` runs one scan here and prints each drop's filing."""
+    drop_sample(inbox, "june")
+    (inbox.inbox / "~$june.xlsx").write_bytes(b"lock")
+    code = main(["inbox", "--inbox", str(inbox.root)])
+    printed = capsys.readouterr().out
+    assert code == 0
+    (filed,) = inbox.done.iterdir()
+    assert f"done       june -> {filed}" in printed
+    assert [p.name for p in inbox.inbox.iterdir()] == ["~$june.xlsx"]
