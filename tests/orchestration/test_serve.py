@@ -492,3 +492,22 @@ def test_operating_settings_refuse_an_unknown_time_zone():
     """A time zone that is not IANA is refused with the variable, the value and an example."""
     with pytest.raises(ValueError, match=r"PORTING_SCHEDULE_TIMEZONE='Central'.*America/Chicago"):
         OperatingSettings(schedule_timezone="Central")
+
+
+def test_manual_deployment_publishes_a_typed_form(served):
+    """The UI's form for port-in-batch/manual: every field titled and described, the FOC
+    policy as a choice, the spreadsheet required."""
+
+    async def read() -> Any:
+        async with get_client() as client:
+            return await client.read_deployment_by_name("port-in-batch/manual")
+
+    schema = run(read()).parameter_openapi_schema
+    definitions = schema["definitions"]
+    model = definitions["PortInRequest"]
+    assert schema["required"] == ["request"] and model["required"] == ["spreadsheet"]
+    for name, field in model["properties"].items():
+        assert field.get("title") and field.get("description"), name
+    policy = model["properties"]["foc_policy"]
+    reference = policy.get("$ref") or policy["allOf"][0]["$ref"]
+    assert definitions[reference.rsplit("/", 1)[1]]["enum"] == ["requested", "earliest"]
