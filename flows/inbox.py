@@ -14,6 +14,7 @@ of one drop start one scan; the interval scan stays the safety net.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -30,11 +31,11 @@ from flows.port_in import port_in_batch
 from porting_batch.inbox import (
     Claim,
     InboxPaths,
+    Look,
     content_hash,
     earlier_result,
     entry_problem,
     finish,
-    is_ignored,
     pending_claims,
     ready,
     record_attempt,
@@ -185,56 +186,46 @@ def trigger_scan(path: Path, deployment: str = INBOX_DEPLOYMENT) -> Any:
 def watch(
     inbox: Path,
     *,
-    poll_s: float = 1.0,
+    poll_s: float = 5.0,
     settle_s: float = 2.0,
     trigger: Callable[[Path], Any] = trigger_scan,
     stop: Callable[[], bool] = lambda: False,
 ) -> None:
     """Watch the inbox and start a scan once a new entry has settled.
 
-    Uses watchdog's observer when it is installed (events as files land); otherwise looks at
-    the folder every ``poll_s`` seconds. Either way an entry is handed on only after two looks
-    ``settle_s`` apart agree, the same rule the scan applies.
+    Woken by watchdog's file-system events as files land, and every ``poll_s`` seconds anyway
+    (events do not cross a network file system). Either way an entry is handed on only after
+    two looks ``settle_s`` apart agree, the same rule the scan applies, and only once for the
+    same look.
     """
-    woken = _observer(inbox)
-    handed: set[tuple[str, Any]] = set()
-    while not stop():
-        if woken is not None:
-            woken.wait(timeout=poll_s)
-            woken.clear()
-        else:
-            time.sleep(poll_s)
-        first = take_looks(inbox)
-        if not first:
-            continue
-        time.sleep(settle_s)
-        second = take_looks(inbox)
-        for name in ready(first, second):
-            if is_ignored(name) or (name, second[name]) in handed:
-                continue
-            handed.add((name, second[name]))
-            trigger(inbox / name)
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
 
-
-def _observer(inbox: Path) -> Any | None:
-    """A threading.Event set by watchdog on any change in the inbox, or None without it."""
-    import threading
-
-    try:
-        from watchdog.events import (  # type: ignore[import-not-found, unused-ignore]
-            FileSystemEventHandler,
-        )
-        from watchdog.observers import Observer  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return None
     woken = threading.Event()
 
-    class _Wake(FileSystemEventHandler):  # type: ignore[misc, unused-ignore]
-        def on_any_event(self, event: Any) -> None:
+    class _Wake(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
             woken.set()
 
     observer = Observer()
     observer.schedule(_Wake(), str(inbox), recursive=True)
     observer.daemon = True
     observer.start()
-    return woken
+    handed: set[tuple[str, Look]] = set()
+    woken.set()  # a first look at once, for what landed before the observer started
+    try:
+        while not stop():
+            woken.wait(timeout=poll_s)
+            woken.clear()
+            first = take_looks(inbox)
+            if not first:
+                continue
+            time.sleep(settle_s)
+            second = take_looks(inbox)
+            for name in ready(first, second):
+                if (name, second[name]) not in handed:
+                    handed.add((name, second[name]))
+                    trigger(inbox / name)
+    finally:
+        observer.stop()
+        observer.join(timeout=5)

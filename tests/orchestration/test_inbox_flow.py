@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import shutil
 import threading
@@ -176,3 +177,33 @@ def test_cli_inbox_scans_once_and_prints_where_each_drop_went(inbox, capsys):
     (filed,) = inbox.done.iterdir()
     assert f"done       june -> {filed}" in printed
     assert [p.name for p in inbox.inbox.iterdir()] == ["~$june.xlsx"]
+
+
+def test_watcher_wakes_on_a_file_event_not_on_its_next_look(tmp_path):
+    """With an hour between its own looks, the watcher still hands on a drop: the file-system
+    event wakes it."""
+    looked_once, handed = threading.Event(), threading.Event()
+    triggered: list[str] = []
+    calls = itertools.count()
+
+    def stop() -> bool:
+        if next(calls) >= 1:
+            looked_once.set()  # the first (empty) look is done; now it waits for an event
+        return handed.is_set()
+
+    def trigger(path: Path) -> None:
+        triggered.append(path.name)
+        handed.set()
+
+    watcher = threading.Thread(
+        target=watch,
+        args=(tmp_path,),
+        kwargs={"poll_s": 3600, "settle_s": 0.05, "trigger": trigger, "stop": stop},
+        daemon=True,
+    )
+    watcher.start()
+    assert looked_once.wait(30)
+    (tmp_path / "sheet.csv").write_text("a\n", encoding="utf-8")
+    assert handed.wait(30), "no file-system event woke the watcher"
+    watcher.join(10)
+    assert triggered == ["sheet.csv"] and not watcher.is_alive()
