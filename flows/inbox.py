@@ -14,6 +14,7 @@ of one drop start one scan; the interval scan stays the safety net.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -45,6 +46,7 @@ from porting_batch.inbox import (
 )
 
 INBOX_FLOW = "inbox-scan"
+watch_logger = logging.getLogger("flows.inbox.watch")
 INBOX_DEPLOYMENT = f"{INBOX_FLOW}/{INBOX}"
 
 
@@ -223,9 +225,16 @@ def watch(
             time.sleep(settle_s)
             second = take_looks(inbox)
             for name in ready(first, second):
-                if (name, second[name]) not in handed:
-                    handed.add((name, second[name]))
+                if (name, second[name]) in handed:
+                    continue
+                try:
                     trigger(inbox / name)
+                except Exception as exc:  # the server may be restarting: try again next look
+                    watch_logger.warning(
+                        "could not start the inbox scan for %s (%s); trying again", name, exc
+                    )
+                    continue
+                handed.add((name, second[name]))
     finally:
         observer.stop()
         observer.join(timeout=5)

@@ -207,3 +207,24 @@ def test_watcher_wakes_on_a_file_event_not_on_its_next_look(tmp_path):
     assert handed.wait(30), "no file-system event woke the watcher"
     watcher.join(10)
     assert triggered == ["sheet.csv"] and not watcher.is_alive()
+
+
+def test_watcher_tries_again_when_the_scan_could_not_be_started(tmp_path):
+    """A failed trigger (server unreachable) is retried on the next look, not forgotten."""
+    (tmp_path / "sheet.csv").write_text("a\n", encoding="utf-8")
+    attempts: list[str] = []
+
+    def trigger(path: Path) -> None:
+        attempts.append(path.name)
+        if len(attempts) == 1:
+            raise ConnectionError("server restarting")
+
+    rounds = iter(range(4))
+    watch(
+        tmp_path,
+        poll_s=0.01,
+        settle_s=0.01,
+        trigger=trigger,
+        stop=lambda: next(rounds, None) is None,
+    )
+    assert attempts == ["sheet.csv", "sheet.csv"]
