@@ -116,7 +116,16 @@ async def run_one(settings: Settings, request: PortInRequest, path: Path) -> dic
     try:
         async with open_client(settings) as client:
             run = BatchRun(settings, ledger, client, path, request.options())
-            result = await _run_steps(run)
+            try:
+                result = await _run_steps(run)
+            except Exception as exc:
+                # Not an error we expect (those end in an incomplete result): still leave a
+                # report of how far every row got, then let Prefect mark the run failed.
+                failure = f"unexpected {type(exc).__name__}: {exc}"
+                write_run_reports(
+                    run, run.result(complete=False, failure=failure), settings.out_dir
+                )
+                raise
             folder = write_run_reports(run, result, settings.out_dir)
             await _publish_artifacts(result, folder)
             return {

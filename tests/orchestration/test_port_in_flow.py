@@ -118,3 +118,23 @@ def test_cli_rerun_report_and_clean_meet_the_orders_of_the_last_run(porting_env,
     assert "0 order(s) changed, 0 need attention" in capsys.readouterr().out
     assert main(["clean", "sample-batch", *common]) == 0
     assert "17 draft order(s) deleted, 0 refused" in capsys.readouterr().out
+
+
+def test_flow_reports_a_run_cut_short_by_an_unreachable_api(porting_env, monkeypatch):
+    """With the API unreachable the run ends incomplete, every row still in its report."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setenv("PORTING_API", "telnyx")
+    monkeypatch.setenv("PORTING_API_KEY", "KEYTEST")
+    monkeypatch.setenv("PORTING_API_BASE_URL", f"http://127.0.0.1:{closed_port}/v2")
+    monkeypatch.setenv("PORTING_MAX_RETRIES", "0")
+    summary = asyncio.run(port_in_batch(PortInRequest(spreadsheet=str(SAMPLE))))
+    assert summary["complete"] is False
+    assert "POST /portability_checks" in summary["failure"]
+    rows = _numbers_csv(Path(summary["report_folder"]))
+    assert len(rows) == 44
+    assert {r["Outcome"] for r in rows} == {"not_processed"}
+    assert "KEYTEST" not in (Path(summary["report_folder"]) / "summary.json").read_text()
