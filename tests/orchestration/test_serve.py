@@ -326,6 +326,32 @@ def test_scheduled_deployment_has_the_configured_cron_and_time_zone(served):
     assert deployment.global_concurrency_limit.limit == 1
 
 
+def test_scheduled_run_takes_every_spreadsheet_of_the_scheduled_folder(served):
+    """A run of port-in-batch/scheduled with its own parameters runs the folder's spreadsheet."""
+    served.scheduled.mkdir(exist_ok=True)
+    for source in SAMPLE_DIR.iterdir():
+        if source.suffix in (".xlsx", ".pdf"):
+            shutil.copy(source, served.scheduled / source.name)
+    before = set(served.reports.glob("*/numbers.csv"))
+    scheduled = _wait_for_end(run(_trigger("port-in-batch/scheduled")))
+    assert scheduled.state is not None and scheduled.state.is_completed(), scheduled.state
+    (report,) = set(served.reports.glob("*/numbers.csv")) - before
+    assert report.parent.name.startswith("sample-batch")
+
+
+def test_inbox_deployment_scans_on_the_interval(served):
+    """inbox-scan/inbox is scheduled every minute by default, one scan at a time."""
+
+    async def read() -> Any:
+        async with get_client() as client:
+            return await client.read_deployment_by_name("inbox-scan/inbox")
+
+    deployment = run(read())
+    (schedule,) = deployment.schedules
+    assert schedule.schedule.interval.total_seconds() == 60
+    assert deployment.global_concurrency_limit.limit == 1
+
+
 def _drop(inbox: InboxPaths, name: str, note: str, into: Path | None = None) -> Path:
     """Drop a copy of the sample batch folder; `note` makes its content (and hash) its own."""
     staging = inbox.root / f".staging-{name}"
