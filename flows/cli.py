@@ -142,9 +142,7 @@ def _operating(args: argparse.Namespace) -> Any:
     """The serve/inbox settings, after handing ``--inbox`` on through the environment."""
     if getattr(args, "inbox", None):
         os.environ["PORTING_INBOX_DIR"] = str(Path(args.inbox).expanduser().absolute())
-    from flows.deployments import OperatingSettings
-
-    return OperatingSettings()
+    return Settings()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

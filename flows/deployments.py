@@ -20,12 +20,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from porting_batch.settings import Settings
 
@@ -40,56 +35,22 @@ API_LIMIT = "porting-api"
 BATCH_LIMIT_PREFIX = "porting-batch-"
 
 
-class OperatingSettings(BaseSettings):
-    """How the served deployments run: inbox, schedule, limits (``PORTING_*`` variables)."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="PORTING_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
-
-    inbox_dir: Path = Field(
-        Path("inbox"), description="Root of inbox/, processing/, done/ and failed/."
-    )
-    inbox_max_runs: int = Field(2, ge=1, le=32, description="Inbox batches running at once.")
-    inbox_interval_s: float = Field(60.0, ge=5, description="Seconds between inbox scans.")
-    inbox_settle_s: float = Field(
-        2.0, ge=0, le=600, description="Seconds between the two looks that prove a file complete."
-    )
-    inbox_confirm: bool = Field(False, description="Confirm (submit) the orders of inbox runs.")
-    inbox_dry_run: bool = Field(False, description="Inbox runs only check and plan.")
-    schedule_cron: str = Field("0 6 * * 1-5", description="Cron of the scheduled runs.")
-    schedule_timezone: str = Field(
-        "America/Chicago", description="IANA time zone the cron is read in."
-    )
-    scheduled_dir: Path = Field(
-        Path("scheduled"), description="Folder whose spreadsheets the scheduled runs take."
-    )
-    scheduled_confirm: bool = Field(False, description="Confirm the orders of scheduled runs.")
-
-    @field_validator("schedule_timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"PORTING_SCHEDULE_TIMEZONE={value!r} is not an IANA time zone; "
-                "write it like America/Chicago or Europe/Paris"
-            ) from exc
-        return value
-
-    @field_validator("schedule_cron")
-    @classmethod
-    def _five_fields(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError(
-                f"PORTING_SCHEDULE_CRON={value!r} is not a 5-field cron; "
-                "write it like '0 6 * * 1-5' (06:00 Monday to Friday)"
-            )
-        return value
+#: The settings fields that shape the served deployments (documented in docs/operating.md).
+OPERATING_FIELDS = (
+    "inbox_dir",
+    "inbox_max_runs",
+    "inbox_interval_s",
+    "inbox_settle_s",
+    "inbox_confirm",
+    "inbox_dry_run",
+    "schedule_cron",
+    "schedule_timezone",
+    "scheduled_dir",
+    "scheduled_confirm",
+)
 
 
-def build_deployments(ops: OperatingSettings) -> list[Any]:
+def build_deployments(ops: Settings) -> list[Any]:
     """The three runner deployments, ready for ``serve``."""
     from prefect.client.schemas.objects import (
         ConcurrencyLimitConfig,
@@ -142,7 +103,7 @@ def build_deployments(ops: OperatingSettings) -> list[Any]:
     return [manual, scheduled, inbox]
 
 
-def serve_deployments(ops: OperatingSettings) -> None:
+def serve_deployments(ops: Settings) -> None:
     """Serve the three deployments from this process until interrupted."""
     from prefect import serve
 

@@ -26,7 +26,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NONE
 
-from flows.deployments import INBOX, OperatingSettings, run_logging
+from flows.deployments import INBOX, run_logging
 from flows.parameters import PortInRequest
 from flows.port_in import port_in_batch
 from porting_batch.inbox import (
@@ -44,6 +44,7 @@ from porting_batch.inbox import (
     run_name,
     take_looks,
 )
+from porting_batch.settings import Settings
 
 INBOX_FLOW = "inbox-scan"
 watch_logger = logging.getLogger("flows.inbox.watch")
@@ -72,7 +73,7 @@ async def inbox_scan() -> dict[str, Any]:
     """Scan the inbox: resume what a crash left in processing/, claim complete drops, run each
     as its own batch, and file it in done/ or failed/."""
     run_logging()
-    ops = OperatingSettings()
+    ops = Settings()
     paths = InboxPaths(ops.inbox_dir.expanduser().absolute()).ensure()
     logger = get_run_logger()
     resumed = [record_attempt(c) for c in pending_claims(paths)]
@@ -95,7 +96,7 @@ async def inbox_scan() -> dict[str, Any]:
     return result
 
 
-async def _run_all(claims: list[Claim], paths: InboxPaths, ops: OperatingSettings) -> list[Any]:
+async def _run_all(claims: list[Claim], paths: InboxPaths, ops: Settings) -> list[Any]:
     slots = asyncio.Semaphore(ops.inbox_max_runs)
     # Same content or same batch name: one after the other, so the second sees the first's
     # result (a duplicate) or resumes the same ledger batch instead of racing it.
@@ -113,7 +114,7 @@ async def _run_all(claims: list[Claim], paths: InboxPaths, ops: OperatingSetting
     return list(await asyncio.gather(*(one(c) for c in claims)))
 
 
-async def _run_claim(found: Claim, paths: InboxPaths, ops: OperatingSettings) -> tuple[str, Path]:
+async def _run_claim(found: Claim, paths: InboxPaths, ops: Settings) -> tuple[str, Path]:
     logger = get_run_logger()
     if not found.forced:
         earlier = earlier_result(paths, found.sha256)

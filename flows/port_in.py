@@ -20,9 +20,11 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NONE
 
+from flows.deployments import api_slots, batch_slot, run_logging
 from flows.parameters import PortInRequest, spreadsheets_in
 from flows.runtime import describe_api, open_client
-from porting_batch.batch import BatchRun, file_issue
+from porting_batch.batch import BatchRun, batch_id_for, file_issue
+from porting_batch.client import PortingClient
 from porting_batch.errors import IntakeError, PortingBatchError
 from porting_batch.ledger import Ledger
 from porting_batch.plan import OrderGroup
@@ -100,6 +102,7 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
 async def port_in_batch(request: PortInRequest) -> dict[str, Any]:
     """Port the numbers of one spreadsheet (or of each in a folder): intake, checks, plan,
     orders, reports. Returns the run's summary (a list of them for a folder)."""
+    run_logging()
     settings = Settings(**request.settings_overrides())
     target = _absolute(request.spreadsheet)
     if _is_folder(target):
@@ -114,33 +117,44 @@ async def run_one(settings: Settings, request: PortInRequest, path: Path) -> dic
     ledger = Ledger(settings.ledger_database_url)
     logger.info("Batch %s against the %s", path.name, describe_api(settings))
     try:
-        async with open_client(settings) as client:
-            run = BatchRun(settings, ledger, client, path, request.options())
-            try:
-                result = await _run_steps(run)
-            except Exception as exc:
-                # Not an error we expect (those end in an incomplete result): still leave a
-                # report of how far every row got, then let Prefect mark the run failed.
-                failure = f"unexpected {type(exc).__name__}: {exc}"
-                write_run_reports(
-                    run, run.result(complete=False, failure=failure), settings.out_dir
-                )
-                raise
-            folder = write_run_reports(run, result, settings.out_dir)
-            await _publish_artifacts(result, folder)
-            return {
-                "batch_id": result.batch_id,
-                "report_folder": folder,
-                "complete": result.complete,
-                "failure": result.failure,
-                "outcomes": result.counts_by_outcome(),
-                "orders_by_status": result.orders_by_status(),
-                "orders": len(result.orders),
-                "numbers": len(result.numbers),
-                "api_calls": client.stats.as_dict(),
-            }
+        async with (
+            batch_slot(batch_id_for(path, request.batch_name)),
+            api_slots(settings) as in_flight,
+        ):
+            settings = settings.model_copy(update={"max_in_flight": in_flight})
+            async with open_client(settings) as client:
+                return await _run_with_reports(settings, request, ledger, client, path)
     finally:
         ledger.close()
+
+
+async def _run_with_reports(
+    settings: Settings, request: PortInRequest, ledger: Ledger, client: PortingClient, path: Path
+) -> dict[str, Any]:
+    """Run the steps and write the reports and artifacts; a report is written even when the
+    run dies of an unexpected error."""
+    run = BatchRun(settings, ledger, client, path, request.options())
+    try:
+        result = await _run_steps(run)
+    except Exception as exc:
+        # Not an error we expect (those end in an incomplete result): still leave a
+        # report of how far every row got, then let Prefect mark the run failed.
+        failure = f"unexpected {type(exc).__name__}: {exc}"
+        write_run_reports(run, run.result(complete=False, failure=failure), settings.out_dir)
+        raise
+    folder = write_run_reports(run, result, settings.out_dir)
+    await _publish_artifacts(result, folder)
+    return {
+        "batch_id": result.batch_id,
+        "report_folder": folder,
+        "complete": result.complete,
+        "failure": result.failure,
+        "outcomes": result.counts_by_outcome(),
+        "orders_by_status": result.orders_by_status(),
+        "orders": len(result.orders),
+        "numbers": len(result.numbers),
+        "api_calls": client.stats.as_dict(),
+    }
 
 
 async def _run_steps(run: BatchRun) -> BatchResult:

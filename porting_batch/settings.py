@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELNYX_BASE_URL = "https://api.telnyx.com/v2"
@@ -60,6 +61,48 @@ class Settings(BaseSettings):
     simulator_speed: float = Field(
         1.0, gt=0, description="How fast the simulator's clock runs, relative to real time."
     )
+
+    # How the served deployments run (docs/operating.md): inbox, schedule.
+    inbox_dir: Path = Field(
+        Path("inbox"), description="Root of inbox/, processing/, done/ and failed/."
+    )
+    inbox_max_runs: int = Field(2, ge=1, le=32, description="Inbox batches running at once.")
+    inbox_interval_s: float = Field(60.0, ge=5, description="Seconds between inbox scans.")
+    inbox_settle_s: float = Field(
+        2.0, ge=0, le=600, description="Seconds between the two looks that prove a file complete."
+    )
+    inbox_confirm: bool = Field(False, description="Confirm (submit) the orders of inbox runs.")
+    inbox_dry_run: bool = Field(False, description="Inbox runs only check and plan.")
+    schedule_cron: str = Field("0 6 * * 1-5", description="Cron of the scheduled runs.")
+    schedule_timezone: str = Field(
+        "America/Chicago", description="IANA time zone the cron is read in."
+    )
+    scheduled_dir: Path = Field(
+        Path("scheduled"), description="Folder whose spreadsheets the scheduled runs take."
+    )
+    scheduled_confirm: bool = Field(False, description="Confirm the orders of scheduled runs.")
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"PORTING_SCHEDULE_TIMEZONE={value!r} is not an IANA time zone; "
+                "write it like America/Chicago or Europe/Paris"
+            ) from exc
+        return value
+
+    @field_validator("schedule_cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(
+                f"PORTING_SCHEDULE_CRON={value!r} is not a 5-field cron; "
+                "write it like '0 6 * * 1-5' (06:00 Monday to Friday)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _telnyx_needs_a_key(self) -> Settings:

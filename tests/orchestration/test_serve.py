@@ -35,7 +35,7 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.deployments import OperatingSettings, api_slots, batch_slot
+from flows.deployments import api_slots, batch_slot
 from flows.inbox import trigger_scan
 from flows.port_in import artifact_key
 from porting_batch.inbox import InboxPaths, claim, finish, release
@@ -517,7 +517,7 @@ def test_batch_slot_keeps_two_runs_of_one_batch_apart(served):
 def test_operating_settings_refuse_an_unknown_time_zone():
     """A time zone that is not IANA is refused with the variable, the value and an example."""
     with pytest.raises(ValueError, match=r"PORTING_SCHEDULE_TIMEZONE='Central'.*America/Chicago"):
-        OperatingSettings(schedule_timezone="Central")
+        Settings(schedule_timezone="Central")
 
 
 def test_manual_deployment_publishes_a_typed_form(served):
