@@ -742,23 +742,8 @@ class BatchRun:
 
     def _order_result(self, record: OrderRecord) -> OrderResult:
         group = self.group_of_number.get(record.phone_numbers[0]) if record.phone_numbers else None
-        return OrderResult(
-            order_id=record.order_id,
-            customer_reference=record.customer_reference,
-            account=group.account if group else record.customer_reference,
-            country=record.country,
-            phone_number_type=record.phone_number_type,
-            carrier=record.carrier,
-            fast_port=record.fast_port,
-            phone_numbers=list(record.phone_numbers),
-            status=record.status,
-            foc_requested=group.requested_foc if group else None,
-            foc_chosen=_parse_time(record.foc_chosen),
-            foc_reason=record.foc_reason,
-            documents=dict(record.documents),
-            attention=record.attention,
-            support_key=record.support_key,
-        )
+        account = group.account if group else record.customer_reference
+        return order_result(record, account, group.requested_foc if group else None)
 
 
 def _shown_value(row: InputRow, column: str) -> str:
@@ -782,6 +767,27 @@ async def _repeat_if_lost(send: Callable[[], Awaitable[T]]) -> T:
                 raise
             logger.debug("answer lost (%s); sending the same write again", type(exc).__name__)
     raise AssertionError("unreachable")
+
+
+def order_result(record: OrderRecord, account: str, foc_requested: datetime | None) -> OrderResult:
+    """An order as the reports show it, from its ledger record."""
+    return OrderResult(
+        order_id=record.order_id,
+        customer_reference=record.customer_reference,
+        account=account,
+        country=record.country,
+        phone_number_type=record.phone_number_type,
+        carrier=record.carrier,
+        fast_port=record.fast_port,
+        phone_numbers=list(record.phone_numbers),
+        status=record.status,
+        foc_requested=foc_requested,
+        foc_chosen=_parse_time(record.foc_chosen),
+        foc_reason=record.foc_reason,
+        documents=dict(record.documents),
+        attention=record.attention,
+        support_key=record.support_key,
+    )
 
 
 def issue_to_dict(issue: Issue) -> dict[str, Any]:
@@ -851,22 +857,7 @@ def result_from_ledger(settings: Settings, ledger: Ledger, batch_id: str) -> Bat
         finished_at=datetime.now(UTC),
         numbers=results,
         orders=[
-            OrderResult(
-                order_id=o.order_id,
-                customer_reference=o.customer_reference,
-                account=accounts.get(o.group_key, o.customer_reference),
-                country=o.country,
-                phone_number_type=o.phone_number_type,
-                carrier=o.carrier,
-                fast_port=o.fast_port,
-                phone_numbers=list(o.phone_numbers),
-                status=o.status,
-                foc_chosen=_parse_time(o.foc_chosen),
-                foc_reason=o.foc_reason,
-                documents=dict(o.documents),
-                attention=o.attention,
-                support_key=o.support_key,
-            )
+            order_result(o, accounts.get(o.group_key, o.customer_reference), None)
             for o in orders.values()
             if o.status != "deleted"
         ],

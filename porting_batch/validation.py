@@ -1208,27 +1208,26 @@ def _fields_that_differ(rules: _Rules, key: str, fields: Iterable[str]) -> list[
 
 
 def _account_consistency(rules: _Rules) -> None:
-    fields = _fields_that_differ(rules, "account_number", _ACCOUNT_FIELDS)
-    if not fields:
-        return
-    groups: dict[str, list[InputRow]] = defaultdict(list)
-    for row in rules.rows:
-        account = row.values["account_number"]
-        if account:
-            groups[account].append(row)
-    _disagreements(rules, groups, fields, "account_mismatch", "account")
+    _consistency(rules, "account_number", _ACCOUNT_FIELDS, "account_mismatch", "account")
 
 
 def _order_ref_consistency(rules: _Rules) -> None:
-    fields = _fields_that_differ(rules, "order_ref", ORDER_LEVEL_COLUMNS)
+    _consistency(rules, "order_ref", ORDER_LEVEL_COLUMNS, "order_ref_mismatch", "order_ref")
+
+
+def _consistency(
+    rules: _Rules, key: str, compared: Sequence[str], code: str, describe_group: str
+) -> None:
+    """Rows sharing a value of ``key`` must agree on every ``compared`` field."""
+    fields = _fields_that_differ(rules, key, compared)
     if not fields:
         return
     groups: dict[str, list[InputRow]] = defaultdict(list)
     for row in rules.rows:
-        ref = row.values["order_ref"]
-        if ref:
-            groups[ref].append(row)
-    _disagreements(rules, groups, fields, "order_ref_mismatch", "order_ref")
+        value = row.values[key]
+        if value:
+            groups[value].append(row)
+    _disagreements(rules, groups, fields, code, describe_group)
 
 
 def _partial_includes_btn(rules: _Rules) -> None:
