@@ -189,6 +189,15 @@ class BatchRun:
             content_hash=intake.content_hash,
             settings=self.settings.public_summary(),
         )
+        errors = sum(1 for i in intake.issues if i.is_error)
+        logger.info(
+            "%s: %d row(s) read from sheet %r, %d error(s), %d warning(s)",
+            self.path.name,
+            len(intake.rows),
+            intake.sheet,
+            errors,
+            len(intake.issues) - errors,
+        )
         return intake
 
     def valid_numbers(self) -> list[str]:
@@ -229,6 +238,8 @@ class BatchRun:
             for result in results:
                 answer = _answer_from(result)
                 self.answers[answer.phone_number] = answer
+            refused = sum(1 for n in wanted if not self.answers[n].portable)
+            logger.info("portability: %d number(s) checked, %d not portable", len(wanted), refused)
         return self.answers
 
     def second_pass(self) -> list[Issue]:
@@ -272,6 +283,15 @@ class BatchRun:
                     fingerprint=group.fingerprint,
                 )
         self._report_removed_rows()
+        logger.info(
+            "plan: %d account group(s), %d order(s) expected, %d number(s) already in orders "
+            "of other batches",
+            len(plan.groups),
+            plan.planned_orders,
+            sum(
+                1 for outcome, _, _ in self.skipped.values() if outcome is Outcome.ALREADY_IN_ORDER
+            ),
+        )
         return plan
 
     def _report_removed_rows(self) -> None:
@@ -312,6 +332,13 @@ class BatchRun:
                 summaries.append(GroupSummary(group.key, group.account, attention=[str(result)]))
             else:
                 summaries.append(result)
+        attention = sum(1 for summary in summaries if summary.attention)
+        logger.info(
+            "orders: %d group(s) done, %d order(s), %d group(s) need attention",
+            len(summaries),
+            sum(len(summary.orders) for summary in summaries),
+            attention,
+        )
         return summaries
 
     async def run_group(self, group: OrderGroup) -> GroupSummary:

@@ -187,3 +187,17 @@ async def test_edited_file_repatches_changed_accounts_and_plans_new_rows(
     new_number = next(n for n in second.numbers if n.phone_number == "+16045550177")
     assert new_number.outcome is Outcome.READY_AS_DRAFT
     assert new_number.order_id not in {o.order_id for o in first.orders}
+
+
+async def test_logs_tell_the_steps_and_hold_no_secret(settings, ledger, client, caplog):
+    """Each step logs a summary; no PIN, account number or API key appears at any level."""
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="porting_batch")
+    await run_batch(settings, ledger, client, SAMPLE)
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "39 row(s) read" in text
+    assert "plan: 5 account group(s)" in text
+    assert "orders: 5 group(s) done, 17 order(s)" in text
+    for secret in ("0520", "ACM-0042-7781", "KEYSIMULATOR"):
+        assert secret not in text
