@@ -44,6 +44,7 @@ from porting_batch.inbox import (
     run_name,
     take_looks,
 )
+from porting_batch.ledger import Ledger
 from porting_batch.settings import Settings
 
 INBOX_FLOW = "inbox-scan"
@@ -138,12 +139,36 @@ async def _run_claim(found: Claim, paths: InboxPaths, ops: Settings) -> tuple[st
     summary = await state.aresult()
     summaries = summary.get("batches", [summary])
     incomplete = [s for s in summaries if not s.get("complete")]
+    inside = _reports_inside(found, summaries)
     if incomplete:
         error = "; ".join(
             f"{s['batch_id']}: {s.get('failure') or 'incomplete'}" for s in incomplete
         )
-        return "failed", finish(paths, found, "failed", summaries=summaries, error=error)
-    return "done", finish(paths, found, "done", summaries=summaries)
+        target = finish(paths, found, "failed", summaries=summaries, error=error)
+    else:
+        target = finish(paths, found, "done", summaries=summaries)
+    _point_ledger_at(ops, target, inside)
+    return ("failed" if incomplete else "done"), target
+
+
+def _reports_inside(found: Claim, summaries: list[dict[str, Any]]) -> dict[str, Path]:
+    """Each batch's report folder relative to the claim, which is about to move."""
+    inside: dict[str, Path] = {}
+    for summary in summaries:
+        folder = Path(summary.get("report_folder", ""))
+        if folder.is_relative_to(found.folder):
+            inside[summary["batch_id"]] = folder.relative_to(found.folder)
+    return inside
+
+
+def _point_ledger_at(ops: Settings, target: Path, inside: dict[str, Path]) -> None:
+    """Record where the reports are now that the claim was filed in done/ or failed/."""
+    ledger = Ledger(ops.ledger_database_url)
+    try:
+        for batch_id, relative in inside.items():
+            ledger.set_report_folder(batch_id, str(target / relative))
+    finally:
+        ledger.close()
 
 
 async def _state_error(state: Any) -> str:

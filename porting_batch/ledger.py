@@ -287,6 +287,15 @@ class Ledger:
                 .values(status=status, report_folder=report_folder, updated_at=now_text())
             )
 
+    def set_report_folder(self, batch_id: str, report_folder: str) -> None:
+        """Record where the batch's latest report is (after it was moved)."""
+        with self._begin() as conn:
+            conn.execute(
+                batches.update()
+                .where(batches.c.batch_id == batch_id)
+                .values(report_folder=report_folder, updated_at=now_text())
+            )
+
     def batch(self, batch_id: str) -> dict[str, Any] | None:
         """The batch's record, or None."""
         with self.engine.connect() as conn:

@@ -58,6 +58,12 @@ def test_scan_runs_a_dropped_folder_then_answers_its_duplicate_and_a_forced_reru
     assert result["batches"][0]["outcomes"] == {"planned": 43, "not_portable": 1}
     assert (done / result["reports"][0] / "numbers.csv").exists()
     assert list(inbox.inbox.iterdir()) == list(inbox.processing.iterdir()) == []
+    ledger = Ledger(Settings().ledger_database_url)
+    try:
+        batch = ledger.batch("sample-batch")
+    finally:
+        ledger.close()
+    assert batch is not None and batch["report_folder"] == str(done / result["reports"][0])
 
     drop_sample(inbox)
     second = asyncio.run(inbox_scan())
