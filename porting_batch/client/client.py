@@ -257,11 +257,11 @@ class PortingClient:
             raise ValueError(
                 "create_orders needs a customer_reference: it is what prevents duplicates"
             )
-        body = CreatePortingOrder(
-            phone_numbers=list(phone_numbers),
-            customer_reference=customer_reference,
-            customer_group_reference=customer_group_reference,
-        ).to_body()
+        fields: dict[str, Any] = {"customer_reference": customer_reference}
+        if customer_group_reference is not None:
+            # The spec types it as a plain string: leave it out rather than send null.
+            fields["customer_group_reference"] = customer_group_reference
+        body = CreatePortingOrder(phone_numbers=list(phone_numbers), **fields).to_body()
         attempt = 1
         while True:
             try:

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from simulator.openapi_check import SpecCheckingTransport
 
 from porting_batch.client import PortingClient, UpdatePortingOrder
 from porting_batch.errors import (
@@ -38,14 +39,16 @@ def sim_app() -> Any:
 @pytest.fixture
 async def client(sim_app: Any, sleeps: SleepRecorder) -> AsyncIterator[PortingClient]:
     """A client talking to the simulator in-process."""
+    transport = SpecCheckingTransport(httpx.ASGITransport(app=sim_app))
     async with PortingClient(
         base_url=SIM_URL,
         api_key=SIM_KEY,
-        transport=httpx.ASGITransport(app=sim_app),
+        transport=transport,
         sleep=sleeps,
         clock=sleeps.clock,
     ) as client:
         yield client
+    assert transport.checked > 0
 
 
 @pytest.fixture

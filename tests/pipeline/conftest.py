@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import openpyxl
 import pytest
-from simulator.openapi_check import check_exchange
+from simulator.openapi_check import SpecCheckingTransport
 
 from porting_batch.client import PortingClient
 from porting_batch.ledger import Ledger
@@ -46,25 +46,6 @@ def ledger(settings):
 def sim_app():
     """The simulator app, in-process."""
     return create_app(SimulatorConfig())
-
-
-class SpecCheckingTransport(httpx.AsyncBaseTransport):
-    """Passes every exchange through and checks it against the OpenAPI subset, so that what
-    the pipeline sends and what the simulator answers both follow the spec."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.checked = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Forward the request, then validate request and response."""
-        await request.aread()  # a streamed upload is buffered so both sides can read it
-        response = await self.inner.handle_async_request(request)
-        await response.aread()
-        response.request = request
-        check_exchange(response)
-        self.checked += 1
-        return response
 
 
 def make_client(transport: httpx.AsyncBaseTransport) -> PortingClient:

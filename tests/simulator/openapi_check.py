@@ -166,3 +166,22 @@ def _explain(exc: BaseException) -> str:
             parts.append(f"  {list(sub.absolute_path)}: {sub.message}")
         cause = cause.__cause__
     return "\n".join(parts)
+
+
+class SpecCheckingTransport(httpx.AsyncBaseTransport):
+    """Passes every exchange through and checks it against the OpenAPI subset, so that what
+    the pipeline sends and what the simulator answers both follow the spec."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.checked = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Forward the request, then validate request and response."""
+        await request.aread()  # a streamed upload is buffered so both sides can read it
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        response.request = request
+        check_exchange(response)
+        self.checked += 1
+        return response
