@@ -201,3 +201,27 @@ async def test_logs_tell_the_steps_and_hold_no_secret(settings, ledger, client, 
     assert "orders: 5 group(s) done, 17 order(s)" in text
     for secret in ("0520", "ACM-0042-7781", "KEYSIMULATOR"):
         assert secret not in text
+
+
+async def test_a_split_unlike_the_plan_is_adopted_and_reported(settings, ledger, sim_app):
+    """When the API splits a create differently from the plan, its split is used and the
+    difference is reported."""
+    inner = httpx.ASGITransport(app=sim_app)
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        response = await inner.handle_async_request(request)
+        if request.method == "POST" and request.url.path.endswith("/portability_checks"):
+            # Answers without carrier facts: the plan cannot foresee the split by SPID.
+            body = json.loads(await response.aread())
+            for item in body["data"]:
+                item.pop("spid", None)
+                item.pop("carrier_name", None)
+            return httpx.Response(response.status_code, json=body)
+        return response
+
+    async with make_client(httpx.MockTransport(handler)) as client:
+        result = await run_batch(settings, ledger, client, SAMPLE)
+    differences = [i for i in result.issues if i.code == "split_differs"]
+    assert differences and all(i.severity.value == "warning" for i in differences)
+    assert len(result.orders) == 17
+    assert result.counts_by_outcome() == {"ready_as_draft": 43, "not_portable": 1}
