@@ -153,7 +153,10 @@ def group_accounts(batch_id: str, rows: Iterable[InputRow]) -> list[OrderGroup]:
             )
             groups[identity] = group
         group.rows.append(row)
-        group.phone_numbers.extend(n for n in row.phone_numbers if n not in group.phone_numbers)
+        group.phone_numbers.extend(row.phone_numbers)
+    for group in groups.values():
+        # Intake already refuses a number typed twice; this keeps a group's list clean anyway.
+        group.phone_numbers = list(dict.fromkeys(group.phone_numbers))
     return list(groups.values())
 
 
