@@ -263,18 +263,25 @@ async def exception_types(request: Request) -> Response:
     return JSON({"data": data})
 
 
+def _of_order(request: Request, kind: str, order_key: str) -> list[dict[str, Any]]:
+    """The public form of every stored ``kind`` item that belongs to the request's order."""
+    order = order_from(request)
+    return [
+        public(item) for item in sim_of(request).store.all(kind) if item[order_key] == order["id"]
+    ]
+
+
+def _page(request: Request, items: list[dict[str, Any]]) -> Response:
+    """One page of ``items`` as the request asks, with the ``meta`` block."""
+    number, size = page_params(request)
+    page, meta = paginate(items, number, size)
+    return JSON({"data": page, "meta": meta})
+
+
 @handles_problems
 async def list_comments(request: Request) -> Response:
     """GET /porting_orders/{id}/comments."""
-    order = order_from(request)
-    number, size = page_params(request)
-    items = [
-        public(c)
-        for c in sim_of(request).store.all("comments")
-        if c["porting_order_id"] == order["id"]
-    ]
-    page, meta = paginate(items, number, size)
-    return JSON({"data": page, "meta": meta})
+    return _page(request, _of_order(request, "comments", "porting_order_id"))
 
 
 @handles_problems
@@ -317,18 +324,15 @@ async def create_comment(request: Request) -> Response:
 @handles_problems
 async def list_additional_documents(request: Request) -> Response:
     """GET /porting_orders/{id}/additional_documents."""
-    order = order_from(request)
-    number, size = page_params(request)
     kinds = split_values(filters(request).get("document_type"))
     items = [
-        public(d)
-        for d in sim_of(request).store.all("additional_documents")
-        if d["porting_order_id"] == order["id"] and (kinds is None or d["document_type"] in kinds)
+        d
+        for d in _of_order(request, "additional_documents", "porting_order_id")
+        if kinds is None or d["document_type"] in kinds
     ]
     sort = request.query_params.get("sort[value]", "created_at")
     items.sort(key=lambda d: d["created_at"], reverse=sort.startswith("-"))
-    page, meta = paginate(items, number, size)
-    return JSON({"data": page, "meta": meta})
+    return _page(request, items)
 
 
 @handles_problems
@@ -410,15 +414,7 @@ async def delete_additional_document(request: Request) -> Response:
 @handles_problems
 async def list_activation_jobs(request: Request) -> Response:
     """GET /porting_orders/{id}/activation_jobs."""
-    order = order_from(request)
-    number, size = page_params(request)
-    items = [
-        public(j)
-        for j in sim_of(request).store.all("activation_jobs")
-        if j["_order_id"] == order["id"]
-    ]
-    page, meta = paginate(items, number, size)
-    return JSON({"data": page, "meta": meta})
+    return _page(request, _of_order(request, "activation_jobs", "_order_id"))
 
 
 @handles_problems
