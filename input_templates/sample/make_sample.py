@@ -18,6 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
+from porting_batch.simulator.loa import render_pdf  # noqa: E402
 from porting_batch.template import write_batch  # noqa: E402
 
 BASE_DATE = date(2026, 11, 26)
@@ -180,37 +181,8 @@ ACCOUNTS: list[dict[str, object]] = [
 
 
 def pdf_bytes(title: str, lines: list[str]) -> bytes:
-    """A minimal valid one-page PDF (Helvetica text), with a correct cross-reference table."""
-
-    def escape(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    commands = ["BT", "/F1 16 Tf", "72 740 Td", f"({escape(title)}) Tj", "/F1 10 Tf"]
-    for line in lines:
-        commands += ["0 -16 Td", f"({escape(line)}) Tj"]
-    commands.append("ET")
-    stream = "\n".join(commands).encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-    ).encode()
-    return bytes(out)
+    """A minimal valid PDF showing the title and the lines (the simulator's LOA writer)."""
+    return render_pdf([title, "", *lines])
 
 
 def build(folder: Path = HERE) -> Path:
