@@ -19,6 +19,8 @@ from porting_batch.inbox import InboxPaths, claim, release, report_folder_for
 from porting_batch.ledger import Ledger
 from porting_batch.settings import Settings
 
+from .growing import growing_file
+
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "input_templates" / "sample"
 
 
@@ -82,24 +84,8 @@ def test_scan_runs_a_dropped_folder_then_answers_its_duplicate_and_a_forced_reru
 
 def test_scan_leaves_a_file_that_is_still_being_written(inbox):
     """A file growing between the scan's two looks stays in the inbox, unclaimed."""
-    growing = inbox.inbox / "growing.csv"
-    growing.write_text("phone_number\n", encoding="utf-8")
-    stop = threading.Event()
-
-    def keep_writing() -> None:
-        with growing.open("a", encoding="utf-8") as handle:
-            while not stop.is_set():
-                handle.write("+13125550100\n")
-                handle.flush()
-                stop.wait(0.02)
-
-    writer = threading.Thread(target=keep_writing)
-    writer.start()
-    try:
+    with growing_file(inbox.inbox / "growing.csv", 0.02) as growing:
         result = asyncio.run(inbox_scan())
-    finally:
-        stop.set()
-        writer.join()
     assert result["claimed"] == [] and result["outcomes"] == []
     assert growing.exists()
     assert list(inbox.processing.iterdir()) == []

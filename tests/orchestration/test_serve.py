@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -40,6 +39,8 @@ from flows.inbox import trigger_scan
 from flows.port_in import artifact_key
 from porting_batch.inbox import InboxPaths, claim, finish, release
 from porting_batch.settings import Settings
+
+from .growing import growing_file
 
 pytestmark = pytest.mark.slow
 
@@ -375,24 +376,8 @@ def test_served_inbox_scan_resumes_runs_skips_duplicates_and_growing_files(serve
     dropped_at = time.time()
     _drop(inbox, "april", "april")
     _drop(inbox, "march-again", "march")
-    growing = inbox.inbox / "growing.csv"
-    growing.write_text("phone_number\n", encoding="utf-8")
-    stop = threading.Event()
-
-    def keep_writing() -> None:
-        with growing.open("a", encoding="utf-8") as handle:
-            while not stop.is_set():
-                handle.write("+13125550100\n")
-                handle.flush()
-                stop.wait(0.05)
-
-    writer = threading.Thread(target=keep_writing)
-    writer.start()
-    try:
+    with growing_file(inbox.inbox / "growing.csv", 0.05):
         scan = _wait_for_end(run(_trigger("inbox-scan/inbox")))
-    finally:
-        stop.set()
-        writer.join()
     filed_at = time.time()
     assert scan.state is not None and scan.state.is_completed(), scan.state
     results = {
