@@ -163,12 +163,9 @@ def _reports_inside(found: Claim, summaries: list[dict[str, Any]]) -> dict[str, 
 
 def _point_ledger_at(ops: Settings, target: Path, inside: dict[str, Path]) -> None:
     """Record where the reports are now that the claim was filed in done/ or failed/."""
-    ledger = Ledger(ops.ledger_database_url)
-    try:
+    with Ledger(ops.ledger_database_url) as ledger:
         for batch_id, relative in inside.items():
             ledger.set_report_folder(batch_id, str(target / relative))
-    finally:
-        ledger.close()
 
 
 async def _state_error(state: Any) -> str:

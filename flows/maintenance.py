@@ -18,39 +18,27 @@ from porting_batch.tracking import refresh_order_statuses
 
 async def clean(settings: Settings, batch_id: str) -> list[dict[str, Any]]:
     """Delete the batch's draft orders; the others are refused and listed."""
-    ledger = Ledger(settings.ledger_database_url)
-    try:
+    with Ledger(settings.ledger_database_url) as ledger:
         async with open_client(settings) as client:
             return [asdict(o) for o in await clean_batch(ledger, client, batch_id)]
-    finally:
-        ledger.close()
 
 
 async def rewrite_report(settings: Settings, batch_id: str, *, refresh: bool = True) -> str:
     """Write a batch's report again from the ledger, with its orders' current statuses."""
-    ledger = Ledger(settings.ledger_database_url)
-    try:
+    with Ledger(settings.ledger_database_url) as ledger:
         if refresh:
             async with open_client(settings) as client:
                 await refresh_order_statuses(ledger, client, batch_id)
         result = result_from_ledger(settings, ledger, batch_id)
-        files = write_reports(
-            result,
-            report_folder(settings.out_dir, result.name, result.finished_at or result.started_at),
-        )
-        return str(files.folder)
-    finally:
-        ledger.close()
+    folder = report_folder(settings.out_dir, result.name, result.finished_at or result.started_at)
+    return str(write_reports(result, folder).folder)
 
 
 async def track(settings: Settings, batch_id: str | None = None) -> list[dict[str, Any]]:
     """Read every open order from the API and record what moved; returns the changes."""
-    ledger = Ledger(settings.ledger_database_url)
-    try:
+    with Ledger(settings.ledger_database_url) as ledger:
         async with open_client(settings) as client:
             return [asdict(c) for c in await refresh_order_statuses(ledger, client, batch_id)]
-    finally:
-        ledger.close()
 
 
 @flow(name="track-orders")

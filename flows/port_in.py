@@ -114,9 +114,8 @@ async def port_in_batch(request: PortInRequest) -> dict[str, Any]:
 async def run_one(settings: Settings, request: PortInRequest, path: Path) -> dict[str, Any]:
     """One spreadsheet through the steps, with its reports and artifacts."""
     logger = get_run_logger()
-    ledger = Ledger(settings.ledger_database_url)
     logger.info("Batch %s against the %s", path.name, describe_api(settings))
-    try:
+    with Ledger(settings.ledger_database_url) as ledger:
         async with (
             batch_slot(batch_id_for(path, request.batch_name)),
             api_slots(settings) as in_flight,
@@ -124,8 +123,6 @@ async def run_one(settings: Settings, request: PortInRequest, path: Path) -> dic
             settings = settings.model_copy(update={"max_in_flight": in_flight})
             async with open_client(settings) as client:
                 return await _run_with_reports(settings, request, ledger, client, path)
-    finally:
-        ledger.close()
 
 
 async def _run_with_reports(

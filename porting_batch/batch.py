@@ -898,25 +898,19 @@ def result_from_ledger(settings: Settings, ledger: Ledger, batch_id: str) -> Bat
 
 def validation_result(settings: Settings, intake: Intake) -> BatchResult:
     """A result for intake alone (``porting-batch validate``): nothing was sent anywhere."""
-    ledger = Ledger("sqlite://")
-    try:
+    with Ledger("sqlite://") as ledger:
         run = BatchRun(settings, ledger, _NoApi(), intake.path, BatchOptions(dry_run=True))
         run.intake = intake
         run.failure = "validated only; nothing was sent"
         return run.result(complete=True)
-    finally:
-        ledger.close()
 
 
 def failed_intake_result(settings: Settings, path: Path, exc: IntakeError) -> BatchResult:
     """A result for a file that could not be read at all: the report says why."""
-    ledger = Ledger("sqlite://")
-    try:
+    with Ledger("sqlite://") as ledger:
         run = BatchRun(settings, ledger, _NoApi(), path, BatchOptions(dry_run=True))
         run.extra_issues.append(file_issue(exc))
         return run.result(complete=False, failure=str(exc))
-    finally:
-        ledger.close()
 
 
 class _NoApi:

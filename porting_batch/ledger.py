@@ -212,6 +212,12 @@ class Ledger:
         """Release the database connections."""
         self.engine.dispose()
 
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
         try:
