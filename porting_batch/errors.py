@@ -63,6 +63,10 @@ class LedgerError(PortingBatchError):
     """The ledger could not be opened, migrated or written."""
 
 
+class BatchBusyError(LedgerError):
+    """Another live run holds the batch, and this run stopped waiting for it."""
+
+
 class ReportError(PortingBatchError):
     """A report file could not be written."""
 

@@ -52,8 +52,25 @@ class Settings(BaseSettings):
     max_retries: int = Field(4, ge=0, le=20)
 
     max_input_mb: float = Field(50.0, gt=0, description="Largest spreadsheet accepted, in MB.")
+    max_unpacked_mb: float = Field(
+        200.0, gt=0, description="Largest unpacked size of an XLSX (its zip members), in MB."
+    )
+    max_rows: int = Field(250_000, ge=1, description="Most rows one sheet may have.")
+    max_columns: int = Field(256, ge=1, description="Most columns one sheet may have.")
     max_range_size: int = Field(1000, ge=1, description="Most numbers one range may expand to.")
     default_region: str = Field("US", min_length=2, max_length=2)
+
+    batch_wait_s: float = Field(
+        600.0, ge=0, description="How long a run waits for its batch while another run holds it."
+    )
+    batch_lease_s: float = Field(
+        30.0, ge=5, description="How long a run's hold on its batch lasts without a heartbeat."
+    )
+    reference_secret: SecretStr | None = Field(
+        None,
+        description="Secret key of the order references; default: a random key kept in "
+        "the state folder (reference.key). Several machines sharing a ledger share it.",
+    )
 
     simulator_scenario: Path | None = Field(
         None, description="Scenario file (JSON or YAML) for the built-in simulator."
@@ -127,6 +144,7 @@ class Settings(BaseSettings):
 
     def public_summary(self) -> dict[str, object]:
         """Settings safe to show in a report: no secrets."""
-        data = self.model_dump(exclude={"api_key"}, mode="json")
+        data = self.model_dump(exclude={"api_key", "reference_secret"}, mode="json")
         data["api_key"] = "set" if self.api_key is not None else "not set"
+        data["reference_secret"] = "set" if self.reference_secret is not None else "not set"
         return data
