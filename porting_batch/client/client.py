@@ -1,13 +1,24 @@
 """``PortingClient``: the one async client of the Telnyx Porting V2 API for a run.
 
-One ``httpx.AsyncClient`` (HTTP/1.1, keep-alive pool) per client; the transport is the only test
-seam. Every call goes through ``_call``: pacing, one attempt, mapping to the ``ApiError`` tree,
-the retry policy of ``porting_batch.client.retry``, and the per-kind counters in ``stats``.
+One ``httpx.AsyncClient`` (HTTP/1.1, keep-alive pool sized to ``max_in_flight``) per client; the
+transport is the only test seam. Every request goes through ``_call``: pacing, one attempt,
+mapping to the ``ApiError`` tree, the retry policy of ``porting_batch.client.retry``, and the
+per-kind counters in ``stats``.
+
+This is the run's one retry layer; callers need no loop of their own. Each public call has one
+budget of ``max_retries + 1`` failed requests, shared by every request sent on its behalf: the
+write, its retries, and the look-ups that learn whether a write whose answer was lost landed
+(orders found by reference, the order read after a confirm, documents found by reference and
+checksum). The call gives up, raising the last error, when its budget is spent. So a server
+answering 503 forever sees exactly ``max_retries + 1`` requests per call. Look-ups are bounded
+too: one runs only after a failed write, and its own failures spend the same budget.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import io
 import logging
 import mimetypes
 import time
@@ -16,16 +27,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from os import PathLike
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from porting_batch.client import retry
-from porting_batch.client.config import DEFAULT_LIMITS, DEFAULT_TIMEOUTS, Limits, Timeouts
+from porting_batch.client.config import DEFAULT_TIMEOUTS, Limits, Timeouts
 from porting_batch.client.failures import (
     Redactor,
     decode_error,
@@ -51,20 +63,32 @@ from porting_batch.client.models import (
     UpdatePortingOrder,
 )
 from porting_batch.client.pacing import Pacer
-from porting_batch.errors import ApiError, ConfigError, ServerError
-from porting_batch.files import file_sha256
+from porting_batch.errors import (
+    ApiError,
+    ConfigError,
+    NoResponseError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
 from porting_batch.settings import Settings
 
 logger = logging.getLogger("porting_batch.client")
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[object]]
 Expect = Literal["json", "bytes", "none"]
+OnSend = Callable[[], None]
 
 #: Largest page the API serves; listing everything with it takes the fewest calls.
 MAX_PAGE_SIZE = 250
 #: Bytes read from a file to recognise its type.
 SNIFF_BYTES = 16
+#: Most documents without a checksum in their metadata downloaded to compare bytes, per look-up.
+MAX_HASHLESS_DOWNLOADS = 3
+#: The order status in which a confirm has not yet landed.
+DRAFT = "draft"
 USER_AGENT = "porting-batch"
 
 _MAGIC_TYPES: tuple[tuple[bytes, str], ...] = (
@@ -99,6 +123,28 @@ class ClientStats:
         }
 
 
+@dataclass
+class _Budget:
+    """How many of one public call's requests may still fail, shared by its retries and by the
+    look-ups that recover a write whose answer was lost."""
+
+    limit: int
+    failed: int = 0
+    #: Run once, just before the call's first request goes on the wire (after pacing).
+    on_send: OnSend | None = None
+    #: An earlier request of the call may have been applied although it failed.
+    in_doubt: bool = False
+
+    @property
+    def left(self) -> int:
+        """Failures the call may still meet before it gives up."""
+        return self.limit - self.failed
+
+
+class _BudgetSpent(Exception):
+    """A recovery look-up would need a request after the call's budget was spent."""
+
+
 class PortingClient:
     """Async client of the port-in API: use as ``async with PortingClient(...) as client``."""
 
@@ -109,7 +155,7 @@ class PortingClient:
         api_key: SecretStr | str,
         transport: httpx.AsyncBaseTransport | None = None,
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
-        limits: Limits = DEFAULT_LIMITS,
+        limits: Limits | None = None,
         requests_per_second: float | None = None,
         max_in_flight: int = 8,
         max_retries: int = 4,
@@ -125,6 +171,11 @@ class PortingClient:
         if max_retries < 0:
             raise ConfigError(f"max_retries must be 0 or more, got {max_retries}")
         self.base_url = base_url.rstrip("/")
+        # The pacer lets max_in_flight requests out at once; a smaller pool would queue them
+        # (and time out in the queue), so the pool is as large unless the caller sizes it.
+        self.limits = limits or Limits(
+            max_connections=max_in_flight, max_keepalive_connections=max_in_flight
+        )
         self.max_retries = max_retries
         self.check_chunk_size = check_chunk_size
         self.stats = ClientStats()
@@ -145,7 +196,7 @@ class PortingClient:
                 "User-Agent": USER_AGENT,
             },
             timeout=timeouts.to_httpx(),
-            limits=limits.to_httpx(),
+            limits=self.limits.to_httpx(),
             transport=transport,
             http2=False,
             follow_redirects=False,
@@ -246,12 +297,15 @@ class PortingClient:
         *,
         customer_reference: str,
         customer_group_reference: str | None = None,
+        on_send: OnSend | None = None,
     ) -> list[PortingOrder]:
         """Create draft order(s) for ``phone_numbers`` without ever duplicating them.
 
         ``customer_reference`` must be deterministic for this group of numbers. After an ambiguous
         failure (timeout or dropped connection after sending, 5xx) the orders are looked up by
-        that reference and adopted if they exist; only if none exist is the create tried again.
+        that reference and adopted if they exist; only if none exist is the create sent again.
+        Creates and look-ups share the call's budget of ``max_retries + 1`` failures.
+        ``on_send`` runs once, right before the first create goes on the wire.
         """
         if not customer_reference:
             raise ValueError(
@@ -262,25 +316,18 @@ class PortingClient:
             # The spec types it as a plain string: leave it out rather than send null.
             fields["customer_group_reference"] = customer_group_reference
         body = CreatePortingOrder(phone_numbers=list(phone_numbers), **fields).to_body()
-        attempt = 1
+        budget = self._budget(on_send)
         while True:
             try:
-                data = await self._call("POST", "/porting_orders", json=body)
+                data = await self._call("POST", "/porting_orders", json=body, budget=budget)
                 return self._parse_list(data, PortingOrder, "POST", "/porting_orders")
             except ApiError as error:
-                if not retry.is_ambiguous(error) or attempt > self.max_retries:
+                if not retry.is_ambiguous(error) or budget.left <= 0:
                     raise
-                delay = retry.backoff_delay(attempt)
-                logger.debug(
-                    "create POST /porting_orders: %s; looking orders up by reference in %.3fs "
-                    "before trying again (attempt %d)",
-                    type(error).__name__,
-                    delay,
-                    attempt,
+                await self._settle(error, budget, "create POST /porting_orders")
+                found = await self._recover(
+                    error, self._orders_by_reference(customer_reference, budget)
                 )
-                # Give the server time to finish what it may have started before we look.
-                await self._sleep(delay)
-                found = await self.find_orders_by_reference(customer_reference)
                 if found:
                     logger.debug(
                         "create POST /porting_orders: adopted %d existing order(s) by reference",
@@ -288,15 +335,24 @@ class PortingClient:
                     )
                     self.stats.adopted_orders += len(found)
                     return found
+                if budget.left <= 0:
+                    raise error
                 logger.debug("create POST /porting_orders: no order has the reference; retrying")
                 self.stats.retries += 1
-                attempt += 1
 
     async def find_orders_by_reference(self, customer_reference: str) -> list[PortingOrder]:
         """Every order carrying exactly ``customer_reference``."""
+        return await self._orders_by_reference(customer_reference, None)
+
+    async def _orders_by_reference(
+        self, customer_reference: str, budget: _Budget | None
+    ) -> list[PortingOrder]:
+        params = encode_query({"filter": {"customer_reference": customer_reference}})
         return [
             order
-            async for order in self.list_orders(customer_reference=customer_reference)
+            async for order in self._paginate(
+                "/porting_orders", PortingOrder, params, MAX_PAGE_SIZE, budget=budget
+            )
             if order.customer_reference == customer_reference
         ]
 
@@ -358,27 +414,76 @@ class PortingClient:
         )
 
     async def update_order(
-        self, order_id: str, patch: Mapping[str, Any] | UpdatePortingOrder
+        self,
+        order_id: str,
+        patch: Mapping[str, Any] | UpdatePortingOrder,
+        *,
+        on_send: OnSend | None = None,
     ) -> PortingOrder:
-        """PATCH an order: fields left out keep their values, an explicit None clears one."""
+        """PATCH an order: fields left out keep their values, an explicit None clears one.
+
+        A PATCH sets values, so sending it again changes nothing more: it is retried on a 5xx
+        or a lost answer like a read, within the call's budget of ``max_retries + 1`` failures.
+        ``on_send`` runs once, right before the first PATCH goes on the wire.
+        """
         model = (
             patch
             if isinstance(patch, UpdatePortingOrder)
             else UpdatePortingOrder.model_validate(patch)
         )
         return await self._one(
-            "PATCH", "/porting_orders/{id}", PortingOrder, id=order_id, json=model.to_body()
+            "PATCH",
+            "/porting_orders/{id}",
+            PortingOrder,
+            id=order_id,
+            json=model.to_body(),
+            idempotent=True,
+            budget=self._budget(on_send),
         )
 
     async def delete_order(self, order_id: str) -> None:
-        """Delete a draft order."""
-        await self._call("DELETE", "/porting_orders/{id}", id=order_id, expect="none")
+        """Delete a draft order; retried like a read, and a 404 after an attempt that may have
+        landed means the order is already gone."""
+        budget = self._budget()
+        try:
+            await self._call(
+                "DELETE", "/porting_orders/{id}", id=order_id, expect="none", budget=budget
+            )
+        except NotFoundError:
+            if not budget.in_doubt:
+                raise
+            logger.debug("DELETE /porting_orders/%s: gone after an answer was lost", order_id)
 
-    async def confirm_order(self, order_id: str) -> PortingOrder:
-        """Submit an order (draft to in-process)."""
-        return await self._one(
-            "POST", "/porting_orders/{id}/actions/confirm", PortingOrder, id=order_id
-        )
+    async def confirm_order(self, order_id: str, *, on_send: OnSend | None = None) -> PortingOrder:
+        """Submit an order (draft to in-process), exactly once.
+
+        After a lost answer or a 5xx the order is read: if it is no longer a draft the confirm
+        landed and the order is returned; if it still is, the confirm is sent again. Confirms and
+        reads share the call's budget of ``max_retries + 1`` failures. ``on_send`` runs once,
+        right before the first confirm goes on the wire.
+        """
+        route = "/porting_orders/{id}/actions/confirm"
+        budget = self._budget(on_send)
+        while True:
+            try:
+                return await self._one("POST", route, PortingOrder, id=order_id, budget=budget)
+            except ApiError as error:
+                if not retry.is_ambiguous(error) or budget.left <= 0:
+                    raise
+                await self._settle(error, budget, f"POST {route}")
+                order = await self._recover(
+                    error,
+                    self._one(
+                        "GET", "/porting_orders/{id}", PortingOrder, id=order_id, budget=budget
+                    ),
+                )
+                if order.status.value != DRAFT:
+                    logger.debug("POST %s: the confirm had landed (%s)", route, order.status.value)
+                    return order
+                if budget.left <= 0:
+                    raise error
+                logger.debug("POST %s: the order is still a draft; confirming again", route)
+                self.stats.retries += 1
 
     async def cancel_order(self, order_id: str) -> PortingOrder:
         """Ask to cancel an order."""
@@ -477,49 +582,119 @@ class PortingClient:
             )
         ]
 
+    async def order_phone_numbers(self, order_id: str) -> list[str]:
+        """Every number of one order, from every page of ``/porting_phone_numbers``.
+
+        An order's own answers show at most 50 of its numbers (``porting_phone_numbers_count``
+        gives the true count); this reads them all.
+        """
+        numbers = await self.list_porting_phone_numbers(porting_order_id=order_id)
+        # A number moved between pages while reading would otherwise appear twice.
+        return list(dict.fromkeys(n.phone_number for n in numbers))
+
     # --- documents ------------------------------------------------------------------------
 
     async def upload_document(
-        self, path: Path, *, customer_reference: str | None = None
+        self,
+        content: bytes | str | PathLike[str],
+        *,
+        filename: str | None = None,
+        customer_reference: str | None = None,
+        on_send: OnSend | None = None,
     ) -> Document:
-        """Upload a file as a true multipart body streamed from disk; its type is detected.
+        """Upload a document as multipart/form-data; its type is detected from its bytes.
 
-        With a ``customer_reference``, an upload whose answer is lost is looked up (same
-        reference, same SHA-256) and adopted rather than sent twice.
+        ``content`` is the bytes themselves (``filename`` is then required), so what is sent is
+        exactly what the caller checked; a ``Path`` is read once (its name is the default
+        ``filename``). With a ``customer_reference``, an upload whose answer is lost is looked up
+        (``find_document``: same reference, same SHA-256) and adopted rather than sent twice;
+        uploads and look-ups share the call's budget of ``max_retries + 1`` failures.
+        ``on_send`` runs once, right before the first upload goes on the wire.
         """
-        path = Path(path)
-        content_type = detect_content_type(path)
+        if isinstance(content, str | PathLike):
+            path = Path(content)
+            filename = filename or path.name
+            content = await asyncio.to_thread(path.read_bytes)
+        if not filename:
+            raise ValueError("upload_document needs a filename when given the content in memory")
+        body = bytes(content)
+        content_type = _content_type(body[:SNIFF_BYTES], filename)
+        name = filename
 
         def files(stack: ExitStack) -> dict[str, Any]:
-            handle: IO[bytes] = stack.enter_context(path.open("rb"))
-            return {"file": (path.name, handle, content_type)}
+            # A fresh reader per attempt: a retry sends the same bytes from their start.
+            return {"file": (name, io.BytesIO(body), content_type)}
 
         data_fields = {"customer_reference": customer_reference} if customer_reference else None
-        attempt = 1
+        digest = hashlib.sha256(body).hexdigest()
+        budget = self._budget(on_send)
         while True:
             try:
-                data = await self._call("POST", "/documents", files=files, data=data_fields)
+                data = await self._call(
+                    "POST", "/documents", files=files, data=data_fields, budget=budget
+                )
                 return self._parse_one(data, Document, "POST", "/documents")
             except ApiError as error:
-                if (
-                    not customer_reference
-                    or not retry.is_ambiguous(error)
-                    or attempt > self.max_retries
-                ):
+                if not customer_reference or not retry.is_ambiguous(error) or budget.left <= 0:
                     raise
-                await self._sleep(retry.backoff_delay(attempt))
-                digest = file_sha256(path)
-                found = [
-                    d
-                    for d in await self.list_documents(customer_reference=customer_reference)
-                    if d.sha256 == digest
-                ]
-                if found:
+                await self._settle(error, budget, "upload POST /documents")
+                found = await self._recover(
+                    error, self._find_document(customer_reference, digest, name, budget)
+                )
+                if found is not None:
                     logger.debug("upload POST /documents: adopted a document by reference and hash")
-                    return found[0]
+                    return found
+                if budget.left <= 0:
+                    raise error
                 logger.debug("upload POST /documents: %s and nothing landed; retrying", error)
                 self.stats.retries += 1
-                attempt += 1
+
+    async def find_document(
+        self, customer_reference: str, sha256: str, filename: str | None = None
+    ) -> Document | None:
+        """The document uploaded with exactly ``customer_reference`` whose bytes have this
+        SHA-256, or None.
+
+        Only documents under that reference (and whose name contains ``filename``, if given)
+        are listed. A candidate whose metadata lacks a checksum is downloaded and hashed, at most
+        ``MAX_HASHLESS_DOWNLOADS`` of them.
+        """
+        return await self._find_document(customer_reference, sha256, filename, None)
+
+    async def _find_document(
+        self, customer_reference: str, sha256: str, filename: str | None, budget: _Budget | None
+    ) -> Document | None:
+        wanted = sha256.lower()
+        params = encode_query(
+            {
+                "filter": {
+                    "customer_reference": {"eq": customer_reference},
+                    "filename": {"contains": filename},
+                }
+            }
+        )
+        hashless: list[Document] = []
+        async for document in self._paginate(
+            "/documents", Document, params, MAX_PAGE_SIZE, budget=budget
+        ):
+            if document.customer_reference != customer_reference:
+                continue
+            if document.sha256 is None:
+                hashless.append(document)
+            elif document.sha256.lower() == wanted:
+                return document
+        for document in hashless[:MAX_HASHLESS_DOWNLOADS]:
+            data = await self._call(
+                "GET",
+                "/documents/{id}/download",
+                id=document.id,
+                expect="bytes",
+                accept="*/*",
+                budget=budget,
+            )
+            if hashlib.sha256(data).hexdigest() == wanted:
+                return document
+        return None
 
     async def list_documents(
         self,
@@ -602,11 +777,13 @@ class PortingClient:
         params: Mapping[str, str],
         page_size: int,
         id: str | None = None,
+        budget: _Budget | None = None,
     ) -> AsyncIterator[ModelT]:
+        """Every item of every page; each page is its own call unless ``budget`` is shared."""
         page = 1
         while True:
             query = {**params, "page[number]": str(page), "page[size]": str(page_size)}
-            data = await self._call("GET", route, params=query, id=id)
+            data = await self._call("GET", route, params=query, id=id, budget=budget)
             items = self._parse_list(data, model, "GET", route)
             for item in items:
                 yield item
@@ -616,6 +793,36 @@ class PortingClient:
             if meta.page_number >= meta.total_pages:
                 return
             page = meta.page_number + 1
+
+    def _budget(self, on_send: OnSend | None = None) -> _Budget:
+        """A fresh budget for one public call."""
+        return _Budget(limit=self.max_retries + 1, on_send=on_send)
+
+    async def _settle(self, error: ApiError, budget: _Budget, what: str) -> None:
+        """Give the server time to finish what it may have started before looking for it."""
+        delay = retry.backoff_delay(budget.failed)
+        logger.debug(
+            "%s: %s; looking for what landed in %.3fs (%d of %d failures)",
+            what,
+            type(error).__name__,
+            delay,
+            budget.failed,
+            budget.limit,
+        )
+        await self._sleep(delay)
+
+    async def _recover(self, write_error: ApiError, look_up: Awaitable[T]) -> T:
+        """Run a look-up that decides a write in doubt; if it cannot finish within the budget,
+        the write's own error is raised (with the look-up's as its cause)."""
+        try:
+            return await look_up
+        except _BudgetSpent:
+            raise write_error from None
+        except ApiError as lookup_error:
+            transient = isinstance(lookup_error, NoResponseError | RateLimitError)
+            if transient or retry.is_server_failure(lookup_error):
+                raise write_error from lookup_error
+            raise
 
     async def _call(
         self,
@@ -630,18 +837,30 @@ class PortingClient:
         accept: str | None = None,
         idempotent: bool | None = None,
         id: str | None = None,
+        budget: _Budget | None = None,
     ) -> Any:
-        """Send one logical request, with pacing and the retry policy; return the parsed body."""
+        """Send one logical request, with pacing and the retry policy; return the parsed body.
+
+        Each failed attempt takes one from ``budget`` (the calling operation's, shared with its
+        recovery look-ups; a fresh one of ``max_retries + 1`` if none is given).
+        """
+        if budget is None:
+            budget = self._budget()
         path = route.format(id=quote(id, safe="")) if id is not None else route
         kind = f"{method} {route}"
         redact = self._redact.with_secrets(secrets_in(json)) if json is not None else self._redact
         headers = {"Accept": accept} if accept else None
-        attempt = 1
         while True:
+            if budget.left <= 0:
+                raise _BudgetSpent(kind)
             response: httpx.Response | None = None
             error: ApiError
             with ExitStack() as stack:
                 async with self._pacer.slot():
+                    if budget.on_send is not None:
+                        # The caller records its intent now that the request is about to go.
+                        on_send, budget.on_send = budget.on_send, None
+                        on_send()
                     self.stats.calls[kind] += 1
                     try:
                         response = await self._http.request(
@@ -669,11 +888,14 @@ class PortingClient:
                     if response.status_code == 429:
                         self.stats.rate_limited += 1
                     error = status_error(response, method=method, path=path, redact=redact)
+            budget.failed += 1
+            if retry.is_ambiguous(error):
+                budget.in_doubt = True
             decision = retry.decide(
                 method,
                 error,
-                attempt=attempt,
-                max_retries=self.max_retries,
+                attempt=budget.failed,
+                max_retries=budget.limit - 1,
                 headers=response.headers if response is not None else None,
                 idempotent=idempotent,
             )
@@ -681,7 +903,7 @@ class PortingClient:
                 "%s %s attempt %d: %s -> %s (%s)",
                 method,
                 path,
-                attempt,
+                budget.failed,
                 type(error).__name__,
                 f"retry in {decision.delay:.3f}s" if decision.retry else "no retry",
                 decision.reason,
@@ -689,7 +911,6 @@ class PortingClient:
             if not decision.retry:
                 raise error
             self.stats.retries += 1
-            attempt += 1
             await self._sleep(decision.delay)
 
     def _decode(
@@ -790,8 +1011,12 @@ def detect_content_type(path: Path) -> str:
     """A file's media type: from its first bytes when recognisable, else from its name."""
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
+    return _content_type(head, path.name)
+
+
+def _content_type(head: bytes, filename: str) -> str:
     for magic, media_type in _MAGIC_TYPES:
         if head.startswith(magic):
             return media_type
-    guessed, _ = mimetypes.guess_type(path.name)
+    guessed, _ = mimetypes.guess_type(filename)
     return guessed or "application/octet-stream"

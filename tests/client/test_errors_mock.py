@@ -101,11 +101,11 @@ async def test_5xx_then_success_on_a_read(make_client: MakeClient, sleeps: Sleep
 
 
 async def test_5xx_on_a_write_is_not_retried(make_client: MakeClient) -> None:
-    """A 503 on confirm may have landed: it is raised, not resent."""
+    """A 503 on a cancel may have landed, and nothing tells: it is raised, not resent."""
     seen, handler = sequence(httpx.Response(503, json={"errors": []}), ok_order())
     async with make_client(handler) as client:
         with pytest.raises(ServerError) as info:
-            await client.confirm_order("o-1")
+            await client.cancel_order("o-1")
     assert len(seen) == 1
     assert info.value.status_code == 503
 
@@ -119,11 +119,11 @@ async def test_connection_failure_on_a_write_is_retried(make_client: MakeClient)
 
 
 async def test_timeout_after_sending_a_write_raises_response_lost(make_client: MakeClient) -> None:
-    """A read timeout on a PATCH is not retried and says the request may have landed."""
+    """A read timeout on a cancel is not retried and says the request may have landed."""
     seen, handler = sequence(httpx.ReadTimeout("slow"), ok_order())
     async with make_client(handler) as client:
         with pytest.raises(ResponseLostError) as info:
-            await client.update_order("o-1", {"customer_reference": "x"})
+            await client.cancel_order("o-1")
     assert len(seen) == 1
     assert info.value.may_have_landed
     assert "may have applied" in str(info.value)

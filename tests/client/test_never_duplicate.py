@@ -27,7 +27,9 @@ async def create_all(faults: dict[str, float], sleeps: SleepRecorder, seed: int)
         base_url="http://sim/v2",
         api_key="KEYSIMULATOR",
         transport=httpx.ASGITransport(app=app),
-        max_retries=12,
+        # Up to 58% of requests fail here, and a create's look-ups share its budget: allow the
+        # most retries the settings do.
+        max_retries=20,
         sleep=sleeps,
         clock=sleeps.clock,
     ) as client:
