@@ -5,8 +5,11 @@ Rules:
 - Reads and deletes (idempotent methods) are retried on connection errors, timeouts,
   dropped connections, 429 and 5xx.
 - Writes (POST, PATCH) are retried only when the request provably never reached the
-  server: a failed connection, or a 429 (the limiter refuses before doing anything).
-  The create path adds its own look-up-then-retry on top (see ``PortingClient.create_orders``).
+  server: a failed connection, or a 429 (the limiter refuses before doing anything), unless
+  the caller declares them repeatable (a PATCH that sets values, a POST that only reads).
+  Writes that may have landed are recovered by the client's look-up-then-retry
+  (``PortingClient.create_orders``, ``confirm_order``, ``upload_document``), within the same
+  per-call budget of ``max_retries + 1`` failures.
 - 429 waits for ``Retry-After`` (or ``x-ratelimit-reset``), capped; everything else backs off
   exponentially with jitter, capped.
 
