@@ -141,6 +141,17 @@ class _Budget:
         return self.limit - self.failed
 
 
+def _spending(budget: _Budget, parse: Callable[..., T], *args: Any) -> T:
+    """Parse an answer; one the client cannot use is a failure like a 5xx, and spends the
+    budget too, so a server answering garbage forever cannot keep a recovery loop going."""
+    try:
+        return parse(*args)
+    except ServerError:
+        budget.failed += 1
+        budget.in_doubt = True
+        raise
+
+
 class _BudgetSpent(Exception):
     """A recovery look-up would need a request after the call's budget was spent."""
 
@@ -320,7 +331,9 @@ class PortingClient:
         while True:
             try:
                 data = await self._call("POST", "/porting_orders", json=body, budget=budget)
-                return self._parse_list(data, PortingOrder, "POST", "/porting_orders")
+                return _spending(
+                    budget, self._parse_list, data, PortingOrder, "POST", "/porting_orders"
+                )
             except ApiError as error:
                 if not retry.is_ambiguous(error) or budget.left <= 0:
                     raise
@@ -633,7 +646,7 @@ class PortingClient:
                 data = await self._call(
                     "POST", "/documents", files=files, data=data_fields, budget=budget
                 )
-                return self._parse_one(data, Document, "POST", "/documents")
+                return _spending(budget, self._parse_one, data, Document, "POST", "/documents")
             except ApiError as error:
                 if not customer_reference or not retry.is_ambiguous(error) or budget.left <= 0:
                     raise
@@ -766,9 +779,18 @@ class PortingClient:
 
     # --- plumbing -------------------------------------------------------------------------
 
-    async def _one(self, method: str, route: str, model: type[ModelT], **kwargs: Any) -> ModelT:
-        data = await self._call(method, route, **kwargs)
-        return self._parse_one(data, model, method, route)
+    async def _one(
+        self,
+        method: str,
+        route: str,
+        model: type[ModelT],
+        *,
+        budget: _Budget | None = None,
+        **kwargs: Any,
+    ) -> ModelT:
+        budget = budget or self._budget()
+        data = await self._call(method, route, budget=budget, **kwargs)
+        return _spending(budget, self._parse_one, data, model, method, route)
 
     async def _paginate(
         self,

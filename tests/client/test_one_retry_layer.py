@@ -286,3 +286,22 @@ async def test_on_send_that_fails_sends_nothing(make_client: MakeClient) -> None
         with pytest.raises(RuntimeError, match="ledger unavailable"):
             await client.confirm_order("o-1", on_send=on_send)
     assert seen == []
+
+
+async def test_create_answered_with_unusable_orders_forever_gives_up(
+    make_client: MakeClient,
+) -> None:
+    """A 201 whose orders cannot be read is a failure that spends the budget: with nothing
+    found by reference, the create is sent max_retries + 1 times, then the error is raised."""
+    methods: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        methods.append(request.method)
+        if request.method == "GET":
+            return page([])
+        return httpx.Response(201, json={"data": [{"not": "an order"}]})
+
+    async with make_client(handler, max_retries=2) as client:
+        with pytest.raises(ServerError, match="cannot use"):
+            await client.create_orders(["+13125550001"], customer_reference="ref-1")
+    assert methods == ["POST", "GET", "POST", "GET", "POST"]
