@@ -53,9 +53,11 @@ async def client(sim_app: Any, sleeps: SleepRecorder) -> AsyncIterator[PortingCl
 
 @pytest.fixture
 async def admin(sim_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A plain HTTP client for the simulator's admin routes."""
+    """A plain HTTP client for the simulator's admin routes (they need the API key too)."""
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=sim_app), base_url="http://sim/_simulator"
+        transport=httpx.ASGITransport(app=sim_app),
+        base_url="http://sim/_simulator",
+        headers={"Authorization": f"Bearer {SIM_KEY}"},
     ) as http:
         yield http
 
