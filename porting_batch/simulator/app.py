@@ -18,7 +18,7 @@ from porting_batch.simulator.http import (
     SimulatorMiddleware,
 )
 from porting_batch.simulator.state import SimState
-from porting_batch.simulator.webhooks import WebhookSender
+from porting_batch.simulator.webhooks import WebhookPolicy, WebhookSender
 
 
 def _routes() -> list[Route]:
@@ -111,9 +111,14 @@ TICK_INTERVAL_S = 1.0
 
 
 def create_app(config: SimulatorConfig | None = None) -> Starlette:
-    """A simulator app with its state built now (``httpx.ASGITransport`` skips lifespan)."""
-    state = SimState(config or SimulatorConfig())
-    sender = WebhookSender(state.webhook_log)
+    """A simulator app with its state built now (``httpx.ASGITransport`` skips lifespan).
+
+    Raises ValueError when a webhook receiver is not a loopback http(s) URL.
+    """
+    config = config or SimulatorConfig()
+    policy = WebhookPolicy(config.webhook_receivers)  # a bad receiver fails before any state
+    state = SimState(config)
+    sender = WebhookSender(state.webhook_log, policy)
     state.webhook_sink = sender.deliver
     state.tick_hooks.append(csr_ops.settle_due)
 

@@ -127,6 +127,10 @@ class SimulatorConfig:
     seed: int = 0
     start_time: str | None = None  # ISO-8601 simulated start; default: real now
     csr_delay_s: float = 120.0
+    # Loopback URLs (``http://127.0.0.1:PORT[/path]``) allowed to receive webhooks. Empty: no
+    # webhook is ever sent, since an order's webhook_url comes from operator input and could
+    # name any local service, the simulator included.
+    webhook_receivers: tuple[str, ...] = ()
 
     def build_faults(self) -> Faults:
         """The effective fault settings: ``faults`` plus ``latency_ms``."""

@@ -13,8 +13,10 @@ from starlette.responses import Response
 
 from porting_batch.simulator import csr as csr_ops
 from porting_batch.simulator import documents as doc_ops
+from porting_batch.simulator.clock import parse_iso
 from porting_batch.simulator.handlers import (
     handles_problems,
+    parse_bound,
     public,
     sim_of,
     sort_value,
@@ -109,27 +111,88 @@ def _document(request: Request) -> dict[str, Any]:
     return document
 
 
+#: The filters the spec declares for GET /documents (its filter object has
+#: additionalProperties: false): (field, operator).
+DOCUMENT_FILTERS = (
+    ("customer_reference", "eq"),
+    ("customer_reference", "in"),
+    ("filename", "contains"),
+    ("created_at", "gt"),
+    ("created_at", "lt"),
+)
+DOCUMENT_SORTS = frozenset({"filename", "created_at", "updated_at"})
+
+
+def _document_filters(request: Request) -> dict[tuple[str, str], tuple[str, list[str]]]:
+    """Each declared filter sent: (field, operator) -> (parameter as sent, values).
+
+    Anything else is a 422 naming the parameter: ignoring it would list every document, and
+    a client looking for a lost upload would then adopt the wrong one.
+    """
+    found: dict[tuple[str, str], tuple[str, list[str]]] = {}
+    for key, value in request.query_params.multi_items():
+        if not key.startswith("filter["):
+            continue
+        parts = key[len("filter[") :].rstrip("]").split("][")
+        if parts[-1] == "" and parts[-2:-1] == ["in"]:
+            parts.pop()  # the repeated array form, filter[customer_reference][in][]=a
+        pair = (parts[0], parts[1]) if len(parts) == 2 else None
+        if pair not in DOCUMENT_FILTERS:
+            declared = ", ".join(f"filter[{f}][{o}]" for f, o in DOCUMENT_FILTERS)
+            raise Problem(
+                422,
+                [
+                    error(
+                        "10015",
+                        f"{key} is not a documents filter; use one of {declared}.",
+                        parameter=key,
+                    )
+                ],
+            )
+        found.setdefault(pair, (key, []))[1].append(value)
+    return found
+
+
+def _document_matches(
+    document: dict[str, Any], found: dict[tuple[str, str], tuple[str, list[str]]]
+) -> bool:
+    for (field, operator), (parameter, values) in found.items():
+        if operator == "eq" and document[field] != values[-1]:
+            return False  # exact: a comma is part of the reference, not a list
+        if operator == "in" and document[field] not in (split_values(values) or []):
+            return False
+        if operator == "contains" and values[-1] not in document[field]:
+            return False
+        if operator in {"gt", "lt"}:
+            bound = parse_bound(values[-1], parameter)
+            created = parse_iso(document["created_at"])
+            if (operator == "gt" and not created > bound) or (
+                operator == "lt" and not created < bound
+            ):
+                return False
+    return True
+
+
 @handles_problems
 async def list_documents(request: Request) -> Response:
-    """GET /documents."""
+    """GET /documents: the spec's filters, newest first unless ``sort`` says otherwise."""
     state = sim_of(request)
     number, size = page_params(request)
-    found = filters(request)
-    contains = found.get("filename.contains")
-    references = split_values(found.get("customer_reference"))
-    items = [
-        public(d)
-        for d in state.store.all("documents")
-        if (contains is None or contains[-1] in d["filename"])
-        and (references is None or d["customer_reference"] in references)
-    ]
-    for key in reversed(split_values(request.query_params.getlist("sort")) or []):
-        field = key.lstrip("-")
-        if field not in {"filename", "created_at", "updated_at"}:
+    found = _document_filters(request)
+    items = [public(d) for d in state.store.all("documents") if _document_matches(d, found)]
+    sorts = split_values(request.query_params.getlist("sort")) or []
+    for key in sorts:
+        if key.lstrip("-") not in DOCUMENT_SORTS:
             raise Problem(
                 422,
                 [error("10015", f"Cannot sort documents by {key!r}.", parameter="sort")],
             )
+    if not sorts:
+        # Newest first; documents made at the same moment, the later upload first.
+        items.reverse()
+        items.sort(key=lambda d: d["created_at"], reverse=True)
+    for key in reversed(sorts):
+        field = key.lstrip("-")
         items.sort(key=lambda d, f=field: d[f], reverse=key.startswith("-"))  # type: ignore[misc]
     page, meta = paginate(items, number, size)
     return JSON({"data": page, "meta": meta})

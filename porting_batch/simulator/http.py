@@ -17,6 +17,7 @@ from porting_batch.simulator.problems import Problem, error
 from porting_batch.simulator.state import SimState
 
 MAX_PAGE_SIZE = 250
+ADMIN_PREFIX = "/_simulator"
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 
@@ -132,7 +133,8 @@ def bool_param(request: Request, name: str, default: bool) -> bool:
 
 
 class SimulatorMiddleware:
-    """Auth, rate limit, latency and faults in front of every ``/v2`` route."""
+    """Auth, rate limit, latency and faults in front of every ``/v2`` route; auth alone in
+    front of the admin routes."""
 
     def __init__(self, app: ASGIApp, state: SimState) -> None:
         self.app = app
@@ -140,6 +142,14 @@ class SimulatorMiddleware:
         self.dice = FaultDice(state.config.seed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(ADMIN_PREFIX):
+            # The admin routes reset and drive the simulator: the API key guards them too, but
+            # faults, latency and the rate limit never get in the way of a test's set-up.
+            if not self._authorised(scope):
+                await _send_unauthorised(send)
+                return
+            await self.app(scope, receive, send)
+            return
         if scope["type"] != "http" or not scope["path"].startswith("/v2"):
             await self.app(scope, receive, send)
             return
@@ -149,23 +159,7 @@ class SimulatorMiddleware:
             await asyncio.sleep(self.dice.latency_s(faults))
         key = _bearer(scope)
         if key is None or key not in state.config.api_keys:
-            await _send_json(
-                send,
-                401,
-                {
-                    "errors": [
-                        {
-                            **error(
-                                "10009",
-                                "The required authentication headers were either invalid or "
-                                "not included in the request.",
-                            ),
-                            "source": {"pointer": "/"},
-                        }
-                    ]
-                },
-                {},
-            )
+            await _send_unauthorised(send)
             return
         allowed, limit_headers = state.limiter.take(key)
         if not allowed:
@@ -206,6 +200,26 @@ class SimulatorMiddleware:
             await _send_server_error(send, self.dice.status(), limit_headers)
         elif lost == "drop":
             await _drop(send)
+
+    def _authorised(self, scope: Scope) -> bool:
+        key = _bearer(scope)
+        return key is not None and key in self.state.config.api_keys
+
+
+async def _send_unauthorised(send: Send) -> None:
+    body = {
+        "errors": [
+            {
+                **error(
+                    "10009",
+                    "The required authentication headers were either invalid or not included "
+                    "in the request.",
+                ),
+                "source": {"pointer": "/"},
+            }
+        ]
+    }
+    await _send_json(send, 401, body, {})
 
 
 def _bearer(scope: Scope) -> str | None:

@@ -20,6 +20,7 @@ from porting_batch.simulator.app import create_app
 from porting_batch.simulator.config import Faults, SimulatorConfig
 from porting_batch.simulator.http import SimulatedDrop
 from porting_batch.simulator.scenario import ScenarioError
+from porting_batch.simulator.webhooks import WebhookPolicy
 
 LOOPBACK = "127.0.0.1"
 
@@ -46,6 +47,11 @@ class RunningSimulator:
     def admin_url(self) -> str:
         """The admin prefix, e.g. ``http://127.0.0.1:PORT/_simulator``."""
         return f"http://{_url_host(self.host)}:{self.port}/_simulator"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The Authorization header the API and the admin routes both need."""
+        return {"Authorization": f"Bearer {self.api_key}"}
 
 
 def _url_host(host: str) -> str:
@@ -82,6 +88,7 @@ def running_simulator(
     app = create_app(config)
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
+    app.state.webhooks.policy.serving_on(bound_port)
     server = _server(app, "critical")
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="porting-simulator", daemon=True
@@ -137,6 +144,15 @@ def _faults(value: str) -> dict[str, float]:
     return data
 
 
+def _receiver(value: str) -> str:
+    """A loopback http(s) URL that may receive webhooks."""
+    try:
+        WebhookPolicy([value])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--webhook-receiver: {exc}") from exc
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``porting-batch simulator``."""
     parser = argparse.ArgumentParser(
@@ -157,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--speed", type=float, default=1.0, help="simulated clock speed")
     parser.add_argument("--seed", type=int, default=0, help="seed for ids and fault draws")
     parser.add_argument("--api-key", action="append", help="accepted API key (repeatable)")
+    parser.add_argument(
+        "--webhook-receiver",
+        action="append",
+        type=_receiver,
+        help="loopback URL allowed to receive webhooks (repeatable; default: none)",
+    )
     return parser
 
 
@@ -172,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         state_file=args.state,
         clock_speed=args.speed,
         seed=args.seed,
+        webhook_receivers=tuple(args.webhook_receiver or ()),
     )
     try:
         app = create_app(config)
@@ -184,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot listen on {args.host}:{args.port} ({exc})", file=sys.stderr)
         return 2
     port = sock.getsockname()[1]
+    app.state.webhooks.policy.serving_on(port)
     print(f"Simulator listening on http://{_url_host(args.host)}:{port}/v2", flush=True)
     print(f"API key: {config.api_keys[0]}", flush=True)
     try:

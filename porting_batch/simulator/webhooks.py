@@ -1,50 +1,138 @@
-"""Delivering porting events to an order's ``webhook_url``, only when it is on loopback."""
+"""Delivering porting events to an order's ``webhook_url``: only to allowed loopback receivers.
+
+An order's ``webhook_url`` comes from operator input, so the simulator treats it as untrusted:
+it never calls a host that is not loopback, never calls itself (its API or its admin routes,
+which would let a spreadsheet cell reset or drive the simulator), and otherwise calls only the
+receivers the configuration names (``SimulatorConfig.webhook_receivers``).
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import queue
 import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 LOOPBACK_NAMES = frozenset({"localhost"})
+ADMIN_PREFIX = "/_simulator"
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def is_loopback(url: str) -> bool:
     """Whether the URL's host is loopback (the simulator never calls anything else)."""
-    host = urlsplit(url).hostname or ""
-    if host in LOOPBACK_NAMES:
+    return _loopback_host(urlsplit(url).hostname or "")
+
+
+def _loopback_host(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
-        return False
+        return False  # other names are never resolved: a name is not proof of loopback
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Scheme, host, port and path of a URL, in comparable form."""
+
+    scheme: str
+    host: str
+    port: int
+    path: str
+
+    @classmethod
+    def of(cls, url: str) -> _Place:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in DEFAULT_PORTS:
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        host = (parts.hostname or "").lower()
+        port = parts.port or DEFAULT_PORTS[scheme]  # a bad port raises ValueError too
+        return cls(scheme, host, port, parts.path or "/")
+
+
+class WebhookPolicy:
+    """Which URLs may receive events: loopback, not the simulator, and on the allow-list."""
+
+    def __init__(self, receivers: Iterable[str] = ()) -> None:
+        self.receivers: list[_Place] = []
+        for receiver in receivers:
+            place = _Place.of(receiver)
+            if not _loopback_host(place.host):
+                raise ValueError(
+                    f"webhook receiver {receiver!r} is not on loopback; the simulator only "
+                    "calls loopback receivers"
+                )
+            if place.path.startswith(ADMIN_PREFIX):
+                raise ValueError(f"webhook receiver {receiver!r} names the admin routes")
+            self.receivers.append(place)
+        self.own_ports: set[int] = set()
+
+    def serving_on(self, port: int) -> None:
+        """Record a port the simulator listens on: no webhook is ever sent to it."""
+        self.own_ports.add(port)
+
+    def refusal(self, url: str) -> str | None:
+        """Why ``url`` may not receive an event, or None when it may."""
+        try:
+            place = _Place.of(url)
+        except ValueError:
+            return "not an http(s) URL"
+        if not _loopback_host(place.host):
+            return "not on loopback"
+        if place.path.startswith(ADMIN_PREFIX):
+            return "the simulator's admin routes"
+        if place.port in self.own_ports:
+            return "the simulator itself"
+        for receiver in self.receivers:
+            if (receiver.scheme, receiver.host, receiver.port) == (
+                place.scheme,
+                place.host,
+                place.port,
+            ) and _under(place.path, receiver.path):
+                return None
+        return "not an allowed webhook receiver"
+
+
+def _under(path: str, prefix: str) -> bool:
+    """Whether ``path`` is ``prefix`` or below it (``/hooks`` covers ``/hooks/a``, not ``/hx``)."""
+    base = prefix.rstrip("/")
+    return path == base or path.startswith(base + "/")
 
 
 class WebhookSender:
     """POSTs events from a background thread so a slow receiver never blocks the API."""
 
-    def __init__(self, log: list[dict[str, Any]]) -> None:
+    def __init__(self, log: list[dict[str, Any]], policy: WebhookPolicy | None = None) -> None:
         self.log = log
+        self.policy = policy or WebhookPolicy()
         self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def deliver(self, url: str, envelope: dict[str, Any]) -> None:
-        """Queue one delivery; non-loopback URLs are logged as skipped."""
+        """Queue one delivery; a URL the policy refuses is logged as skipped, with the reason."""
+        reason = self.policy.refusal(url)
         entry: dict[str, Any] = {
             "url": url,
             "event_type": envelope["data"]["event_type"],
             "event_id": envelope["data"]["id"],
             "status": None,
             "delivered": False,
-            "skipped": not is_loopback(url),
+            "skipped": reason is not None,
+            "reason": reason,
         }
         self.log.append(entry)
-        if entry["skipped"]:
+        if reason is not None:
             return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
@@ -53,7 +141,9 @@ class WebhookSender:
         self._queue.put((url, {"entry": entry, "envelope": envelope}))
 
     def _run(self) -> None:
-        with httpx.Client(timeout=5.0) as client:
+        # No redirects (a receiver could bounce the POST back at the simulator) and no proxy
+        # settings from the environment (the call must go straight to the checked address).
+        with httpx.Client(timeout=5.0, follow_redirects=False, trust_env=False) as client:
             while True:
                 item = self._queue.get()
                 if item is None:

@@ -53,9 +53,11 @@ async def client(sim_app: Any, sleeps: SleepRecorder) -> AsyncIterator[PortingCl
 
 @pytest.fixture
 async def admin(sim_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A plain HTTP client for the simulator's admin routes."""
+    """A plain HTTP client for the simulator's admin routes (they need the API key too)."""
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=sim_app), base_url="http://sim/_simulator"
+        transport=httpx.ASGITransport(app=sim_app),
+        base_url="http://sim/_simulator",
+        headers={"Authorization": f"Bearer {SIM_KEY}"},
     ) as http:
         yield http
 
@@ -172,13 +174,33 @@ async def test_confirm_incomplete_order_lists_every_gap(client: PortingClient) -
     assert len(info.value.errors) > 3
 
 
-async def test_requirements_and_loa_template(client: PortingClient) -> None:
-    """Requirements list and the LOA template (a PDF) come back for a draft."""
+async def test_requirements_and_loa_template(client: PortingClient, tmp_path: Path) -> None:
+    """A draft requires an LOA and an invoice, each pending until set; the LOA template is a PDF."""
     (order,) = await client.create_orders([PORTABLE], customer_reference="loa-1")
     requirements = await client.requirements(order.id)
-    assert isinstance(requirements, list)
-    pdf = await client.loa_template(order.id)
-    assert pdf.startswith(b"%PDF")
+    assert [
+        (r.record_type, r.field_type, r.field_value, r.requirement_status) for r in requirements
+    ] == [("porting_requirement", "document", "", "pending")] * 2
+    kinds = [r.requirement_type or {} for r in requirements]
+    assert [(k.get("name"), k.get("type")) for k in kinds] == [
+        ("Letter of Authorization", "document"),
+        ("Latest Invoice", "document"),
+    ]
+    assert all(k.get("id") for k in kinds)
+    pdf = tmp_path / "loa.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n% signed LOA\n")
+    loa = await client.upload_document(pdf)
+    await client.update_order(
+        order.id, UpdatePortingOrder.model_validate({"documents": {"loa": loa.id}})
+    )
+    after = await client.requirements(order.id)
+    assert [(r.field_value, r.requirement_status) for r in after] == [
+        (loa.id, "approved"),
+        ("", "pending"),
+    ]
+    template = await client.loa_template(order.id)
+    assert template.startswith(b"%PDF")
+    assert order.id.encode() in template
 
 
 async def test_activate_a_draft_is_refused(client: PortingClient) -> None:

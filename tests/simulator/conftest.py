@@ -59,6 +59,7 @@ def api(app: Any) -> Iterator[TestClient]:
 
 @pytest.fixture
 def admin(app: Any) -> Iterator[httpx.Client]:
-    """A client on the admin prefix."""
+    """A client on the admin prefix, with the API key the admin routes need."""
     with TestClient(app, base_url="http://sim.test/_simulator") as client:
+        client.headers["Authorization"] = "Bearer KEYSIMULATOR"
         yield client

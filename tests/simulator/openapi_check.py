@@ -1,4 +1,4 @@
-"""Validate simulator requests and responses against the shared Telnyx OpenAPI subset.
+"""Validate simulator requests and responses against the Telnyx OpenAPI subset in tests/spec/.
 
 ``check_exchange(response)`` validates the request that produced ``response`` (when the answer
 was a success) and the response itself: against the operation's declared schema when the spec
@@ -19,9 +19,9 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPEC_PATH = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "telnyx" / "porting-openapi.json"
-)
+# The spec travels with the repo (tests/spec/SOURCE.md says where it comes from), so a clone
+# checks every exchange wherever it is cloned.
+SPEC_PATH = Path(__file__).resolve().parents[1] / "spec" / "porting-openapi.json"
 SPEC_HOST = "https://api.telnyx.com"
 
 #: Query parameters the simulator accepts beyond the spec (documented in docs/simulator.md).

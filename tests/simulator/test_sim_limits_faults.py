@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from porting_batch.simulator import create_app
 from porting_batch.simulator.http import SimulatedDrop
@@ -151,3 +152,37 @@ def test_same_seed_and_requests_give_the_same_answers() -> None:
     first = run()
     assert first == run()
     assert {status for status, _ in first} - {201}  # some faults did fire
+
+
+ADMIN_CALLS = [
+    ("GET", "/clock", None),
+    ("POST", "/clock/advance", {"days": 1}),
+    ("GET", "/faults", None),
+    ("PUT", "/faults", {"error_rate": 1.0}),
+    ("GET", "/rate_limit", None),
+    ("PUT", "/rate_limit", {"per_s": 0.001}),
+    ("POST", "/reset", None),
+    ("GET", "/webhooks", None),
+    ("POST", "/porting_orders/{id}/status", {"value": "ported"}),
+]
+
+
+@pytest.mark.parametrize("key", [None, "WRONGKEY"])
+def test_admin_routes_need_the_api_key(key: str | None) -> None:
+    """Every admin call without the simulator's key is a 401 (10009) and changes nothing."""
+    app = create_app(frozen_config())
+    with make_client(app) as api:
+        [order] = api.post("/porting_orders", json=CHECK).json()["data"]
+        before = api.get("http://sim.test/_simulator/clock").json()
+        with TestClient(app, base_url="http://sim.test/_simulator") as stranger:
+            if key is not None:
+                stranger.headers["Authorization"] = f"Bearer {key}"
+            for method, path, body in ADMIN_CALLS:
+                answer = stranger.request(method, path.format(id=order["id"]), json=body)
+                assert answer.status_code == 401, (method, path)
+                assert answer.json()["errors"][0]["code"] == "10009"
+        assert api.get("http://sim.test/_simulator/clock").json() == before
+        assert api.get("http://sim.test/_simulator/faults").json()["error_rate"] == 0.0
+        assert api.get(f"/porting_orders/{order['id']}").json()["data"]["status"]["value"] == (
+            "draft"
+        )
