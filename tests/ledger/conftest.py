@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -45,30 +45,46 @@ def pg_database() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_url(pg_database: str) -> Iterator[str]:
-    """A ledger URL on an empty schema of the session's PostgreSQL database."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+def new_pg_url(pg_database: str) -> Iterator[Callable[[], str]]:
+    """Makes ledger URLs, each on a new empty schema of the session's PostgreSQL database."""
     engine = sa.create_engine(pg_database, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    schemas: list[str] = []
+
+    def make() -> str:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        schemas.append(schema)
+        return f"{pg_database}?options=-csearch_path%3D{schema}"
+
     try:
-        yield f"{pg_database}?options=-csearch_path%3D{schema}"
+        yield make
     finally:
         with engine.connect() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+            for schema in schemas:
+                conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         engine.dispose()
 
 
 @pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    """A ledger URL on a new SQLite file in a temporary state folder."""
-    return f"sqlite:///{tmp_path / 'state' / 'ledger.db'}"
+def new_sqlite_url(tmp_path) -> Callable[[], str]:
+    """Makes ledger URLs, each on a new SQLite file in a temporary state folder."""
+    count = iter(range(1_000_000))
+    return lambda: f"sqlite:///{tmp_path / 'state' / f'ledger{next(count)}.db'}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def ledger_url(request: pytest.FixtureRequest) -> str:
+def new_ledger_url(request: pytest.FixtureRequest) -> Callable[[], str]:
+    """Makes new, empty ledger URLs, on each backend in turn."""
+    name = "new_sqlite_url" if request.param == "sqlite" else "new_pg_url"
+    make: Callable[[], str] = request.getfixturevalue(name)
+    return make
+
+
+@pytest.fixture
+def ledger_url(new_ledger_url: Callable[[], str]) -> str:
     """A new, empty ledger URL, on each backend in turn."""
-    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
+    return new_ledger_url()
 
 
 @pytest.fixture

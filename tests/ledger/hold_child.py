@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,7 +28,9 @@ async def hold(url: str, batch_id: str) -> None:
 
 
 def race(url: str, batch_id: str, start_file: str) -> None:
-    """Open the ledger when the start file appears; print whether this process got the batch."""
+    """Say 'ready', open the ledger when the start file appears, and print whether this process
+    got the batch."""
+    print("ready", flush=True)
     deadline = time.monotonic() + 60
     while not Path(start_file).exists() and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -35,6 +39,18 @@ def race(url: str, batch_id: str, start_file: str) -> None:
         # A host other than this one: the winner's lease alone keeps the others out.
         won = ledger.acquire_hold(batch_id, owner, lease_s=60, host="racer").owner == owner
         print(json.dumps({"won": won, "migrations": ledger.applied_migrations()}), flush=True)
+
+
+def first_line(child: subprocess.Popen[str], timeout: float) -> str:
+    """For the parent test: the child's next stdout line, failing rather than hanging."""
+    assert child.stdout is not None
+    stdout = child.stdout
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert lines, f"the child said nothing within {timeout} s"
+    return lines[0].strip()
 
 
 if __name__ == "__main__":

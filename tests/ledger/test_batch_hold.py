@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from porting_batch.batch_lock import hold_batch
 from porting_batch.errors import BatchBusyError
 from porting_batch.ledger import Ledger
 from porting_batch.ledger.records import this_host
+from tests.ledger.hold_child import first_line
 
 CHILD = Path(__file__).with_name("hold_child.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,7 +181,7 @@ def test_killed_holder_on_this_host_does_not_make_the_next_run_wait(ledger_url):
         cwd=ROOT,
     )
     try:
-        line = _read_line(child, timeout=60)
+        line = first_line(child, timeout=60)
         assert line == "held"
         with Ledger(ledger_url) as ledger:
             holder = ledger.batch_holder("march")
@@ -197,13 +197,3 @@ def test_killed_holder_on_this_host_does_not_make_the_next_run_wait(ledger_url):
         if child.poll() is None:
             child.kill()
             child.wait()
-
-
-def _read_line(child: subprocess.Popen[str], timeout: float) -> str:
-    """The child's first stdout line, failing the test rather than hanging."""
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(child.stdout.readline()), daemon=True)  # type: ignore[union-attr]
-    reader.start()
-    reader.join(timeout)
-    assert lines, f"the child said nothing within {timeout} s"
-    return lines[0].strip()
