@@ -41,7 +41,7 @@ async def hold_batch(
     an exception or cancellation. Should the hold be lost all the same (the lease lapsed, say
     because the event loop was blocked, and another run took the batch over), the body is
     cancelled and ``BatchBusyError`` raised, so two runs never go on writing together."""
-    owner = f"{this_host()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    owner = f"{this_host()[:150]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_s
     told = ""

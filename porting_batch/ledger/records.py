@@ -18,9 +18,9 @@ def lease_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def lease_times(lease_s: float) -> tuple[str, str]:
-    """(now, now + lease_s) as lease texts."""
-    now = datetime.now(UTC)
+def lease_times(lease_s: float, now: datetime | None = None) -> tuple[str, str]:
+    """(now, now + lease_s) as lease texts; ``now`` defaults to this machine's clock."""
+    now = now or datetime.now(UTC)
     return lease_text(now), lease_text(now + timedelta(seconds=lease_s))
 
 
@@ -76,7 +76,8 @@ class BatchHold:
     expires_at: str
 
     def expired(self, now: str | None = None) -> bool:
-        """True once the lease has run out without a renewal."""
+        """True once the lease has run out without a renewal; ``now`` is a lease text of the
+        clock that set the lease (the ledger's), defaulting to this machine's clock."""
         return self.expires_at <= (now or lease_text(datetime.now(UTC)))
 
     def process_gone(self) -> bool:
@@ -92,9 +93,9 @@ class BatchHold:
         current = process_started(self.pid)
         return bool(self.started and current and current != self.started)
 
-    def live(self) -> bool:
-        """True while the holder may still be writing."""
-        return not self.expired() and not self.process_gone()
+    def live(self, now: str | None = None) -> bool:
+        """True while the holder may still be writing (``now`` as in ``expired``)."""
+        return not self.expired(now) and not self.process_gone()
 
     def describe(self) -> str:
         """``host:pid since 12:03 UTC``, for an operator."""

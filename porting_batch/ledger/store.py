@@ -19,6 +19,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from porting_batch.ledger.records import (
     BatchHold,
     NumberRecord,
     OrderRecord,
+    lease_text,
     lease_times,
     now_text,
     process_started,
@@ -58,15 +60,23 @@ class Ledger:
     def __init__(self, url: str) -> None:
         self.url = url
         try:
+            shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+        except sa.exc.ArgumentError:
+            shown = url.split("://", 1)[0] + "://..."
+        try:
             if url.startswith("sqlite:///"):
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = sa.create_engine(url, future=True)
         except (sa.exc.SQLAlchemyError, OSError) as exc:
-            raise LedgerError(f"cannot open the ledger at {url}: {exc}") from exc
+            raise LedgerError(f"cannot open the ledger at {shown}: {_reason(exc)}") from exc
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_connect)
             sa.event.listen(self.engine, "begin", _sqlite_begin)
-        self.migrate()
+        try:
+            self.migrate()
+        except LedgerError as exc:
+            self.engine.dispose()
+            raise LedgerError(f"cannot open the ledger at {shown}: {exc}") from exc
 
     def close(self) -> None:
         """Release the database connections."""
@@ -84,12 +94,12 @@ class Ledger:
         # read-then-write transaction that upgrades later fails at once with "database is locked"
         # when another writer got in between, whatever the busy timeout.
         try:
-            with self._read() as conn:
+            with self.engine.connect() as conn:
                 conn.execution_options(ledger_write=True)
                 with conn.begin():
                     yield conn
         except sa.exc.SQLAlchemyError as exc:
-            raise LedgerError(f"ledger write failed: {exc}") from exc
+            raise LedgerError(f"ledger write failed: {_reason(exc)}") from exc
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -97,7 +107,7 @@ class Ledger:
             with self.engine.connect() as conn:
                 yield conn
         except sa.exc.SQLAlchemyError as exc:
-            raise LedgerError(f"ledger read failed: {exc}") from exc
+            raise LedgerError(f"ledger read failed: {_reason(exc)}") from exc
 
     def migrate(self) -> list[str]:
         """Apply the migrations not yet recorded; return their names.
@@ -203,7 +213,7 @@ class Ledger:
                 return False
             hold = _read_hold(conn, batch_id)
             if hold is not None:
-                if hold.live():
+                if hold.live(_lease_now(conn)):
                     return False
                 _delete_hold(conn, hold)
             conn.execute(
@@ -232,26 +242,18 @@ class Ledger:
         host = host or this_host()
         pid = os.getpid() if pid is None else pid
         for _attempt in range(3):
-            acquired_at, expires_at = lease_times(lease_s)
-            mine = BatchHold(
-                batch_id=batch_id,
-                owner=owner,
-                host=host,
-                pid=pid,
-                started=process_started(pid) if host == this_host() else "",
-                acquired_at=acquired_at,
-                expires_at=expires_at,
-            )
-            row = {
-                "batch_id": batch_id,
-                "owner": owner,
-                "host": host,
-                "pid": pid,
-                "started": mine.started,
-                "acquired_at": acquired_at,
-                "expires_at": expires_at,
-            }
             with self._begin() as conn:
+                acquired_at, expires_at = lease_times(lease_s, _clock(conn))
+                mine = BatchHold(
+                    batch_id=batch_id,
+                    owner=owner,
+                    host=host,
+                    pid=pid,
+                    started=process_started(pid) if host == this_host() else "",
+                    acquired_at=acquired_at,
+                    expires_at=expires_at,
+                )
+                row = dataclasses.asdict(mine)
                 if _insert_ignoring_conflict(conn, batch_holds, row, keys=["batch_id"]):
                     return mine
                 current = _read_hold(conn, batch_id)
@@ -264,7 +266,7 @@ class Ledger:
                         .values(expires_at=expires_at)
                     )
                     return dataclasses.replace(current, expires_at=expires_at)
-                if current.live():
+                if current.live(acquired_at):
                     return current
                 # Take over only the stale row just read: of two runs seeing it, one wins.
                 taken = conn.execute(
@@ -283,8 +285,8 @@ class Ledger:
     def renew_hold(self, batch_id: str, owner: str, *, lease_s: float) -> bool:
         """Extend ``owner``'s hold to ``lease_s`` seconds from now; False when it holds the batch
         no more (its lease lapsed and another run took over, or the hold was released)."""
-        _now, expires_at = lease_times(lease_s)
         with self._begin() as conn:
+            _now, expires_at = lease_times(lease_s, _clock(conn))
             result = conn.execute(
                 batch_holds.update()
                 .where(batch_holds.c.batch_id == batch_id, batch_holds.c.owner == owner)
@@ -308,7 +310,8 @@ class Ledger:
         ``include_stale``."""
         with self._read() as conn:
             hold = _read_hold(conn, batch_id)
-        if hold is None or include_stale or hold.live():
+            now = _lease_now(conn)
+        if hold is None or include_stale or hold.live(now):
             return hold
         return None
 
@@ -609,6 +612,25 @@ def _order_record(m: Any) -> OrderRecord:
         attention=m["attention"],
         support_key=m["support_key"],
     )
+
+
+def _reason(exc: BaseException) -> str:
+    """The database's own complaint, on one line (an operator reads it)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _clock(conn: Connection) -> datetime | None:
+    """The time by the database server's clock (PostgreSQL), so that machines sharing a ledger
+    judge leases by one clock; None (this machine's clock) for SQLite, which is local anyway."""
+    if conn.dialect.name != "postgresql":
+        return None
+    moment = conn.execute(sa.text("SELECT clock_timestamp()")).scalar_one()
+    return moment if isinstance(moment, datetime) else None
+
+
+def _lease_now(conn: Connection) -> str:
+    return lease_text(_clock(conn) or datetime.now(UTC))
 
 
 def _read_hold(conn: Connection, batch_id: str) -> BatchHold | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
+from porting_batch.errors import LedgerError
 from porting_batch.ledger import Ledger, OrderRecord, groups, order_numbers, orders
 
 
@@ -74,3 +76,12 @@ def test_start_batch_is_new_once_then_counts_runs(ledger):
     assert ledger.start_batch("b", name="b", file_name="f", content_hash="h2", settings={}) is False
     [batch] = ledger.batches_list()
     assert (batch["runs"], batch["content_hash"], batch["created_at"]) == (2, "h2", created_at)
+
+
+def test_unreachable_ledger_is_one_line_without_the_password():
+    """A ledger that cannot be opened says where, on one line, with the password hidden."""
+    with pytest.raises(LedgerError) as caught:
+        Ledger("postgresql+psycopg://porting:s3cret@127.0.0.1:1/ledger")
+    message = str(caught.value)
+    assert message.startswith("cannot open the ledger at postgresql+psycopg://porting:***@")
+    assert "s3cret" not in message and "\n" not in message
