@@ -13,7 +13,7 @@ import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 from porting_batch.errors import BatchBusyError, LedgerError
 from porting_batch.ledger import BatchHold, Ledger
@@ -75,19 +75,27 @@ async def hold_batch(
             if lost and body is not None and body.uncancel() == 0:
                 raise _lost_error(batch_id, lost[0]) from None
             raise
+        except BaseException:
+            if lost and body is not None and body.cancelling():
+                body.uncancel()  # the body turned our cancellation into its own error
+            raise
         if lost:
             if body is not None and body.cancelling():
                 body.uncancel()
             raise _lost_error(batch_id, lost[0])
     finally:
+        # Cancelled before it can run again, so it cannot renew after the release below.
         renewer.cancel()
-        with suppress(asyncio.CancelledError):
-            await renewer
         try:
             ledger.release_hold(batch_id, owner)
         except LedgerError as exc:
             # The lease runs out by itself; failing here must not hide how the body ended.
             logger.warning("could not release batch %s (its hold will lapse): %s", batch_id, exc)
+        await asyncio.wait([renewer])
+        if not renewer.cancelled() and renewer.exception() is not None:
+            logger.warning(
+                "renewing the hold on batch %s failed: %s", batch_id, renewer.exception()
+            )
 
 
 async def _renew(

@@ -13,7 +13,7 @@ import pytest
 
 from porting_batch.batch_lock import hold_batch
 from porting_batch.errors import BatchBusyError
-from porting_batch.ledger import Ledger
+from porting_batch.ledger import Ledger, batch_holds
 from porting_batch.ledger.records import this_host
 from tests.ledger.hold_child import first_line
 
@@ -56,13 +56,19 @@ def test_live_hold_from_another_host_is_respected(ledger):
 
 def test_hold_of_a_dead_process_on_this_host_is_taken_over(ledger):
     """A hold whose process on this host is gone does not make the next run wait."""
-    finished = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    ledger.acquire_hold("b", "gone", lease_s=60, pid=int(finished.stdout))
+    # No process can have an id above the kernel's limit.
+    gone = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
+    ledger.acquire_hold("b", "gone", lease_s=60, pid=gone)
+    assert ledger.batch_holder("b") is None
+    assert ledger.batch_holder("b", include_stale=True).pid == gone
+    assert ledger.acquire_hold("b", "next", lease_s=30).owner == "next"
+
+
+def test_hold_of_an_earlier_process_with_a_reused_pid_is_taken_over(ledger):
+    """A hold whose pid now belongs to a process started later counts as gone."""
+    ledger.acquire_hold("b", "earlier", lease_s=60)
+    with ledger.engine.begin() as conn:
+        conn.execute(batch_holds.update().values(started="1"))
     assert ledger.batch_holder("b") is None
     assert ledger.acquire_hold("b", "next", lease_s=30).owner == "next"
 
