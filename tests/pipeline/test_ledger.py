@@ -21,7 +21,12 @@ def test_ledger_applies_named_migrations_once(tmp_path):
     """Opening a ledger twice applies each migration once and records it."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     first = Ledger(url)
-    assert first.applied_migrations() == ["0001_initial_schema", "0002_issues"]
+    assert first.applied_migrations() == [
+        "0001_initial_schema",
+        "0002_issues",
+        "0003_batch_holds",
+        "0004_intents_by_target",
+    ]
     first.close()
     second = Ledger(url)
     assert second.migrate() == []
@@ -101,7 +106,12 @@ def test_migration_adds_issues_to_an_older_ledger(tmp_path):
         )
     old.dispose()
     ledger = Ledger(url)
-    assert ledger.applied_migrations() == ["0001_initial_schema", "0002_issues"]
+    assert ledger.applied_migrations() == [
+        "0001_initial_schema",
+        "0002_issues",
+        "0003_batch_holds",
+        "0004_intents_by_target",
+    ]
     ledger.save_issues("b", [{"message": "m"}])
     assert ledger.issues_for_batch("b") == [{"message": "m"}]
     assert ledger.document_id("h") == "d"

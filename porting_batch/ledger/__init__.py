@@ -1,0 +1,53 @@
+"""The ledger: what was done, so that every re-run is safe.
+
+``schema`` holds the live table definitions, ``migrations`` the frozen DDL that builds them,
+``records`` the values handed out, and ``store`` the ``Ledger`` itself.
+"""
+
+from __future__ import annotations
+
+from porting_batch.ledger.migrations import MIGRATIONS, _initial_schema, _issues_table
+from porting_batch.ledger.records import (
+    INACTIVE_STATUSES,
+    BatchHold,
+    NumberRecord,
+    OrderRecord,
+    now_text,
+)
+from porting_batch.ledger.schema import (
+    batch_holds,
+    batches,
+    documents,
+    groups,
+    intents,
+    issues,
+    metadata,
+    migrations_table,
+    numbers,
+    order_numbers,
+    orders,
+)
+from porting_batch.ledger.store import Ledger
+
+__all__ = [
+    "INACTIVE_STATUSES",
+    "MIGRATIONS",
+    "BatchHold",
+    "Ledger",
+    "NumberRecord",
+    "OrderRecord",
+    "_initial_schema",
+    "_issues_table",
+    "batch_holds",
+    "batches",
+    "documents",
+    "groups",
+    "intents",
+    "issues",
+    "metadata",
+    "migrations_table",
+    "now_text",
+    "numbers",
+    "order_numbers",
+    "orders",
+]

@@ -1,0 +1,203 @@
+"""The ledger's migrations, each frozen as it shipped.
+
+A migration states its own DDL: table copies as they were at that migration, explicit indexes and
+``ALTER TABLE`` statements. It never refers to the live definitions in ``schema``, so a column added
+later reaches old and new ledgers the same way: through a new migration. Never edit a migration
+that has shipped; add the next one, and add the change to ``schema`` too (a test compares them).
+
+Several processes may open a new ledger at once: migrations run in one transaction that holds the
+database's write lock (SQLite ``BEGIN IMMEDIATE``, PostgreSQL an advisory lock), so the second
+process waits and then finds them applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from porting_batch.ledger.records import now_text
+
+#: Advisory lock key taken while migrating a PostgreSQL ledger ("ledger" in ASCII).
+PG_MIGRATION_LOCK = 0x6C6564676572
+
+
+def _migrations_table(meta: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        "migrations",
+        meta,
+        sa.Column("name", sa.String(200), primary_key=True),
+        sa.Column("applied_at", sa.String(40), nullable=False),
+    )
+
+
+def _m0001_initial_schema(conn: Connection) -> None:
+    # The tables as released at ee373c7, copied here so later edits to the live schema cannot
+    # change what this migration makes.
+    meta = sa.MetaData()
+    sa.Table(
+        "batches",
+        meta,
+        sa.Column("batch_id", sa.String(200), primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("file_name", sa.Text, nullable=False),
+        sa.Column("content_hash", sa.String(64), nullable=False),
+        sa.Column("settings_json", sa.Text, nullable=False),
+        sa.Column("status", sa.String(40), nullable=False),
+        sa.Column("runs", sa.Integer, nullable=False),
+        sa.Column("report_folder", sa.Text, nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False),
+        sa.Column("updated_at", sa.String(40), nullable=False),
+    )
+    sa.Table(
+        "groups",
+        meta,
+        sa.Column("batch_id", sa.String(200), primary_key=True),
+        sa.Column("group_key", sa.String(64), primary_key=True),
+        sa.Column("customer_reference", sa.String(200), nullable=False),
+        sa.Column("account", sa.Text, nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("created", sa.Boolean, nullable=False),
+    )
+    sa.Table(
+        "orders",
+        meta,
+        sa.Column("order_id", sa.String(64), primary_key=True),
+        sa.Column("batch_id", sa.String(200), nullable=False, index=True),
+        sa.Column("group_key", sa.String(64), nullable=False),
+        sa.Column("customer_reference", sa.String(200), nullable=False),
+        sa.Column("status", sa.String(40), nullable=False),
+        sa.Column("phone_numbers_json", sa.Text, nullable=False),
+        sa.Column("country", sa.String(8), nullable=False),
+        sa.Column("phone_number_type", sa.String(40), nullable=False),
+        sa.Column("carrier", sa.String(200), nullable=False),
+        sa.Column("fast_port", sa.Boolean, nullable=False),
+        sa.Column("foc_chosen", sa.String(40), nullable=False),
+        sa.Column("foc_reason", sa.Text, nullable=False),
+        sa.Column("documents_json", sa.Text, nullable=False),
+        sa.Column("patched_fingerprint", sa.String(64), nullable=False),
+        sa.Column("confirmed", sa.Boolean, nullable=False),
+        sa.Column("attention", sa.Text, nullable=False),
+        sa.Column("support_key", sa.String(80), nullable=False),
+        sa.Column("updated_at", sa.String(40), nullable=False),
+    )
+    sa.Table(
+        "order_numbers",
+        meta,
+        sa.Column("phone_number", sa.String(20), primary_key=True),
+        sa.Column("order_id", sa.String(64), primary_key=True),
+        sa.Column("batch_id", sa.String(200), nullable=False, index=True),
+    )
+    sa.Table(
+        "documents",
+        meta,
+        sa.Column("content_hash", sa.String(64), primary_key=True),
+        sa.Column("document_id", sa.String(64), nullable=False),
+        sa.Column("file_name", sa.Text, nullable=False),
+        sa.Column("uploaded_at", sa.String(40), nullable=False),
+    )
+    sa.Table(
+        "intents",
+        meta,
+        sa.Column("intent_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("batch_id", sa.String(200), nullable=False, index=True),
+        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("target", sa.String(200), nullable=False),
+        sa.Column("payload_hash", sa.String(64), nullable=False),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("detail", sa.Text, nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False),
+        sa.Column("updated_at", sa.String(40), nullable=False),
+    )
+    sa.Table(
+        "numbers",
+        meta,
+        sa.Column("batch_id", sa.String(200), primary_key=True),
+        sa.Column("seq", sa.Integer, primary_key=True),
+        sa.Column("sheet", sa.String(100), nullable=False),
+        sa.Column("row", sa.Integer, nullable=False),
+        sa.Column("phone_number", sa.String(20), nullable=False),
+        sa.Column("outcome", sa.String(40), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("order_id", sa.String(64), nullable=False),
+    )
+    meta.create_all(conn)
+
+
+def _m0002_issues(conn: Connection) -> None:
+    # Issues are kept so that 'porting-batch report' can rewrite a report without the API's
+    # answers of the original run; secret cell values are already masked by intake.
+    meta = sa.MetaData()
+    sa.Table(
+        "issues",
+        meta,
+        sa.Column("batch_id", sa.String(200), primary_key=True),
+        sa.Column("seq", sa.Integer, primary_key=True),
+        sa.Column("issue_json", sa.Text, nullable=False),
+    ).create(conn)
+
+
+def _m0003_batch_holds(conn: Connection) -> None:
+    # One run of a batch at a time, across processes and machines: the lease lives beside the
+    # data it protects, so it works wherever the ledger does.
+    meta = sa.MetaData()
+    sa.Table(
+        "batch_holds",
+        meta,
+        sa.Column("batch_id", sa.String(200), primary_key=True),
+        sa.Column("owner", sa.String(200), nullable=False),
+        sa.Column("host", sa.String(255), nullable=False),
+        sa.Column("pid", sa.Integer, nullable=False),
+        sa.Column("started", sa.String(40), nullable=False),
+        sa.Column("acquired_at", sa.String(40), nullable=False),
+        sa.Column("expires_at", sa.String(40), nullable=False),
+    ).create(conn)
+
+
+def _m0004_intents_by_target(conn: Connection) -> None:
+    # Whether one order's write is in doubt is asked per order: make it an index lookup.
+    conn.exec_driver_sql(
+        "CREATE INDEX ix_intents_batch_state_target ON intents (batch_id, state, target)"
+    )
+
+
+#: Named migrations, applied in order and recorded; never edit one that has shipped.
+MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
+    ("0001_initial_schema", _m0001_initial_schema),
+    ("0002_issues", _m0002_issues),
+    ("0003_batch_holds", _m0003_batch_holds),
+    ("0004_intents_by_target", _m0004_intents_by_target),
+]
+
+
+def applied(conn: Connection) -> set[str]:
+    """Names of the migrations recorded in this database (none when it is new)."""
+    if not sa.inspect(conn).has_table("migrations"):
+        return set()
+    table = _migrations_table(sa.MetaData())
+    return {r.name for r in conn.execute(sa.select(table.c.name))}
+
+
+def apply_pending(conn: Connection) -> list[str]:
+    """Apply and record the migrations not yet applied, on a connection inside a write
+    transaction (for SQLite one begun with ``BEGIN IMMEDIATE``); return their names."""
+    if conn.dialect.name == "postgresql":
+        # Transaction-scoped: released by the commit, also if this process dies.
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
+    table = _migrations_table(sa.MetaData())
+    table.create(conn, checkfirst=True)
+    done = {r.name for r in conn.execute(sa.select(table.c.name))}
+    names: list[str] = []
+    for name, apply in MIGRATIONS:
+        if name in done:
+            continue
+        apply(conn)
+        conn.execute(table.insert().values(name=name, applied_at=now_text()))
+        names.append(name)
+    return names
+
+
+# Kept for code and tests written against the single-module ledger.
+_initial_schema = _m0001_initial_schema
+_issues_table = _m0002_issues

@@ -1,0 +1,87 @@
+"""Orders, groups, documents and intents: indexed look-ups and single-statement upserts."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from porting_batch.errors import LedgerError
+from porting_batch.ledger import Ledger, OrderRecord, groups, order_numbers, orders
+
+
+def test_open_intents_for_finds_only_that_targets_unsettled_intents(ledger):
+    """Only the open intents of the asked target (and kinds) in the asked batch come back."""
+    create = ledger.record_intent("b", "create", "ref-1")
+    patch = ledger.record_intent("b", "patch", "ref-1")
+    settled = ledger.record_intent("b", "confirm", "ref-1")
+    ledger.settle_intent(settled, "done")
+    ledger.record_intent("b", "create", "ref-2")
+    ledger.record_intent("other", "create", "ref-1")
+    assert [i["intent_id"] for i in ledger.open_intents_for("b", "ref-1")] == [create, patch]
+    assert [i["intent_id"] for i in ledger.open_intents_for("b", "ref-1", ["patch"])] == [patch]
+    assert ledger.open_intents_for("b", "ref-3") == []
+
+
+def test_open_intents_for_is_an_index_lookup(new_sqlite_url):
+    """SQLite answers open_intents_for through the (batch_id, state, target) index."""
+    with Ledger(new_sqlite_url()) as ledger, ledger.engine.connect() as conn:
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT * FROM intents "
+            "WHERE batch_id = 'b' AND state = 'sent' AND target = 'ref-1'"
+        ).all()
+    assert "ix_intents_batch_state_target" in " ".join(str(row) for row in plan)
+
+
+def test_saving_an_order_again_updates_it_and_its_numbers(ledger):
+    """A second save of an order replaces its row and the numbers it holds."""
+    ledger.save_group("b", "g", customer_reference="r", account="Acme", fingerprint="f1")
+    ledger.save_order(OrderRecord("o1", "b", "g", "r", "draft", ["+13125550100", "+13125550101"]))
+    ledger.save_order(OrderRecord("o1", "b", "g", "r", "submitted", ["+13125550101"], carrier="X"))
+    [saved] = ledger.orders_for_batch("b")
+    assert (saved.status, saved.phone_numbers, saved.carrier) == (
+        "submitted",
+        ["+13125550101"],
+        "X",
+    )
+    with ledger.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(orders)).scalar() == 1
+        held = conn.execute(sa.select(order_numbers.c.phone_number)).scalars().all()
+        created = conn.execute(sa.select(groups.c.created)).scalar()
+    assert held == ["+13125550101"]
+    assert created is True or created == 1
+
+
+def test_saving_a_group_again_keeps_it_created_and_updates_its_fingerprint(ledger):
+    """Re-saving a group changes its fingerprint and account, not whether its order exists."""
+    ledger.save_group("b", "g", customer_reference="r", account="Acme", fingerprint="f1")
+    ledger.save_order(OrderRecord("o1", "b", "g", "r", "draft", ["+13125550100"]))
+    ledger.save_group("b", "g", customer_reference="r", account="Acme Ltd", fingerprint="f2")
+    assert ledger.group_accounts("b") == {"g": "Acme Ltd"}
+    with ledger.engine.connect() as conn:
+        row = conn.execute(sa.select(groups.c.fingerprint, groups.c.created)).one()
+    assert row.fingerprint == "f2" and bool(row.created) is True
+
+
+def test_saving_a_document_again_replaces_its_remote_id(ledger):
+    """The same content uploaded again is remembered by its latest remote id."""
+    ledger.save_document("h", "doc-1", "loa.pdf")
+    ledger.save_document("h", "doc-2", "loa.pdf")
+    assert ledger.document_id("h") == "doc-2"
+
+
+def test_start_batch_is_new_once_then_counts_runs(ledger):
+    """The first start of a batch is new; later ones count runs and keep its creation time."""
+    assert ledger.start_batch("b", name="b", file_name="f", content_hash="h1", settings={}) is True
+    created_at = ledger.batches_list()[0]["created_at"]
+    assert ledger.start_batch("b", name="b", file_name="f", content_hash="h2", settings={}) is False
+    [batch] = ledger.batches_list()
+    assert (batch["runs"], batch["content_hash"], batch["created_at"]) == (2, "h2", created_at)
+
+
+def test_unreachable_ledger_is_one_line_without_the_password():
+    """A ledger that cannot be opened says where, on one line, with the password hidden."""
+    with pytest.raises(LedgerError) as caught:
+        Ledger("postgresql+psycopg://porting:s3cret@127.0.0.1:1/ledger")
+    message = str(caught.value)
+    assert message.startswith("cannot open the ledger at postgresql+psycopg://porting:***@")
+    assert "s3cret" not in message and "\n" not in message
