@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from porting_batch.batch import BatchOptions, run_batch
+from porting_batch.foc import FocReason
 from porting_batch.outcomes import Outcome
 from porting_batch.simulator import SimulatorConfig, create_app
 
@@ -74,14 +75,20 @@ async def test_rerun_creates_nothing_and_patches_nothing(settings, ledger, clien
 
 
 async def test_rerun_with_confirm_submits_the_drafts(settings, ledger, client):
-    """A second run with confirm submits each draft once and creates nothing."""
+    """A second run with confirm submits each draft once and creates nothing; drafts held
+    for a FOC beyond today's windows stay drafts, and the run is complete."""
     first = await run_batch(settings, ledger, client, SAMPLE)
     creates = calls(client)[CREATE]
+    held = [o for o in first.orders if o.foc_reason == FocReason.HELD_BEYOND_WINDOWS.value]
     second = await run_batch(settings, ledger, client, SAMPLE, BatchOptions(confirm=True))
+    assert second.complete, second.failure
     assert calls(client)[CREATE] == creates
-    assert calls(client)[CONFIRM] == len(first.orders)
-    assert second.orders_by_status() == {"in-process": len(first.orders)}
-    assert second.counts_by_outcome() == {"confirmed": 43, "not_portable": 1}
+    assert calls(client)[CONFIRM] == len(first.orders) - len(held)
+    expected = {"in-process": len(first.orders) - len(held), "draft": len(held)}
+    assert second.orders_by_status() == {k: v for k, v in expected.items() if v}
+    in_held = sum(o.number_count for o in held)
+    counts = {"confirmed": 43 - in_held, "ready_as_draft": in_held, "not_portable": 1}
+    assert second.counts_by_outcome() == {k: v for k, v in counts.items() if v}
 
 
 async def test_dry_run_sends_no_write(settings, ledger, client):

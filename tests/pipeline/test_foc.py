@@ -27,7 +27,7 @@ WINDOWS = [
         pytest.param(_t(9, 1), _t(9, 13), FocReason.NEXT_AFTER_REQUESTED, id="early-same-day"),
         pytest.param(_t(10, 12), _t(14, 13), FocReason.NEXT_AFTER_REQUESTED, id="weekend-gap"),
         pytest.param(_t(1), _t(8, 13), FocReason.NEXT_AFTER_REQUESTED, id="before-lead-time"),
-        pytest.param(_t(30), _t(8, 13), FocReason.EARLIEST_NOTHING_AFTER, id="after-every-window"),
+        pytest.param(_t(30), None, FocReason.HELD_BEYOND_WINDOWS, id="after-every-window"),
         pytest.param(None, _t(8, 13), FocReason.EARLIEST_NONE_REQUESTED, id="nothing-requested"),
     ],
 )
