@@ -16,6 +16,7 @@ from porting_batch.client import PortingClient
 from porting_batch.foc import FocPolicy, FocReason
 from porting_batch.outcomes import Outcome
 from porting_batch.progress import ProgressEvent
+from porting_batch.tracking import refresh_order_statuses
 
 from .conftest import SAMPLE, sample_rows
 
@@ -124,6 +125,20 @@ async def test_an_order_recorded_with_only_50_numbers_is_repaired(
     assert again.complete, again.failure
     assert again.counts_by_outcome() == {"ready_as_draft": 120}
     assert len(ledger.orders_for_batch("sample-batch")[0].phone_numbers) == 120
+
+
+async def test_tracking_repairs_an_order_recorded_with_only_50_numbers(
+    settings, ledger, client, sample_copy
+):
+    """Refreshing statuses reads every number of an order the ledger holds only 50 of."""
+    await run_batch(settings, ledger, client, sample_copy(one_account(120)))
+    (record,) = ledger.orders_for_batch("sample-batch")
+    record.phone_numbers = record.phone_numbers[:50]
+    ledger.save_order(record)
+    await refresh_order_statuses(ledger, client, "sample-batch")
+    (repaired,) = ledger.orders_for_batch("sample-batch")
+    assert len(set(repaired.phone_numbers)) == 120
+    assert len(ledger.active_orders_for_numbers(repaired.phone_numbers)) == 120
 
 
 # 2. API failures leave the run incomplete ---------------------------------------------------
