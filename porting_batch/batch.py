@@ -898,6 +898,7 @@ class BatchRun:
         record.foc_reason = choice.reason.value
         record.documents = dict(documents)
         record.patched_fingerprint = fingerprint
+        record.customer_reference = group.customer_reference  # the PATCH set it
         record.attention = ""
         self.ledger.save_order(record)
         return True
@@ -1107,6 +1108,8 @@ class BatchRun:
     def _foc_issues(self, records: Sequence[OrderRecord] | Any) -> list[Issue]:
         """A warning on the FOC cell of every row whose order's FOC is not the one asked for."""
         found: list[Issue] = []
+        groups = self.plan_.groups if self.plan_ is not None else []
+        row_of = {n: row for g in groups for row in g.rows for n in row.phone_numbers}
         for record in records:
             if record.status == "deleted" or not record.foc_reason or not record.phone_numbers:
                 continue
@@ -1134,10 +1137,8 @@ class BatchRun:
                     f"{when} than the requested {asked}: {record.foc_reason}"
                 )
                 hint = "change requested_foc to a date Telnyx allows if this one does not suit"
-            in_order = set(record.phone_numbers)
-            for row in group.rows:
-                if not in_order.intersection(row.phone_numbers):
-                    continue
+            rows = {id(r): r for n in record.phone_numbers if (r := row_of.get(n)) is not None}
+            for row in rows.values():
                 found.append(
                     Issue(
                         severity=Severity.WARNING,
