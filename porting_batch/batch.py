@@ -1,25 +1,39 @@
 """Running one spreadsheet: intake, portability checks, plan, orders, and the result.
 
 The steps are methods of :class:`BatchRun` so that the Prefect flow can run each as a task, and
-:func:`run_batch` chains the same steps without Prefect (tests and benchmarks use it). Every
-remote write goes through the ledger first, so that a re-run, after a crash, an edit or by
-mistake, never creates a second order for a number and never loses a row.
+:func:`run_batch` chains the same steps without Prefect (the command line, tests and benchmarks
+use it). Every remote write goes through the ledger first, so that a re-run, after a crash, an
+edit or by mistake, never creates a second order for a number and never loses a row. Retries
+and the recovery of lost answers belong to the client; the runner sends each write once.
+
+When is a run complete? Every number must have *reached* its outcome
+(:attr:`porting_batch.outcomes.Outcome.is_final`): ``invalid_input``, ``duplicate``,
+``not_portable``, ``already_in_order``, ``needs_attention`` (Telnyx refused the operator's data,
+or the file changed under a submitted order: the operator acts), ``ready_as_draft`` (a complete
+draft; with ``--confirm`` only when its confirmation is held because the requested FOC lies
+beyond the windows Telnyx offers today), ``confirmed``, and ``planned`` in a dry run. An API
+failure (5xx, timeout, lost connection after the client's retries) is never an outcome: the
+numbers it stopped are ``not_processed``, the run is incomplete, and the next run retries them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import json
 import logging
+import os
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import secrets
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
+from porting_batch.batch_lock import hold_batch
 from porting_batch.errors import (
     ApiError,
     IntakeError,
@@ -30,26 +44,30 @@ from porting_batch.errors import (
     UnprocessableEntityError,
 )
 from porting_batch.files import file_sha256
-from porting_batch.foc import FocChoice, FocPolicy, Window, choose_foc
+from porting_batch.foc import FocChoice, FocPolicy, FocReason, Window, choose_foc
 from porting_batch.intake import InputRow, Intake, read_batch, second_pass
 from porting_batch.issues import Issue, Severity
 from porting_batch.ledger import Ledger, NumberRecord, OrderRecord
+from porting_batch.order_numbers import NUMBERS_SHOWN, all_numbers, holds_more_than_shown
 from porting_batch.order_patch import build_patch, column_for_pointer
 from porting_batch.outcomes import Outcome
 from porting_batch.plan import Answer, OrderGroup, Plan, build_plan, compare_split
+from porting_batch.progress import ProgressCallback, ProgressEvent, ignore_progress
+from porting_batch.references import reference_key
 from porting_batch.results import BatchResult, NumberResult, OrderResult
 from porting_batch.settings import Settings
 
 logger = logging.getLogger("porting_batch.batch")
-T = TypeVar("T")
 
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 DOCUMENT_KINDS = (("loa", "loa_file"), ("invoice", "invoice_file"))
-#: How often a write that is safe to repeat (a PATCH with the same body, an upload) is re-sent
-#: after an answer was lost; the client itself never repeats a write that may have landed.
-REPEATABLE_WRITE_ATTEMPTS = 3
 #: Order statuses in which the order's data may still be changed by a PATCH.
 EDITABLE_STATUSES = frozenset({"draft"})
+#: Attention that tracking owns (an order in ``exception``): only tracking clears it.
+EXCEPTION_PREFIX = "exception:"
+#: Attention left by a refused confirm: cleared once the order is no longer a draft.
+CONFIRM_PREFIX = "confirm"
+_BLOCK = 1 << 20
 
 
 class PortingApi(Protocol):
@@ -67,11 +85,17 @@ class PortingApi(Protocol):
 
     async def find_orders_by_reference(self, customer_reference: str) -> Sequence[Any]: ...
 
+    async def list_porting_phone_numbers(
+        self, *, porting_order_id: str | None = None
+    ) -> Sequence[Any]: ...
+
     async def allowed_foc_windows(self, order_id: str) -> Sequence[Any]: ...
 
     async def upload_document(
         self, path: Path, *, customer_reference: str | None = None
     ) -> Any: ...
+
+    async def list_documents(self, *, customer_reference: str | None = None) -> Sequence[Any]: ...
 
     async def update_order(self, order_id: str, patch: dict[str, Any]) -> Any: ...
 
@@ -94,12 +118,29 @@ class BatchOptions:
 
 @dataclass
 class GroupSummary:
-    """What happened to one order group: plain data, fit for a Prefect task result."""
+    """What happened to one order group: plain data, fit for a Prefect task result.
+
+    ``failed`` is the first API failure that stopped the group ("" when none): the group is
+    retried by the next run. ``attention`` lists what the operator must act on.
+    """
 
     group_key: str
     account: str
     orders: list[str] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
+    failed: str = ""
+    created: int = 0
+    reused: int = 0
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """A document the run will not upload, and why (an operator's problem, not the API's)."""
+
+    column: str
+    code: str
+    message: str
+    hint: str
 
 
 def batch_id_for(path: Path, name: str | None = None) -> str:
@@ -109,10 +150,6 @@ def batch_id_for(path: Path, name: str | None = None) -> str:
     """
     base = name or path.stem
     return _SLUG.sub("-", base).strip("-").lower() or "batch"
-
-
-def _order_numbers(order: Any) -> list[str]:
-    return [n.phone_number for n in (getattr(order, "phone_numbers", None) or [])]
 
 
 def _order_status(order: Any) -> str:
@@ -142,6 +179,20 @@ def _answer_from(result: Any) -> Answer:
     )
 
 
+def _patch_fingerprint(group_fingerprint: str, documents: Mapping[str, str]) -> str:
+    return hashlib.sha256(
+        (group_fingerprint + json.dumps(dict(documents), sort_keys=True)).encode()
+    ).hexdigest()
+
+
+def _is_held(record: OrderRecord) -> bool:
+    return record.foc_reason == FocReason.HELD_BEYOND_WINDOWS.value
+
+
+def _describe_failure(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
 class BatchRun:
     """One run of one spreadsheet, step by step."""
 
@@ -154,6 +205,7 @@ class BatchRun:
         options: BatchOptions | None = None,
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_progress: ProgressCallback | None = None,
     ) -> None:
         self.settings = settings
         self.ledger = ledger
@@ -161,6 +213,7 @@ class BatchRun:
         self.path = Path(path)
         self.options = options or BatchOptions()
         self.now = now
+        self.on_progress = on_progress or ignore_progress
         self.batch_id = batch_id_for(self.path, self.options.batch_name)
         self.started_at = now()
         self.intake: Intake | None = None
@@ -169,12 +222,31 @@ class BatchRun:
         self.extra_issues: list[Issue] = []
         self.skipped: dict[str, tuple[Outcome, str, OrderRecord | None]] = {}
         self.group_of_number: dict[str, OrderGroup] = {}
+        #: Groups an API failure stopped (group key -> first failure): retried by the next run.
+        self.failed_groups: dict[str, str] = {}
+        #: Orders an API failure stopped (order id -> failure).
+        self.failed_orders: dict[str, str] = {}
         self._doc_locks: dict[str, asyncio.Lock] = {}
         self._documents: dict[str, str] = {}
+        self._refused_documents: dict[str, _Refusal] = {}
+        self._failed_documents: dict[str, PortingBatchError] = {}
+        #: Each document's SHA-256 as read at intake, by its cell value: what may be uploaded.
+        self.document_digests: dict[str, str] = {}
         self.stage = "created"
         self.failure = ""
         self._known: dict[str, OrderRecord] | None = None
         self._open_create_refs: set[str] | None = None
+        self._key: bytes | None = None
+        self._progress: dict[str, int] = {"orders": 0, "created": 0, "reused": 0, "attention": 0}
+        self._groups_done = 0
+
+    def _emit(
+        self, step: str, done: int, total: int, counts: Mapping[str, int] | None = None
+    ) -> None:
+        try:
+            self.on_progress(ProgressEvent(step, done, total, dict(counts or {})))
+        except Exception:  # a broken display must never stop a run
+            logger.debug("progress callback failed", exc_info=True)
 
     # 1. intake -----------------------------------------------------------------------------
     def read(self) -> Intake:
@@ -189,6 +261,7 @@ class BatchRun:
             content_hash=intake.content_hash,
             settings=self.settings.public_summary(),
         )
+        self._hash_documents()
         errors = sum(1 for i in intake.issues if i.is_error)
         logger.info(
             "%s: %d row(s) read from sheet %r, %d error(s), %d warning(s)",
@@ -198,7 +271,24 @@ class BatchRun:
             errors,
             len(intake.issues) - errors,
         )
+        self._emit("read", len(intake.rows), len(intake.rows), {"errors": errors})
         return intake
+
+    def _hash_documents(self) -> None:
+        """Hash each document the valid rows name, now: only these bytes may be uploaded."""
+        assert self.intake is not None
+        names = {
+            row.values.get(column, "")
+            for row in self.intake.rows
+            if not row.errors
+            for _, column in DOCUMENT_KINDS
+        }
+        for name in sorted(n for n in names if n):
+            with contextlib.suppress(OSError):
+                self.document_digests[name] = file_sha256(self._document_path(name))
+
+    def _document_path(self, name: str) -> Path:
+        return self.path.parent / name
 
     def valid_numbers(self) -> list[str]:
         """Every number of a row without errors, once, in file order."""
@@ -230,16 +320,30 @@ class BatchRun:
         return to_check
 
     async def check(self, numbers: Sequence[str] | None = None) -> dict[str, Answer]:
-        """Run the portability checks (the client chunks them) and keep the answers."""
+        """Run the portability checks, one API chunk at a time (concurrently), and keep the
+        answers; a ``check`` progress event follows each chunk."""
         self.stage = "portability"
         wanted = list(numbers) if numbers is not None else self.numbers_to_check()
-        if wanted:
-            results = await self.api.check_portability(wanted)
-            for result in results:
+        if not wanted:
+            return self.answers
+        size = self.settings.check_chunk_size
+        chunks = [wanted[i : i + size] for i in range(0, len(wanted), size)]
+        done = 0
+
+        async def one(chunk: list[str]) -> None:
+            nonlocal done
+            for result in await self.api.check_portability(chunk):
                 answer = _answer_from(result)
                 self.answers[answer.phone_number] = answer
-            refused = sum(1 for n in wanted if not self.answers[n].portable)
-            logger.info("portability: %d number(s) checked, %d not portable", len(wanted), refused)
+            done += len(chunk)
+            self._emit("check", done, len(wanted))
+
+        outcomes = await asyncio.gather(*(one(c) for c in chunks), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        refused = sum(1 for n in wanted if not self.answers[n].portable)
+        logger.info("portability: %d number(s) checked, %d not portable", len(wanted), refused)
         return self.answers
 
     def second_pass(self) -> list[Issue]:
@@ -258,12 +362,19 @@ class BatchRun:
         return issues
 
     # 3. plan ---------------------------------------------------------------------------------
+    @property
+    def key(self) -> bytes:
+        """The reference key (``porting_batch.references``), read once per run."""
+        if self._key is None:
+            self._key = reference_key(self.settings)
+        return self._key
+
     def plan(self) -> Plan:
         """Group the rows by account and predict the API's split."""
         self.stage = "plan"
         assert self.intake is not None
         rows = [r for r in self.intake.rows if not r.errors]
-        plan = build_plan(self.batch_id, rows, self.answers)
+        plan = build_plan(self.batch_id, rows, self.answers, key=self.key)
         for group in plan.groups:
             group.phone_numbers = [n for n in group.phone_numbers if n not in self.skipped]
             for planned in group.planned:
@@ -292,6 +403,7 @@ class BatchRun:
                 1 for outcome, _, _ in self.skipped.values() if outcome is Outcome.ALREADY_IN_ORDER
             ),
         )
+        self._emit("plan", len(plan.groups), len(plan.groups), {"orders": plan.planned_orders})
         return plan
 
     def _report_removed_rows(self) -> None:
@@ -319,48 +431,87 @@ class BatchRun:
 
     # 4. orders ---------------------------------------------------------------------------------
     async def run_groups(self, groups: Sequence[OrderGroup] | None = None) -> list[GroupSummary]:
-        """Run order groups concurrently; one failing group never holds up the others."""
+        """Run order groups concurrently; one failing group never holds up the others.
+
+        A group stopped by an API failure (or a ledger failure) is recorded in
+        :attr:`failed_groups`: the run is then incomplete and the next run retries it.
+        """
         assert self.plan_ is not None
         self.stage = "orders"
         chosen = list(groups) if groups is not None else self.plan_.groups
-        results = await asyncio.gather(*(self.run_group(g) for g in chosen), return_exceptions=True)
+        total = len(self.plan_.groups)
+
+        async def one(group: OrderGroup) -> GroupSummary:
+            try:
+                summary = await self.run_group(group)
+            except PortingBatchError as exc:
+                self._fail_group(group, _describe_failure(exc))
+                summary = GroupSummary(group.key, group.account, failed=_describe_failure(exc))
+            self._groups_done += 1
+            self._progress["orders"] += len(summary.orders)
+            self._progress["created"] += summary.created
+            self._progress["reused"] += summary.reused
+            self._progress["attention"] += 1 if summary.attention else 0
+            self._emit("orders", self._groups_done, total, self._progress)
+            return summary
+
+        results = await asyncio.gather(*(one(g) for g in chosen), return_exceptions=True)
         summaries: list[GroupSummary] = []
-        for group, result in zip(chosen, results, strict=True):
+        for result in results:
             if isinstance(result, BaseException):
-                if not isinstance(result, PortingBatchError):
-                    raise result
-                summaries.append(GroupSummary(group.key, group.account, attention=[str(result)]))
-            else:
-                summaries.append(result)
-        attention = sum(1 for summary in summaries if summary.attention)
+                raise result
+            summaries.append(result)
         logger.info(
-            "orders: %d group(s) done, %d order(s), %d group(s) need attention",
+            "orders: %d group(s) done, %d order(s), %d group(s) need attention, %d failed",
             len(summaries),
             sum(len(summary.orders) for summary in summaries),
-            attention,
+            sum(1 for summary in summaries if summary.attention),
+            sum(1 for summary in summaries if summary.failed),
         )
         return summaries
 
     async def run_group(self, group: OrderGroup) -> GroupSummary:
-        """Create (or adopt) the group's orders, then choose FOC, attach documents, PATCH and
-        confirm each, recording every step in the ledger."""
+        """Upload the group's documents, create (or adopt) its orders, then choose FOC, PATCH
+        and confirm each, recording every step in the ledger.
+
+        API failures propagate (the caller records the group as failed) except those of one
+        order's own steps, which stop that order only.
+        """
         summary = GroupSummary(group.key, group.account)
+        documents, refusals = await self._documents_for(group)
+        if refusals:
+            self._refuse_documents(group, refusals)
+            summary.attention.extend(r.message for r in refusals)
+            return summary
+        known_before = {o.order_id for o in self._known_orders().values()}
         try:
             records = await self._ensure_orders(group)
-        except ApiError as exc:
-            self._group_attention(group, f"create failed: {exc}")
-            summary.attention.append(str(exc))
+        except UnprocessableEntityError as exc:
+            # The API refused the request as a whole: the data, not the connection.
+            reason = f"create refused: {exc}"
+            self._group_attention(group, reason)
+            summary.attention.append(reason)
             return summary
-        documents = await self._documents_for(group)
         for record in records:
             summary.orders.append(record.order_id)
+            if record.order_id in known_before:
+                summary.reused += 1
+            else:
+                summary.created += 1
             try:
                 await self._complete_order(group, record, documents)
             except ApiError as exc:
-                record.attention = f"{type(exc).__name__}: {exc}"
-                self.ledger.save_order(record)
+                reason = _describe_failure(exc)
+                self.failed_orders[record.order_id] = reason
+                self._fail_group(group, reason)
+                summary.failed = summary.failed or reason
+            if record.attention:
                 summary.attention.append(record.attention)
         return summary
+
+    def _fail_group(self, group: OrderGroup, reason: str) -> None:
+        self.failed_groups.setdefault(group.key, reason)
+        logger.warning("%s: stopped by %s; the next run retries it", group.account, reason)
 
     def _group_attention(self, group: OrderGroup, reason: str) -> None:
         for number in group.phone_numbers:
@@ -375,13 +526,26 @@ class BatchRun:
             if record is not None:
                 mine[record.order_id] = record
         missing = [n for n in group.phone_numbers if n not in known]
-        if missing and group.customer_reference in self._open_creates():
-            # A create was sent but its answer never recorded (a crash): adopt what landed.
-            known_ids = {o.order_id for o in known.values()}
-            for order in await self.api.find_orders_by_reference(group.customer_reference):
-                if str(order.id) not in known_ids:
-                    record = self._record_order(group, order)
-                    mine[record.order_id] = record
+        cut = [r for r in mine.values() if len(r.phone_numbers) == NUMBERS_SHOWN]
+        in_doubt = group.customer_reference in self._open_creates()
+        if missing and (in_doubt or cut):
+            # A create was sent but its answer never recorded (a crash), or an earlier version
+            # recorded only the first 50 numbers of an order: look the orders up by reference.
+            references = {group.customer_reference, *(r.customer_reference for r in mine.values())}
+            known_ids = {o.order_id: o for o in known.values()}
+            for reference in sorted(references):
+                for order in await self.api.find_orders_by_reference(reference):
+                    order_id = str(order.id)
+                    existing = known_ids.get(order_id) or mine.get(order_id)
+                    if existing is None:
+                        record = await self._adopt(group, order)
+                        mine[record.order_id] = record
+                    elif holds_more_than_shown(order) or len(existing.phone_numbers) < (
+                        order.porting_phone_numbers_count or 0
+                    ):
+                        existing.phone_numbers = await all_numbers(self.api, order)
+                        self.ledger.save_order(existing)
+                        mine[order_id] = existing
             for intent in self.ledger.open_intents(self.batch_id, "create"):
                 if intent["target"] == group.customer_reference:
                     self.ledger.settle_intent(intent["intent_id"], "done", "adopted after restart")
@@ -433,9 +597,12 @@ class BatchRun:
                 remaining = [n for n in remaining if n not in refused]
                 continue
             except ApiError as exc:
-                self.ledger.settle_intent(intent, "failed", str(exc))
+                if not isinstance(exc, NoResponseError | ServerError):
+                    self.ledger.settle_intent(intent, "failed", str(exc))
+                # Otherwise the create may have landed: the open intent makes the next run
+                # look it up by reference before creating anything.
                 raise
-            records = [self._record_order(group, order) for order in orders]
+            records = [await self._adopt(group, order) for order in orders]
             self.ledger.settle_intent(intent, "done", ",".join(r.order_id for r in records))
             planned = [p for p in group.planned if any(n in remaining for n in p.phone_numbers)]
             for difference in compare_split(planned, [r.phone_numbers for r in records]):
@@ -465,9 +632,13 @@ class BatchRun:
             self.skipped[number] = (outcome, item.detail or item.title, None)
         return refused
 
-    def _record_order(self, group: OrderGroup, order: Any) -> OrderRecord:
+    async def _adopt(self, group: OrderGroup, order: Any) -> OrderRecord:
+        """Record an order the API made, with every number it holds (not only the 50 shown)."""
+        numbers = await all_numbers(self.api, order)
+        return self._record_order(group, order, numbers)
+
+    def _record_order(self, group: OrderGroup, order: Any, numbers: list[str]) -> OrderRecord:
         settings_ = getattr(order, "activation_settings", None)
-        numbers = _order_numbers(order)
         country = ""
         if getattr(order, "phone_numbers", None):
             country = str(getattr(order.phone_numbers[0], "country_code", "") or "")
@@ -487,42 +658,186 @@ class BatchRun:
         self.ledger.save_order(record)
         return record
 
-    async def _documents_for(self, group: OrderGroup) -> dict[str, str]:
-        """Upload the group's LOA and invoice, each distinct file once per ledger."""
+    # documents -------------------------------------------------------------------------------
+    async def _documents_for(self, group: OrderGroup) -> tuple[dict[str, str], list[_Refusal]]:
+        """The group's LOA and invoice ids (each distinct file uploaded once per ledger), and
+        the documents refused because they are no longer the files checked at intake."""
         ids: dict[str, str] = {}
+        refusals: list[_Refusal] = []
         for kind, column in DOCUMENT_KINDS:
             name = group.fields.get(column, "")
-            if name:
-                ids[kind] = await self._document_id(self.path.parent / name)
-        return ids
+            if not name:
+                continue
+            found = await self._document_id(name, column)
+            if isinstance(found, _Refusal):
+                refusals.append(found)
+            else:
+                ids[kind] = found
+        return ids, refusals
 
-    async def _document_id(self, path: Path) -> str:
-        digest = file_sha256(path)
+    async def _document_id(self, name: str, column: str) -> str | _Refusal:
+        digest = self.document_digests.get(name)
+        if digest is None:
+            return _Refusal(
+                column,
+                "file_unreadable",
+                f"{name}: the file could not be read when the batch was checked",
+                "check that the file is there and readable, then run the file again",
+            )
         lock = self._doc_locks.setdefault(digest, asyncio.Lock())
         async with lock:
             if digest in self._documents:
                 return self._documents[digest]
+            if digest in self._refused_documents:
+                return dataclasses.replace(self._refused_documents[digest], column=column)
+            if digest in self._failed_documents:
+                # One document, one set of attempts per run: the client already retried it.
+                raise self._failed_documents[digest]
             known = self.ledger.document_id(digest)
             if known is None:
-                intent = self.ledger.record_intent(self.batch_id, "upload", digest)
-                document = await _repeat_if_lost(
-                    lambda: self.api.upload_document(path, customer_reference=self.batch_id)
-                )
-                known = str(document.id)
-                self.ledger.save_document(digest, known, path.name)
-                self.ledger.settle_intent(intent, "done", known)
+                try:
+                    found = await self._upload_once(name, column, digest)
+                except PortingBatchError as exc:
+                    self._failed_documents[digest] = exc
+                    raise
+                if isinstance(found, _Refusal):
+                    self._refused_documents[digest] = found
+                    return found
+                known = found
             self._documents[digest] = known
             return known
 
+    async def _upload_once(self, name: str, column: str, digest: str) -> str | _Refusal:
+        """Upload the document's checked bytes, unless an earlier run's upload landed."""
+        in_doubt = self.ledger.open_intents(self.batch_id, "upload")
+        if any(i["target"] == digest for i in in_doubt):
+            landed = await self._find_uploaded(digest)
+            for open_intent in in_doubt:
+                if open_intent["target"] == digest:
+                    self.ledger.settle_intent(
+                        open_intent["intent_id"], "done" if landed else "unknown", landed or ""
+                    )
+            if landed:
+                self.ledger.save_document(digest, landed, Path(name).name)
+                return landed
+        content = self._read_checked(name, column, digest)
+        if isinstance(content, _Refusal):
+            return content
+        intent = self.ledger.record_intent(self.batch_id, "upload", digest)
+        try:
+            document_id = await self._upload(content, Path(name).name)
+        except ApiError as exc:
+            if not isinstance(exc, NoResponseError | ServerError):
+                self.ledger.settle_intent(intent, "failed", str(exc))
+            raise
+        self.ledger.save_document(digest, document_id, Path(name).name)
+        self.ledger.settle_intent(intent, "done", document_id)
+        return document_id
+
+    def _read_checked(self, name: str, column: str, digest: str) -> bytes | _Refusal:
+        """The document's bytes, read once, if they are still the bytes checked at intake."""
+        folder = self.path.parent.resolve()
+        try:
+            resolved = self._document_path(name).resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            return _Refusal(
+                column,
+                "file_missing",
+                f"{name}: the file is gone since the batch was checked ({exc})",
+                "put the file back next to the spreadsheet and run the file again",
+            )
+        if not resolved.is_relative_to(folder):
+            return _Refusal(
+                column,
+                "file_outside_batch",
+                f"{name}: the file now leads out of the spreadsheet's folder (to {resolved}); "
+                "it was not uploaded",
+                "replace the link with the document itself and run the file again",
+            )
+        try:
+            fd = os.open(resolved, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as handle:
+                content = handle.read()
+        except OSError as exc:
+            return _Refusal(
+                column,
+                "file_unreadable",
+                f"{name}: the file cannot be read ({exc.strerror or exc})",
+                "check that the file can be opened by this user and run the file again",
+            )
+        if hashlib.sha256(content).hexdigest() != digest:
+            return _Refusal(
+                column,
+                "file_changed",
+                f"{name}: the file changed after the batch was checked; it was not uploaded",
+                "run the file again so the new document is checked before it is sent",
+            )
+        return content
+
+    async def _upload(self, content: bytes, filename: str) -> str:
+        """Upload exactly ``content``; returns the document id."""
+        # TODO(client): send ``content`` itself with
+        # ``upload_document(content, filename=..., customer_reference=...)`` once the client
+        # has it; until then the checked bytes go through a private copy, never the original.
+        folder = Path(self.settings.state_dir) / "uploads" / secrets.token_hex(8)
+        folder.mkdir(parents=True, exist_ok=True)
+        copy = folder / filename
+        try:
+            fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+            document = await self.api.upload_document(copy, customer_reference=self.batch_id)
+        finally:
+            with contextlib.suppress(OSError):
+                copy.unlink()
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        return str(document.id)
+
+    async def _find_uploaded(self, digest: str) -> str:
+        """The id of a document an earlier run uploaded but never recorded ("" if none)."""
+        # TODO(client): ``find_document(customer_reference, sha256)`` once the client has it.
+        for document in await self.api.list_documents(customer_reference=self.batch_id):
+            if getattr(document, "sha256", None) == digest:
+                return str(document.id)
+        return ""
+
+    def _refuse_documents(self, group: OrderGroup, refusals: Sequence[_Refusal]) -> None:
+        """A refused document is the operator's to fix: an error on each of the group's rows."""
+        for refusal in refusals:
+            for row in group.rows:
+                self.extra_issues.append(
+                    Issue(
+                        severity=Severity.ERROR,
+                        message=refusal.message,
+                        hint=refusal.hint,
+                        sheet=row.sheet,
+                        row=row.row,
+                        column=refusal.column,
+                        column_letter=row.letter(refusal.column),
+                        value=_shown_value(row, refusal.column),
+                        code=refusal.code,
+                        source="documents",
+                    )
+                )
+        reason = "; ".join(r.message for r in refusals)
+        self._group_attention(group, reason)
+
+    # one order ---------------------------------------------------------------------------------
     async def _complete_order(
         self, group: OrderGroup, record: OrderRecord, documents: dict[str, str]
     ) -> None:
         await self._refresh_if_in_doubt(record)
-        fingerprint = hashlib.sha256(
-            (group.fingerprint + json.dumps(documents, sort_keys=True)).encode()
-        ).hexdigest()
+        fingerprint = _patch_fingerprint(group.fingerprint, documents)
+        legacy = _patch_fingerprint(group.legacy_fingerprint, documents)
+        if group.legacy_fingerprint and record.patched_fingerprint == legacy:
+            # Patched by a version that hashed without the key: the same data, so only the
+            # record changes (no PATCH, and no "data changed" on a submitted order).
+            record.patched_fingerprint = fingerprint
+            self.ledger.save_order(record)
         needs_patch = record.patched_fingerprint != fingerprint
-        if needs_patch and record.status not in EDITABLE_STATUSES:
+        editable = record.status in EDITABLE_STATUSES
+        if needs_patch and not editable:
             if record.patched_fingerprint:
                 record.attention = (
                     f"the file's order data changed, but the order is {record.status}; "
@@ -530,68 +845,127 @@ class BatchRun:
                 )
                 self.ledger.save_order(record)
             needs_patch = False
-        if needs_patch:
+        choice: FocChoice | None = None
+        if not needs_patch and editable and _is_held(record):
+            # Held for a FOC beyond the windows: set it once a window reaches it.
             choice = await self._choose_foc(group, record)
-            record.foc_chosen = choice.at.isoformat() if choice.at else ""
-            record.foc_reason = choice.reason.value
-            body = build_patch(
-                group.fields,
-                customer_reference=group.customer_reference,
-                customer_group_reference=self.batch_id,
-                foc=choice.at,
-                documents=documents,
-            )
-            intent = self.ledger.record_intent(self.batch_id, "patch", record.order_id, fingerprint)
-            try:
-                order = await _repeat_if_lost(lambda: self.api.update_order(record.order_id, body))
-            except UnprocessableEntityError as exc:
-                self.ledger.settle_intent(intent, "failed", str(exc))
-                self._map_patch_errors(group, record, exc)
-                record.attention = "; ".join(item.describe() for item in exc.errors) or str(exc)
-                record.patched_fingerprint = ""
-                self.ledger.save_order(record)
+            needs_patch = not choice.held
+        if needs_patch:
+            choice = choice or await self._choose_foc(group, record)
+            if not await self._patch(group, record, choice, documents, fingerprint):
                 return
-            except ApiError as exc:
-                self.ledger.settle_intent(intent, "failed", str(exc))
-                raise
-            self.ledger.settle_intent(intent, "done")
-            record.status = _order_status(order) or record.status
-            record.documents = dict(documents)
-            record.patched_fingerprint = fingerprint
-            record.attention = ""
+        if (
+            self.options.confirm
+            and record.status == "draft"
+            and record.patched_fingerprint
+            and not _is_held(record)
+        ):
+            await self._confirm(group, record)
+        self._clear_attention_if_reached(record, fingerprint)
+
+    async def _patch(
+        self,
+        group: OrderGroup,
+        record: OrderRecord,
+        choice: FocChoice,
+        documents: dict[str, str],
+        fingerprint: str,
+    ) -> bool:
+        """Send the order's one PATCH; False when Telnyx refused the data (mapped to cells)."""
+        body = build_patch(
+            group.fields,
+            customer_reference=group.customer_reference,
+            customer_group_reference=self.batch_id,
+            foc=choice.at,
+            documents=documents,
+        )
+        intent = self.ledger.record_intent(self.batch_id, "patch", record.order_id, fingerprint)
+        try:
+            order = await self.api.update_order(record.order_id, body)
+        except UnprocessableEntityError as exc:
+            self.ledger.settle_intent(intent, "failed", str(exc))
+            self._map_patch_errors(group, record, exc)
+            record.attention = "; ".join(item.describe() for item in exc.errors) or str(exc)
+            record.patched_fingerprint = ""
             self.ledger.save_order(record)
-        if self.options.confirm and record.status == "draft" and record.patched_fingerprint:
-            intent = self.ledger.record_intent(self.batch_id, "confirm", record.order_id)
-            try:
-                order = await self._confirm(record.order_id)
-            except UnprocessableEntityError as exc:
-                self.ledger.settle_intent(intent, "failed", str(exc))
-                self._map_patch_errors(group, record, exc)
-                record.attention = "confirm refused: " + (
-                    "; ".join(item.describe() for item in exc.errors) or str(exc)
-                )
-                self.ledger.save_order(record)
-                return
-            self.ledger.settle_intent(intent, "done")
-            record.status = _order_status(order) or "in-process"
-            record.confirmed = True
+            return False
+        except ApiError as exc:
+            self.ledger.settle_intent(intent, "failed", str(exc))
+            raise
+        self.ledger.settle_intent(intent, "done")
+        record.status = _order_status(order) or record.status
+        record.foc_chosen = choice.at.isoformat() if choice.at else ""
+        record.foc_reason = choice.reason.value
+        record.documents = dict(documents)
+        record.patched_fingerprint = fingerprint
+        record.customer_reference = group.customer_reference  # the PATCH set it
+        record.attention = ""
+        self.ledger.save_order(record)
+        return True
+
+    async def _confirm(self, group: OrderGroup, record: OrderRecord) -> bool:
+        """Confirm once (the client recovers a lost answer); False when Telnyx refused it."""
+        intent = self.ledger.record_intent(self.batch_id, "confirm", record.order_id)
+        try:
+            order = await self.api.confirm_order(record.order_id)
+        except UnprocessableEntityError as exc:
+            self.ledger.settle_intent(intent, "failed", str(exc))
+            self._map_patch_errors(group, record, exc)
+            record.attention = "confirm refused: " + (
+                "; ".join(item.describe() for item in exc.errors) or str(exc)
+            )
+            self.ledger.save_order(record)
+            return False
+        # Any other failure leaves the intent open: the next run reads the order to learn
+        # whether the confirm landed.
+        self.ledger.settle_intent(intent, "done")
+        record.status = _order_status(order) or "in-process"
+        record.confirmed = True
+        self.ledger.save_order(record)
+        return True
+
+    def _clear_attention_if_reached(self, record: OrderRecord, fingerprint: str) -> None:
+        """Attention whose cause is gone is cleared: the order is in the state its step wanted.
+
+        Tracking's exceptions are left to tracking; a refused confirm is gone once the order
+        is no longer a draft; anything else once the file's current data has landed.
+        """
+        attention = record.attention
+        if not attention or attention.startswith(EXCEPTION_PREFIX):
+            return
+        if attention.startswith(CONFIRM_PREFIX):
+            reached = record.status not in EDITABLE_STATUSES
+        else:
+            reached = record.patched_fingerprint == fingerprint and (
+                not self.options.confirm
+                or record.status not in EDITABLE_STATUSES
+                or _is_held(record)
+            )
+        if reached:
+            logger.info("order %s: attention cleared (%s)", record.order_id, attention[:80])
+            record.attention = ""
             self.ledger.save_order(record)
 
     async def _refresh_if_in_doubt(self, record: OrderRecord) -> None:
-        """After a crash between sending a PATCH or confirm and recording its answer, read the
-        order so the run continues from what actually landed."""
-        doubtful = [
-            i
-            for i in self.ledger.open_intents(self.batch_id)
-            if i["target"] == record.order_id and i["kind"] in {"patch", "confirm"}
-        ]
-        if not doubtful:
+        """Read the order when the ledger may be behind it: after a crash between sending a
+        PATCH or confirm and recording its answer, or when it carries attention that a step
+        (perhaps one whose answer was lost) may since have resolved."""
+        doubtful = self._doubtful_intents(record.order_id)
+        flagged = bool(record.attention) and not record.attention.startswith(EXCEPTION_PREFIX)
+        if not doubtful and not flagged:
             return
         order = await self.api.get_order(record.order_id)
         status = _order_status(order)
+        changed = False
         if status and status != record.status:
             record.status = status
             record.confirmed = record.confirmed or status != "draft"
+            changed = True
+        count = getattr(order, "porting_phone_numbers_count", None)
+        if count is not None and count != len(record.phone_numbers):
+            record.phone_numbers = await all_numbers(self.api, order)
+            changed = True
+        if changed:
             self.ledger.save_order(record)
         for intent in doubtful:
             # A PATCH in doubt is simply sent again (its fingerprint was never recorded).
@@ -599,15 +973,15 @@ class BatchRun:
                 intent["intent_id"], "unknown", "resolved by reading the order"
             )
 
-    async def _confirm(self, order_id: str) -> Any:
-        """Confirm once; if the answer is lost, read the order to learn whether it landed."""
-        try:
-            return await self.api.confirm_order(order_id)
-        except (NoResponseError, ServerError):
-            order = await self.api.get_order(order_id)
-            if _order_status(order) == "draft":
-                return await self.api.confirm_order(order_id)
-            return order
+    def _doubtful_intents(self, order_id: str) -> list[dict[str, Any]]:
+        """PATCH and confirm intents an earlier run left open on this order."""
+        # TODO(ledger): ``self.ledger.open_intents_for(self.batch_id, order_id,
+        # kinds=("patch", "confirm"))`` once the ledger has it: one indexed query per order.
+        return [
+            i
+            for i in self.ledger.open_intents(self.batch_id)
+            if i["target"] == order_id and i["kind"] in {"patch", "confirm"}
+        ]
 
     async def _choose_foc(self, group: OrderGroup, record: OrderRecord) -> FocChoice:
         raw = await self.api.allowed_foc_windows(record.order_id)
@@ -641,14 +1015,21 @@ class BatchRun:
                 )
 
     # 5. result ---------------------------------------------------------------------------------
-    def result(self, *, complete: bool = True, failure: str = "") -> BatchResult:
-        """Every row accounted for: the BatchResult the reports are written from."""
+    def result(self, *, complete: bool | None = None, failure: str = "") -> BatchResult:
+        """Every row accounted for: the BatchResult the reports are written from.
+
+        ``complete`` is worked out when not given: a run is complete when no step failed and
+        every number reached its outcome (see the module's docstring). ``failure`` then says,
+        on one line, how many groups failed and the first reason.
+        """
         intake = self.intake
         orders = {o.order_id: o for o in self.ledger.orders_for_batch(self.batch_id)}
         order_of = {n: o for o in orders.values() if o.status != "deleted" for n in o.phone_numbers}
         numbers: list[NumberResult] = []
         issues = list(intake.issues) if intake else []
         issues.extend(self.extra_issues)
+        if not self.options.dry_run:
+            issues.extend(self._foc_issues(orders.values()))
         row_errors: dict[tuple[str, int], list[Issue]] = {}
         for issue in issues:
             if issue.is_error and issue.row and issue.source != "api":
@@ -657,7 +1038,10 @@ class BatchRun:
             found = row_errors.get((row.sheet, row.row), [])
             targets = row.phone_numbers or [""]
             for number in targets:
-                numbers.append(self._number_result(row, number, found, order_of, complete))
+                numbers.append(self._number_result(row, number, found, order_of))
+        if complete is None:
+            failure = failure or self._failure_line(numbers)
+            complete = not failure
         order_results = [self._order_result(o) for o in orders.values() if o.status != "deleted"]
         if self.options.dry_run and self.plan_ is not None:
             order_results = [
@@ -702,13 +1086,81 @@ class BatchRun:
             input_headers=list(intake.headers) if intake else [],
         )
 
+    def _failure_line(self, numbers: Sequence[NumberResult]) -> str:
+        """One line saying why the run is incomplete, or "" when it is complete."""
+        if self.failure:
+            return self.failure
+        if self.failed_groups:
+            total = len(self.plan_.groups) if self.plan_ is not None else len(self.failed_groups)
+            first = next(iter(self.failed_groups.values()))
+            return (
+                f"{len(self.failed_groups)} of {total} order group(s) failed; first: {first}; "
+                "run the file again to retry them"
+            )
+        unfinished = sum(1 for n in numbers if not n.outcome.is_final)
+        if unfinished:
+            return (
+                f"{unfinished} number(s) did not reach their outcome; run the file again to "
+                "finish them"
+            )
+        return ""
+
+    def _foc_issues(self, records: Sequence[OrderRecord] | Any) -> list[Issue]:
+        """A warning on the FOC cell of every row whose order's FOC is not the one asked for."""
+        found: list[Issue] = []
+        groups = self.plan_.groups if self.plan_ is not None else []
+        row_of = {n: row for g in groups for row in g.rows for n in row.phone_numbers}
+        for record in records:
+            if record.status == "deleted" or not record.foc_reason or not record.phone_numbers:
+                continue
+            group = self.group_of_number.get(record.phone_numbers[0])
+            if group is None or group.requested_foc is None:
+                continue
+            requested = group.requested_foc
+            chosen = _parse_time(record.foc_chosen)
+            if chosen is not None and chosen == requested:
+                continue
+            asked = requested.strftime("%Y-%m-%d %H:%M UTC")
+            if _is_held(record):
+                message = (
+                    f"the requested FOC {asked} lies beyond the windows Telnyx offers today: "
+                    f"order {record.order_id} stays a complete draft with no FOC"
+                )
+                hint = "run the file again with --confirm closer to the date"
+            elif chosen is None:
+                message = f"order {record.order_id} has no FOC: {record.foc_reason}"
+                hint = "ask Telnyx support for a port date, or run the file again later"
+            else:
+                when = "EARLIER" if chosen < requested else "later"
+                message = (
+                    f"the FOC of order {record.order_id} is {chosen:%Y-%m-%d %H:%M UTC}, "
+                    f"{when} than the requested {asked}: {record.foc_reason}"
+                )
+                hint = "change requested_foc to a date Telnyx allows if this one does not suit"
+            rows = {id(r): r for n in record.phone_numbers if (r := row_of.get(n)) is not None}
+            for row in rows.values():
+                found.append(
+                    Issue(
+                        severity=Severity.WARNING,
+                        message=message,
+                        hint=hint,
+                        sheet=row.sheet,
+                        row=row.row,
+                        column="requested_foc",
+                        column_letter=row.letter("requested_foc"),
+                        value=_shown_value(row, "requested_foc"),
+                        code="foc_moved",
+                        source="foc",
+                    )
+                )
+        return found
+
     def _number_result(
         self,
         row: InputRow,
         number: str,
         errors: list[Issue],
         order_of: Mapping[str, OrderRecord],
-        complete: bool,
     ) -> NumberResult:
         answer = self.answers.get(number)
         result = NumberResult(
@@ -736,41 +1188,61 @@ class BatchRun:
             result.reason = "; ".join(i.describe() for i in errors) or "the row has an error"
             return result
         if number in self.skipped:
-            outcome, reason, record = self.skipped[number]
+            outcome, reason, skipped_record = self.skipped[number]
             result.outcome, result.reason = outcome, reason
-            if record is not None:
-                result.order_id, result.order_status = record.order_id, record.status
+            if skipped_record is not None:
+                result.order_id, result.order_status = (
+                    skipped_record.order_id,
+                    skipped_record.status,
+                )
             return result
         if answer is not None and not answer.portable:
             result.outcome = Outcome.NOT_PORTABLE
             result.reason = answer.reason or "not portable"
             return result
+        stopped = self.failed_groups.get(group.key, "") if group is not None else ""
         record = order_of.get(number)
         if record is None:
             if self.options.dry_run and group is not None:
                 result.outcome, result.reason = Outcome.PLANNED, "would be ordered"
             else:
                 result.outcome = Outcome.NOT_PROCESSED
-                result.reason = self.failure or "the run stopped before this number's order"
+                result.reason = _unfinished(
+                    stopped or self.failure or "the run stopped before this number's order"
+                )
             return result
+        stopped = self.failed_orders.get(record.order_id, "") or stopped
         result.order_id, result.order_status = record.order_id, record.status
         result.foc_chosen = _parse_time(record.foc_chosen)
         result.foc_reason = record.foc_reason
         if record.attention:
             result.outcome, result.reason = Outcome.NEEDS_ATTENTION, record.attention
-        elif record.confirmed or record.status not in {"draft"}:
+        elif record.confirmed or record.status not in EDITABLE_STATUSES:
             result.outcome, result.reason = Outcome.CONFIRMED, f"order {record.status}"
-        elif record.patched_fingerprint:
-            result.outcome, result.reason = Outcome.READY_AS_DRAFT, "draft order complete"
-        else:
+        elif not record.patched_fingerprint:
             result.outcome = Outcome.NOT_PROCESSED
-            result.reason = "order created but not yet completed; run the file again"
+            result.reason = _unfinished(stopped or "order created but not yet completed")
+        elif _is_held(record):
+            result.outcome = Outcome.READY_AS_DRAFT
+            result.reason = (
+                "draft order complete; not confirmed: the requested FOC lies beyond the "
+                "windows Telnyx offers today (confirm it closer to the date)"
+            )
+        elif self.options.confirm:
+            result.outcome = Outcome.NOT_PROCESSED
+            result.reason = _unfinished(stopped or "draft order complete but not yet confirmed")
+        else:
+            result.outcome, result.reason = Outcome.READY_AS_DRAFT, "draft order complete"
         return result
 
     def _order_result(self, record: OrderRecord) -> OrderResult:
         group = self.group_of_number.get(record.phone_numbers[0]) if record.phone_numbers else None
         account = group.account if group else record.customer_reference
         return order_result(record, account, group.requested_foc if group else None)
+
+
+def _unfinished(reason: str) -> str:
+    return f"{reason}; run the file again"
 
 
 def _shown_value(row: InputRow, column: str) -> str:
@@ -782,18 +1254,6 @@ def _shown_value(row: InputRow, column: str) -> str:
 
 def _parse_time(text: str) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
-
-
-async def _repeat_if_lost(send: Callable[[], Awaitable[T]]) -> T:
-    """Send a write that is safe to repeat, again when its answer was lost."""
-    for attempt in range(1, REPEATABLE_WRITE_ATTEMPTS + 1):
-        try:
-            return await send()
-        except (NoResponseError, ServerError) as exc:
-            if attempt == REPEATABLE_WRITE_ATTEMPTS:
-                raise
-            logger.debug("answer lost (%s); sending the same write again", type(exc).__name__)
-    raise AssertionError("unreachable")
 
 
 def order_result(record: OrderRecord, account: str, foc_requested: datetime | None) -> OrderResult:
@@ -938,22 +1398,47 @@ async def run_batch(
     api: PortingApi,
     path: Path,
     options: BatchOptions | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> BatchResult:
-    """Run one spreadsheet end to end without Prefect; the flow runs the same steps as tasks."""
-    run = BatchRun(settings, ledger, api, path, options)
+    """Run one spreadsheet end to end without Prefect; the flow runs the same steps as tasks.
+
+    After intake the batch is held in the ledger (``hold_batch``) so that no other run of it
+    writes at the same time: a batch held elsewhere for longer than ``settings.batch_wait_s``
+    raises ``BatchBusyError`` (nothing of this run was written). The batch is then marked
+    ``complete`` or ``incomplete`` in the ledger. ``on_progress`` receives the steps'
+    :class:`~porting_batch.progress.ProgressEvent`; ``on_wait`` is told who holds the batch.
+    """
+    run = BatchRun(settings, ledger, api, path, options, on_progress=on_progress)
     try:
         run.read()
     except IntakeError as exc:
         run.failure = str(exc)
         run.extra_issues.append(file_issue(exc))
         return run.result(complete=False, failure=str(exc))
-    try:
-        await run.check()
-        run.second_pass()
-        run.plan()
-        if not run.options.dry_run:
-            await run.run_groups()
-    except PortingBatchError as exc:
-        run.failure = str(exc)
-        return run.result(complete=False, failure=str(exc))
-    return run.result()
+    async with hold_batch(
+        ledger,
+        run.batch_id,
+        wait_s=settings.batch_wait_s,
+        lease_s=settings.batch_lease_s,
+        on_wait=on_wait,
+    ):
+        try:
+            await run.check()
+            run.second_pass()
+            run.plan()
+            if not run.options.dry_run:
+                await run.run_groups()
+        except PortingBatchError as exc:
+            run.failure = f"{run.stage}: {exc}"
+        result = run.result()
+        finish_run(ledger, result)
+    return result
+
+
+def finish_run(ledger: Ledger, result: BatchResult) -> None:
+    """Mark the batch ``complete`` or ``incomplete`` in the ledger, keeping its report folder."""
+    batch = ledger.batch(result.batch_id)
+    folder = str(batch.get("report_folder") or "") if batch else ""
+    ledger.finish_batch(result.batch_id, "complete" if result.complete else "incomplete", folder)

@@ -7,14 +7,17 @@ from typing import Any, Protocol
 
 from porting_batch.errors import NotFoundError
 from porting_batch.ledger import Ledger
+from porting_batch.tracking import repair_numbers
 
 
 class OrderApi(Protocol):
-    """The two calls clean-up needs."""
+    """The calls clean-up needs."""
 
     async def get_order(self, order_id: str) -> Any: ...
 
     async def delete_order(self, order_id: str) -> Any: ...
+
+    async def list_porting_phone_numbers(self, *, porting_order_id: str | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ async def clean_batch(ledger: Ledger, api: OrderApi, batch_id: str) -> list[Clea
             continue
         status = str(getattr(order.status, "value", order.status))
         if status != "draft":
+            # The order stays: its numbers stay taken, all of them (not only the 50 shown).
+            await repair_numbers(api, record, order)
             record.status = status
             ledger.save_order(record)
             outcomes.append(

@@ -31,6 +31,19 @@ class Outcome(StrEnum):
         """Whether the number is where the run wanted it."""
         return self in {Outcome.PLANNED, Outcome.READY_AS_DRAFT, Outcome.CONFIRMED}
 
+    @property
+    def is_final(self) -> bool:
+        """Whether the number has *reached* its outcome for this run: every outcome but
+        ``not_processed``.
+
+        The runner gives ``not_processed`` to every number a failure of the API (or the run)
+        stopped, including a complete draft that ``--confirm`` could not submit, and
+        ``ready_as_draft`` under ``--confirm`` only to a draft held for its FOC; so a run whose
+        numbers are all final is complete. ``needs_attention`` is final: Telnyx refused the
+        operator's data, and only the operator can change that.
+        """
+        return self is not Outcome.NOT_PROCESSED
+
 
 DESCRIPTIONS: dict[Outcome, str] = {
     Outcome.PLANNED: "Dry run: the number would go into the order shown; nothing was sent.",

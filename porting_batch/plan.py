@@ -19,6 +19,7 @@ import phonenumbers
 
 from porting_batch.columns import ORDER_LEVEL_COLUMNS
 from porting_batch.intake import InputRow
+from porting_batch.references import keyed_digest
 
 #: Countries where the API splits orders by SPID (the losing carrier's service provider id).
 SPID_COUNTRIES = frozenset({"US", "CA"})
@@ -79,13 +80,11 @@ class OrderGroup:
     requested_foc: datetime | None
     phone_numbers: list[str] = field(default_factory=list)
     planned: list[PlannedOrder] = field(default_factory=list)
-
-    @property
-    def fingerprint(self) -> str:
-        """Hash of the order-level data: a re-run re-sends a PATCH only when this changes."""
-        data = dict(self.fields)
-        data["requested_foc"] = self.requested_foc.isoformat() if self.requested_foc else ""
-        return _digest(json.dumps(data, sort_keys=True))
+    #: Keyed hash of the order-level data: a re-run re-sends a PATCH only when this changes.
+    fingerprint: str = ""
+    #: The unkeyed hash earlier versions stored, recognised once so that upgrading re-patches
+    #: nothing (and never flags a submitted order as changed).
+    legacy_fingerprint: str = ""
 
 
 @dataclass
@@ -105,6 +104,12 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _order_data(fields: Mapping[str, str], requested_foc: datetime | None) -> str:
+    data = dict(fields)
+    data["requested_foc"] = requested_foc.isoformat() if requested_foc else ""
+    return json.dumps(data, sort_keys=True)
+
+
 def account_identity(row: InputRow) -> str:
     """What makes two rows one account: the order_ref when given, else every order-level field."""
     order_ref = row.values.get("order_ref", "")
@@ -117,7 +122,8 @@ def account_identity(row: InputRow) -> str:
 
 def customer_reference(batch_id: str, group_key: str, operator_reference: str = "") -> str:
     """A deterministic reference for one group's create: the same batch and group always give
-    the same reference, which is how a lost create is found again."""
+    the same reference, which is how a lost create is found again. ``group_key`` is keyed
+    (:func:`group_accounts`), so the reference reveals nothing of the account's cells."""
     lead = _REFERENCE_CHARS.sub("-", operator_reference or batch_id).strip("-")[:40] or "batch"
     return f"{lead}-{group_key[:10]}"
 
@@ -129,8 +135,12 @@ def account_label(fields: Mapping[str, str]) -> str:
     return f"{entity} [{ref}]" if ref else entity
 
 
-def group_accounts(batch_id: str, rows: Iterable[InputRow]) -> list[OrderGroup]:
-    """Group valid rows by end-user account, in order of first appearance."""
+def group_accounts(batch_id: str, rows: Iterable[InputRow], *, key: bytes) -> list[OrderGroup]:
+    """Group valid rows by end-user account, in order of first appearance.
+
+    Group keys and fingerprints are HMACs under ``key`` (``porting_batch.references``): they
+    are derived from PINs and account numbers, and are sent to Telnyx and kept in the ledger.
+    """
     groups: dict[str, OrderGroup] = {}
     for row in rows:
         if row.errors or not row.phone_numbers:
@@ -138,18 +148,21 @@ def group_accounts(batch_id: str, rows: Iterable[InputRow]) -> list[OrderGroup]:
         identity = account_identity(row)
         group = groups.get(identity)
         if group is None:
-            key = _digest(batch_id + "\x00" + identity)
+            group_key = keyed_digest(key, batch_id + "\x00" + identity)
             fields = {column: row.values.get(column, "") for column in ORDER_LEVEL_COLUMNS}
             fields.setdefault("order_ref", row.values.get("order_ref", ""))
+            data = _order_data(fields, row.requested_foc)
             group = OrderGroup(
-                key=key,
+                key=group_key,
                 customer_reference=customer_reference(
-                    batch_id, key, row.values.get("customer_reference", "")
+                    batch_id, group_key, row.values.get("customer_reference", "")
                 ),
                 account=account_label(fields),
                 rows=[],
                 fields=fields,
                 requested_foc=row.requested_foc,
+                fingerprint=keyed_digest(key, "fingerprint\x00" + data),
+                legacy_fingerprint=_digest(data),
             )
             groups[identity] = group
         group.rows.append(row)
@@ -200,12 +213,15 @@ def predict_split(numbers: Sequence[str], answers: Mapping[str, Answer]) -> list
     return [PlannedOrder(key, buckets[key]) for key in sorted(buckets)]
 
 
-def build_plan(batch_id: str, rows: Iterable[InputRow], answers: Mapping[str, Answer]) -> Plan:
+def build_plan(
+    batch_id: str, rows: Iterable[InputRow], answers: Mapping[str, Answer], *, key: bytes
+) -> Plan:
     """Group the rows that may be ordered and predict each group's split.
 
-    Numbers that are not portable are left out of every group.
+    Numbers that are not portable are left out of every group. ``key`` is the reference key
+    (:func:`porting_batch.references.reference_key`).
     """
-    groups = group_accounts(batch_id, rows)
+    groups = group_accounts(batch_id, rows, key=key)
     kept: list[OrderGroup] = []
     for group in groups:
         group.phone_numbers = [

@@ -82,9 +82,34 @@ class BatchResult:
     settings: dict[str, object] = field(default_factory=dict)
     dry_run: bool = False
     confirm: bool = False
+    #: Every number reached its outcome and no step failed (see ``Outcome.is_final``);
+    #: when False, ``failure`` says why on one line and a re-run continues.
     complete: bool = True
     failure: str = ""
     input_headers: list[str] = field(default_factory=list)  # operator's headers, in order
+
+    @property
+    def has_input_errors(self) -> bool:
+        """Whether the operator's file has errors (a bad cell, a duplicate, an unreadable file
+        or document): rows the run could not take until the file is fixed."""
+        return any(issue.is_error and issue.source != "api" for issue in self.issues) or any(
+            n.outcome in {Outcome.INVALID_INPUT, Outcome.DUPLICATE} for n in self.numbers
+        )
+
+    @property
+    def needs_attention(self) -> int:
+        """How many numbers are in orders Telnyx refused data of (the operator acts)."""
+        return sum(1 for n in self.numbers if n.outcome is Outcome.NEEDS_ATTENTION)
+
+    @property
+    def not_processed(self) -> int:
+        """How many numbers did not reach their outcome (a re-run finishes them)."""
+        return sum(1 for n in self.numbers if not n.outcome.is_final)
+
+    @property
+    def orders_needing_attention(self) -> int:
+        """How many orders carry something for the operator to act on."""
+        return sum(1 for o in self.orders if o.attention)
 
     def counts_by_outcome(self) -> dict[str, int]:
         """Numbers per outcome, in the order outcomes are declared."""

@@ -11,16 +11,32 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from porting_batch.errors import NotFoundError
-from porting_batch.ledger import Ledger
+from porting_batch.ledger import Ledger, OrderRecord
+from porting_batch.order_numbers import all_numbers
 
 #: Statuses after which an order needs no more tracking.
 FINAL_STATUSES = frozenset({"ported", "cancelled", "deleted"})
 
 
 class OrderReader(Protocol):
-    """The one call tracking needs."""
+    """The calls tracking needs: an order, and (for orders of more than 50) its numbers."""
 
     async def get_order(self, order_id: str) -> Any: ...
+
+    async def list_porting_phone_numbers(self, *, porting_order_id: str | None = None) -> Any: ...
+
+
+async def repair_numbers(api: OrderReader, record: OrderRecord, order: Any) -> bool:
+    """Bring the record's numbers in line with the order when it holds a different count
+    (an older version recorded only the first 50); True when the record changed."""
+    count = getattr(order, "porting_phone_numbers_count", None)
+    if count is None or count == len(record.phone_numbers):
+        return False
+    numbers = await all_numbers(api, order)
+    if sorted(numbers) == sorted(record.phone_numbers):
+        return False
+    record.phone_numbers = numbers
+    return True
 
 
 @dataclass(frozen=True)
@@ -65,7 +81,10 @@ async def refresh_order_statuses(
                 continue
             status = str(getattr(order.status, "value", order.status) or record.status)
             attention = _exception_text(order) if status == "exception" else ""
+            repaired = await repair_numbers(api, record, order)
             if status == record.status and attention == (record.attention if attention else ""):
+                if repaired:
+                    ledger.save_order(record)
                 continue
             changes.append(StatusChange(current, record.order_id, record.status, status, attention))
             record.status = status

@@ -3,13 +3,16 @@
 ``<out>/<batch name>-<YYYYmmdd-HHMMSS>/`` holds ``report.xlsx`` (Summary, Numbers, Orders,
 Issues), ``numbers.csv``, ``orders.csv``, ``issues.csv`` (UTF-8 with BOM), ``summary.json`` and
 ``annotated.xlsx`` (the operator's workbook with a result column and the bad cells marked).
-Every file is written under a temporary name and renamed, so it appears whole or not at all.
+The folder is written whole under a temporary sibling name and renamed into place, so it
+appears complete or not at all; a rewrite into an existing folder renames each file over its
+old version. Temporary folders a killed run of the same batch left are removed by the next.
 The columns of every file are listed in ``docs/reports.md``.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +25,10 @@ from porting_batch.reports.annotated import (
 from porting_batch.reports.files import (
     ReportFiles,
     atomic_path,
+    publish_folder,
+    remove_stale_temp_folders,
     remove_stale_temps,
+    temp_folder_for,
     write_json,
 )
 from porting_batch.reports.summary import summary_dict, summary_markdown, summary_rows
@@ -53,8 +59,9 @@ _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\s]+')
 
 
 def report_folder(out_dir: Path, batch_name: str, started_at: datetime) -> Path:
-    """Create and return ``<out_dir>/<batch name>-<YYYYmmdd-HHMMSS>/`` (time in UTC).
+    """Return ``<out_dir>/<batch name>-<YYYYmmdd-HHMMSS>/`` (time in UTC), creating ``out_dir``.
 
+    The folder itself is made by :func:`write_reports`, whole, when the report is written.
     The batch name is made safe for any file system; calling again with the same arguments
     returns the same folder.
     """
@@ -62,14 +69,18 @@ def report_folder(out_dir: Path, batch_name: str, started_at: datetime) -> Path:
         started_at = started_at.astimezone(UTC)
     name = _UNSAFE_NAME.sub("_", strip_controls(batch_name)).strip("._") or "batch"
     folder = Path(out_dir) / f"{name[:80]}-{started_at:%Y%m%d-%H%M%S}"
+    _make_folder(folder.parent, folder)
+    return folder
+
+
+def _make_folder(path: Path, shown: Path) -> None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ReportError(
-            f"cannot create the report folder {folder}: {exc.strerror or exc}",
+            f"cannot create the report folder {shown}: {exc.strerror or exc}",
             hint="check that the output folder is writable, or choose another with --out",
         ) from exc
-    return folder
 
 
 def write_reports(
@@ -90,14 +101,50 @@ def write_reports(
     any other failure raises :class:`ReportError`, leaving no partial file.
     """
     folder = Path(folder)
+    _make_folder(folder.parent, folder)
+    if folder.exists() and not folder.is_dir():
+        _make_folder(folder, folder)  # raises the ReportError that names it
+    remove_stale_temp_folders(folder.parent, folder.name)
+    if folder.is_dir():
+        remove_stale_temps(folder)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        work = temp_folder_for(folder)
     except OSError as exc:
         raise ReportError(
             f"cannot create the report folder {folder}: {exc.strerror or exc}",
             hint="check that the output folder is writable, or choose another with --out",
         ) from exc
-    remove_stale_temps(folder)
+    try:
+        files = _write_into(
+            result, work, folder, masked_headers, annotated_max_rows, annotated_max_cells
+        )
+        order = [ANNOTATED_XLSX, REPORT_XLSX, NUMBERS_CSV, ORDERS_CSV, ISSUES_CSV, SUMMARY_JSON]
+        publish_folder(work, folder, order)
+    except ReportError:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise ReportError(
+            f"could not put the report folder {folder} in place: {exc.strerror or exc}",
+            hint="check the disk space and permissions of the output folder",
+        ) from exc
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return files
+
+
+def _write_into(
+    result: BatchResult,
+    work: Path,
+    folder: Path,
+    masked_headers: set[str] | None,
+    annotated_max_rows: int,
+    annotated_max_cells: int,
+) -> ReportFiles:
+    """Write every file into ``work``; the ReportFiles returned name them in ``folder``,
+    where they will be (the summary names those paths)."""
     tables = Tables(result, masked_headers)
     files = ReportFiles(
         folder=folder,
@@ -111,27 +158,26 @@ def write_reports(
     current = "annotated.xlsx"
     try:
         # The annotated copy goes first so the Summary sheet can say whether it exists.
-        annotated_path = folder / ANNOTATED_XLSX
         note = write_annotated(
             result,
             tables,
-            annotated_path,
+            work / ANNOTATED_XLSX,
             max_rows=annotated_max_rows,
             max_cells=annotated_max_cells,
         )
         if note:
             files.notes.append(note)
         else:
-            files.annotated = annotated_path
+            files.annotated = folder / ANNOTATED_XLSX
         files.notes.extend(overflow_notes(tables))
         # report.xlsx and the three CSVs are renamed together, and only once all four are
         # whole: a reader never meets a new workbook beside an old CSV or a missing one.
         current = "report.xlsx and the CSV files"
         with (
-            atomic_path(files.xlsx) as xlsx,
-            atomic_path(files.numbers_csv) as numbers_csv,
-            atomic_path(files.orders_csv) as orders_csv,
-            atomic_path(files.issues_csv) as issues_csv,
+            atomic_path(work / REPORT_XLSX) as xlsx,
+            atomic_path(work / NUMBERS_CSV) as numbers_csv,
+            atomic_path(work / ORDERS_CSV) as orders_csv,
+            atomic_path(work / ISSUES_CSV) as issues_csv,
         ):
             write_report_files(
                 xlsx,
@@ -141,7 +187,7 @@ def write_reports(
             )
         # summary.json last: when it exists, every other file of the run is complete.
         current = "summary.json"
-        write_json(files.summary_json, summary_dict(result, files=files, tables=tables))
+        write_json(work / SUMMARY_JSON, summary_dict(result, files=files, tables=tables))
     except ReportError:
         raise
     except Exception as exc:

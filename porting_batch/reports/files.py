@@ -6,6 +6,8 @@ import contextlib
 import json
 import os
 import re
+import shutil
+import socket
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -67,6 +69,81 @@ def remove_stale_temps(folder: Path, *, older_than: float = STALE_TEMP_SECONDS) 
                 path.unlink()
                 removed.append(path)
     return removed
+
+
+#: Inside a folder being written: who writes it ("<host> <pid>"), so a later run can tell a
+#: dead writer's folder from a live one's.
+WRITER_FILE = ".writer"
+_TEMP_FOLDER = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{12}\.tmp")
+_RUN_STAMP = re.compile(r"-\d{8}-\d{6}$")
+
+
+def batch_prefix(folder_name: str) -> str:
+    """A report folder's name without its run time: what all runs of one batch share."""
+    return _RUN_STAMP.sub("", folder_name)
+
+
+def temp_folder_for(final: Path) -> Path:
+    """A new, empty, private sibling of ``final`` to write a whole report folder into."""
+    temp = final.with_name(f".{final.name}.{uuid.uuid4().hex[:12]}.tmp")
+    temp.mkdir()
+    (temp / WRITER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
+    return temp
+
+
+def _writer_is_gone(temp: Path, older_than: float) -> bool:
+    try:
+        host, pid = (temp / WRITER_FILE).read_text(encoding="utf-8").split()
+        if host == socket.gethostname():
+            os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError):
+        pass  # no marker yet, another machine's writer, or a live one we may not signal
+    return time.time() - temp.stat().st_mtime > older_than
+
+
+def remove_stale_temp_folders(
+    parent: Path, folder_name: str, *, older_than: float = STALE_TEMP_SECONDS
+) -> list[Path]:
+    """Delete the temporary report folders a killed run of the same batch left in ``parent``.
+
+    A folder is stale when its writer (named inside it) is a process of this machine that is
+    gone, or when it is older than ``older_than`` seconds; a live writer's folder is left.
+    """
+    prefix = batch_prefix(folder_name)
+    removed = []
+    for path in parent.glob(".*.tmp"):
+        match = _TEMP_FOLDER.fullmatch(path.name)
+        if not match or not path.is_dir() or batch_prefix(match["name"]) != prefix:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            if _writer_is_gone(path, older_than):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
+def publish_folder(temp: Path, final: Path, order: Sequence[str]) -> None:
+    """Put a folder written whole in ``temp`` in place at ``final``.
+
+    A new folder appears by one rename, whole or not at all. Into an existing folder (a
+    report rewritten) each file is renamed over its old version, in ``order`` (the file that
+    says the set is complete last), and files of others in it are left alone.
+    """
+    (temp / WRITER_FILE).unlink(missing_ok=True)
+    if not final.exists():
+        try:
+            os.rename(temp, final)
+            return
+        except OSError:
+            if not final.is_dir():
+                raise
+    names = [name for name in order if (temp / name).exists()]
+    names += sorted(p.name for p in temp.iterdir() if p.name not in names)
+    for name in names:
+        os.replace(temp / name, final / name)
+    shutil.rmtree(temp, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from porting_batch.batch import BatchOptions, run_batch
+from porting_batch.foc import FocReason
 from porting_batch.outcomes import Outcome
 from porting_batch.simulator import SimulatorConfig, create_app
 
@@ -31,6 +32,7 @@ async def test_every_sample_row_ends_with_an_order_or_a_reason(settings, ledger,
     result = await run_batch(settings, ledger, client, SAMPLE)
     assert result.complete
     assert {n.row for n in result.numbers} == set(range(2, 41))
+    assert len(result.numbers) == 44
     for number in result.numbers:
         assert number.order_id or (number.outcome is not Outcome.READY_AS_DRAFT and number.reason)
     assert result.counts_by_outcome() == {"ready_as_draft": 43, "not_portable": 1}
@@ -49,6 +51,7 @@ async def test_no_order_mixes_two_accounts(settings, ledger, client):
     """Every order's numbers come from rows of one end-user account."""
     result = await run_batch(settings, ledger, client, SAMPLE)
     account_of = {n.phone_number: n.raw["entity_name"] for n in result.numbers}
+    assert len(result.orders) == 17
     for order in result.orders:
         assert len({account_of[p] for p in order.phone_numbers}) == 1, order.order_id
 
@@ -74,14 +77,20 @@ async def test_rerun_creates_nothing_and_patches_nothing(settings, ledger, clien
 
 
 async def test_rerun_with_confirm_submits_the_drafts(settings, ledger, client):
-    """A second run with confirm submits each draft once and creates nothing."""
+    """A second run with confirm submits each draft once and creates nothing; drafts held
+    for a FOC beyond today's windows stay drafts, and the run is complete."""
     first = await run_batch(settings, ledger, client, SAMPLE)
     creates = calls(client)[CREATE]
+    held = [o for o in first.orders if o.foc_reason == FocReason.HELD_BEYOND_WINDOWS.value]
     second = await run_batch(settings, ledger, client, SAMPLE, BatchOptions(confirm=True))
+    assert second.complete, second.failure
     assert calls(client)[CREATE] == creates
-    assert calls(client)[CONFIRM] == len(first.orders)
-    assert second.orders_by_status() == {"in-process": len(first.orders)}
-    assert second.counts_by_outcome() == {"confirmed": 43, "not_portable": 1}
+    assert calls(client)[CONFIRM] == len(first.orders) - len(held)
+    expected = {"in-process": len(first.orders) - len(held), "draft": len(held)}
+    assert second.orders_by_status() == {k: v for k, v in expected.items() if v}
+    in_held = sum(o.number_count for o in held)
+    counts = {"confirmed": 43 - in_held, "ready_as_draft": in_held, "not_portable": 1}
+    assert second.counts_by_outcome() == {k: v for k, v in counts.items() if v}
 
 
 async def test_dry_run_sends_no_write(settings, ledger, client):
@@ -89,6 +98,7 @@ async def test_dry_run_sends_no_write(settings, ledger, client):
     result = await run_batch(settings, ledger, client, SAMPLE, BatchOptions(dry_run=True))
     assert set(calls(client)) == {"POST /portability_checks"}
     assert result.counts_by_outcome() == {"planned": 43, "not_portable": 1}
+    assert result.orders
     assert all(o.status == "planned" and not o.order_id for o in result.orders)
 
 
@@ -154,6 +164,7 @@ async def test_patch_refusal_is_mapped_to_the_rows_and_column(settings, ledger, 
     assert {n.outcome for n in acme} == {Outcome.NEEDS_ATTENTION, Outcome.NOT_PORTABLE}
     api_issues = [i for i in result.issues if i.source == "api"]
     assert {i.cell for i in api_issues} == {f"Numbers!N{n.row}" for n in acme if n.order_id}
+    assert api_issues
     assert all(i.column == "postal_code" and i.value == "60606" for i in api_issues)
     others = [n for n in result.numbers if n.raw["entity_name"] != "Acme Widgets Inc."]
     assert {n.outcome for n in others} == {Outcome.READY_AS_DRAFT}

@@ -20,6 +20,7 @@ ACME = {
     "street_address": "1 Main St",
 }
 GLOBEX = {**ACME, "entity_name": "Globex LLC", "account_number": "G-7"}
+KEY = b"k" * 32
 
 
 def _row(n: int, numbers: list[str], values: dict[str, str], *, errors: bool = False) -> InputRow:
@@ -44,7 +45,7 @@ def test_rows_of_two_accounts_never_share_a_group():
         _row(3, ["+13125550102"], GLOBEX),
         _row(4, ["+13125550103"], ACME),
     ]
-    groups = group_accounts("batch", rows)
+    groups = group_accounts("batch", rows, key=KEY)
     assert [g.phone_numbers for g in groups] == [
         ["+13125550101", "+13125550103"],
         ["+13125550102"],
@@ -58,13 +59,13 @@ def test_order_ref_joins_rows_into_one_group():
         _row(2, ["+13125550101"], {**ACME, "order_ref": "PO-7"}),
         _row(3, ["+13125550102"], {**ACME, "order_ref": "po-7"}),
     ]
-    assert len(group_accounts("batch", rows)) == 1
+    assert len(group_accounts("batch", rows, key=KEY)) == 1
 
 
 def test_rows_with_errors_are_left_out_of_every_group():
     """A row with an error is in no group."""
     rows = [_row(2, ["+13125550101"], ACME, errors=True), _row(3, ["+13125550102"], ACME)]
-    groups = group_accounts("batch", rows)
+    groups = group_accounts("batch", rows, key=KEY)
     assert [g.phone_numbers for g in groups] == [["+13125550102"]]
 
 
@@ -78,7 +79,7 @@ def test_split_follows_type_spid_and_fastport():
         numbers[3]: _answer(numbers[3], spid="AAAA", fast=True),
         numbers[4]: _answer(numbers[4], spid="AAAA"),
     }
-    plan = build_plan("batch", [_row(2, numbers, ACME)], answers)
+    plan = build_plan("batch", [_row(2, numbers, ACME)], answers, key=KEY)
     (group,) = plan.groups
     assert {p.key: p.phone_numbers for p in group.planned} == {
         SplitKey("US", "local", "AAAA", False): ["+13125550101", "+13125550105"],
@@ -95,16 +96,16 @@ def test_not_portable_numbers_are_in_no_planned_order():
         numbers[0]: _answer(numbers[0]),
         numbers[1]: Answer(numbers[1], False, False, "No coverage"),
     }
-    plan = build_plan("batch", [_row(2, numbers, ACME)], answers)
+    plan = build_plan("batch", [_row(2, numbers, ACME)], answers, key=KEY)
     assert [p.phone_numbers for p in plan.groups[0].planned] == [["+13125550101"]]
 
 
 def test_customer_reference_is_deterministic_per_batch_and_group():
     """The same batch and group always give the same reference; another group another one."""
     rows = [_row(2, ["+13125550101"], ACME), _row(3, ["+13125550102"], GLOBEX)]
-    first = [g.customer_reference for g in group_accounts("batch", rows)]
-    again = [g.customer_reference for g in group_accounts("batch", rows)]
-    other = [g.customer_reference for g in group_accounts("other", rows)]
+    first = [g.customer_reference for g in group_accounts("batch", rows, key=KEY)]
+    again = [g.customer_reference for g in group_accounts("batch", rows, key=KEY)]
+    other = [g.customer_reference for g in group_accounts("other", rows, key=KEY)]
     assert first == again
     assert len(set(first)) == 2
     assert set(first).isdisjoint(other)

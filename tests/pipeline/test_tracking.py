@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from porting_batch.batch import BatchOptions, run_batch
+from porting_batch.foc import FocReason
 from porting_batch.simulator import SimulatorConfig, create_app
 from porting_batch.tracking import refresh_order_statuses
 
@@ -29,12 +30,20 @@ SCENARIO = {
 
 
 async def test_confirmed_orders_are_tracked_to_ported(settings, ledger, client, sim_app):
-    """As the clock passes the FOC, every confirmed order is seen as ported."""
+    """As the clock passes the FOC, every confirmed order is seen as ported; drafts held for
+    a later FOC stay drafts."""
     await run_batch(settings, ledger, client, SAMPLE, BatchOptions(confirm=True))
+    held = {
+        o.order_id
+        for o in ledger.orders_for_batch("sample-batch")
+        if o.foc_reason == FocReason.HELD_BEYOND_WINDOWS.value
+    }
     sim_app.state.sim.advance(120 * DAY)
     changes = await refresh_order_statuses(ledger, client)
     assert {c.after for c in changes} == {"ported"}
-    assert {o.status for o in ledger.orders_for_batch("sample-batch")} == {"ported"}
+    statuses = {o.order_id: o.status for o in ledger.orders_for_batch("sample-batch")}
+    assert {s for o, s in statuses.items() if o not in held} == {"ported"}
+    assert {s for o, s in statuses.items() if o in held} <= {"draft"}
     assert await refresh_order_statuses(ledger, client) == []
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from porting_batch.reports import (
     summary_markdown,
     write_reports,
 )
+from porting_batch.reports.files import WRITER_FILE
 from porting_batch.reports.tables import Tables
 from porting_batch.reports.workbook import overflow_notes, write_report_files
 from porting_batch.results import BatchResult, NumberResult
@@ -37,11 +41,12 @@ def write(result: BatchResult, tmp_path: Path) -> ReportFiles:
 
 
 def test_report_folder_is_named_after_the_batch_and_its_start_time(tmp_path: Path) -> None:
-    """The folder is <out>/<batch name>-<YYYYmmdd-HHMMSS> in UTC, created, with a safe name."""
+    """The folder is <out>/<batch name>-<YYYYmmdd-HHMMSS> in UTC, with a safe name; only
+    <out> is created: the folder itself appears when the report is written, whole."""
     started = datetime(2026, 11, 26, 12, 0, 5, tzinfo=timezone(timedelta(hours=-6)))
     folder = report_folder(tmp_path / "reports", "acme / ports: Q4", started)
     assert folder == tmp_path / "reports" / "acme_ports_Q4-20261126-180005"
-    assert folder.is_dir()
+    assert folder.parent.is_dir() and not folder.exists()
 
 
 def test_every_file_of_the_run_is_written_into_the_folder(
@@ -331,12 +336,13 @@ class _Exploding(str):
 
 
 def test_an_interrupted_write_leaves_no_partial_file(result: BatchResult, tmp_path: Path) -> None:
-    """A failure half-way raises ReportError; neither report.xlsx nor a temporary file remains."""
+    """A failure half-way raises ReportError; no report folder and no temporary one remain."""
     folder = tmp_path / "out"
     result.numbers[3].raw = {**result.numbers[3].raw, "Entity": _Exploding("x")}
     with pytest.raises(ReportError, match=r"report\.xlsx"):
         write_reports(result, folder)
-    assert sorted(path.name for path in folder.iterdir()) == ["annotated.xlsx"]
+    assert not folder.exists()
+    assert list(tmp_path.glob(".out.*")) == []
 
 
 def test_a_failed_rewrite_keeps_the_previous_report_whole(tmp_path: Path) -> None:
@@ -484,3 +490,44 @@ def test_temporary_files_left_by_a_killed_writer_are_cleared(
     write_reports(result, folder)
     assert not stale.exists()
     assert fresh.exists() and mine.exists()
+
+
+def _left_by(tmp_path: Path, name: str, pid: int) -> Path:
+    """A temporary report folder as a writer with ``pid`` would have left it."""
+    folder = tmp_path / f".{name}.0123456789ab.tmp"
+    folder.mkdir()
+    (folder / "report.xlsx").write_text("half", encoding="utf-8")
+    (folder / WRITER_FILE).write_text(f"{socket.gethostname()} {pid}\n", encoding="utf-8")
+    return folder
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(timeout=30)
+    return child.pid
+
+
+def test_a_killed_writers_temporary_folder_of_the_batch_is_removed(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """The next write of the batch removes the folder a dead writer left; a live writer's
+    folder and another batch's are left alone."""
+    dead = _left_by(tmp_path, "acme-20260101-000000", _dead_pid())
+    live = _left_by(tmp_path, "acme-20260101-000001", os.getpid())
+    other = _left_by(tmp_path, "globex-20260101-000000", _dead_pid())
+    files = write_reports(result, tmp_path / "acme-20260102-000000")
+    assert not dead.exists()
+    assert live.exists() and other.exists()
+    assert (files.folder / "summary.json").exists()
+
+
+def test_a_new_report_folder_appears_whole(result: BatchResult, tmp_path: Path) -> None:
+    """The summary names the final folder, and nothing of the temporary one is left."""
+    out = tmp_path / "out"
+    files = write_reports(result, out / "acme-20260102-000000")
+    data = json.loads(files.summary_json.read_text(encoding="utf-8"))
+    assert str(out / "acme-20260102-000000") in json.dumps(data)
+    assert ".tmp" not in json.dumps(data)
+    assert [p.name for p in out.iterdir()] == ["acme-20260102-000000"]
+    assert WRITER_FILE not in {p.name for p in files.folder.iterdir()}

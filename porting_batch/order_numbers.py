@@ -1,0 +1,48 @@
+"""An order's numbers, all of them.
+
+The API shows at most 50 numbers inside an order (in the create answer and in order lists);
+``porting_phone_numbers_count`` says how many it holds. Whoever records an order's numbers
+reads the rest from ``GET /porting_phone_numbers`` (every page), and only when the order
+holds more than it shows, so small orders cost no extra call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+#: How many numbers the API shows inside an order at most.
+NUMBERS_SHOWN = 50
+
+
+class NumberLister(Protocol):
+    """The one call that lists an order's numbers."""
+
+    # TODO(client): switch to ``order_phone_numbers(order_id)`` once the client has it.
+    async def list_porting_phone_numbers(
+        self, *, porting_order_id: str | None = None
+    ) -> Sequence[Any]: ...
+
+
+def shown_numbers(order: Any) -> list[str]:
+    """The numbers the order answer itself shows (possibly only the first 50)."""
+    return [n.phone_number for n in (getattr(order, "phone_numbers", None) or [])]
+
+
+def holds_more_than_shown(order: Any) -> bool:
+    """Whether the order holds numbers its answer does not show."""
+    shown = len(getattr(order, "phone_numbers", None) or [])
+    count = getattr(order, "porting_phone_numbers_count", None)
+    if count is None:
+        # No count given: a full page of numbers may be a cut list.
+        return shown >= NUMBERS_SHOWN
+    return int(count) > shown
+
+
+async def all_numbers(api: NumberLister, order: Any) -> list[str]:
+    """Every number the order holds, reading the number list when the answer shows only some."""
+    if not holds_more_than_shown(order):
+        return shown_numbers(order)
+    listed = await api.list_porting_phone_numbers(porting_order_id=str(order.id))
+    numbers = [n.phone_number for n in listed]
+    return list(dict.fromkeys(numbers)) or shown_numbers(order)
