@@ -26,7 +26,6 @@ import json
 import logging
 import os
 import re
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -85,17 +84,17 @@ class PortingApi(Protocol):
 
     async def find_orders_by_reference(self, customer_reference: str) -> Sequence[Any]: ...
 
-    async def list_porting_phone_numbers(
-        self, *, porting_order_id: str | None = None
-    ) -> Sequence[Any]: ...
+    async def order_phone_numbers(self, order_id: str) -> Sequence[str]: ...
 
     async def allowed_foc_windows(self, order_id: str) -> Sequence[Any]: ...
 
     async def upload_document(
-        self, path: Path, *, customer_reference: str | None = None
+        self, content: bytes, *, filename: str | None = None, customer_reference: str | None = None
     ) -> Any: ...
 
-    async def list_documents(self, *, customer_reference: str | None = None) -> Sequence[Any]: ...
+    async def find_document(
+        self, customer_reference: str, sha256: str, filename: str | None = None
+    ) -> Any | None: ...
 
     async def update_order(self, order_id: str, patch: dict[str, Any]) -> Any: ...
 
@@ -709,14 +708,13 @@ class BatchRun:
 
     async def _upload_once(self, name: str, column: str, digest: str) -> str | _Refusal:
         """Upload the document's checked bytes, unless an earlier run's upload landed."""
-        in_doubt = self.ledger.open_intents(self.batch_id, "upload")
-        if any(i["target"] == digest for i in in_doubt):
-            landed = await self._find_uploaded(digest)
+        in_doubt = self.ledger.open_intents_for(self.batch_id, digest, kinds=("upload",))
+        if in_doubt:
+            landed = await self._find_uploaded(digest, Path(name).name)
             for open_intent in in_doubt:
-                if open_intent["target"] == digest:
-                    self.ledger.settle_intent(
-                        open_intent["intent_id"], "done" if landed else "unknown", landed or ""
-                    )
+                self.ledger.settle_intent(
+                    open_intent["intent_id"], "done" if landed else "unknown", landed or ""
+                )
             if landed:
                 self.ledger.save_document(digest, landed, Path(name).name)
                 return landed
@@ -775,32 +773,16 @@ class BatchRun:
         return content
 
     async def _upload(self, content: bytes, filename: str) -> str:
-        """Upload exactly ``content``; returns the document id."""
-        # TODO(client): send ``content`` itself with
-        # ``upload_document(content, filename=..., customer_reference=...)`` once the client
-        # has it; until then the checked bytes go through a private copy, never the original.
-        folder = Path(self.settings.state_dir) / "uploads" / secrets.token_hex(8)
-        folder.mkdir(parents=True, exist_ok=True)
-        copy = folder / filename
-        try:
-            fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-            document = await self.api.upload_document(copy, customer_reference=self.batch_id)
-        finally:
-            with contextlib.suppress(OSError):
-                copy.unlink()
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        """Upload exactly ``content`` (the bytes checked at intake); returns the document id."""
+        document = await self.api.upload_document(
+            content, filename=filename, customer_reference=self.batch_id
+        )
         return str(document.id)
 
-    async def _find_uploaded(self, digest: str) -> str:
+    async def _find_uploaded(self, digest: str, filename: str) -> str:
         """The id of a document an earlier run uploaded but never recorded ("" if none)."""
-        # TODO(client): ``find_document(customer_reference, sha256)`` once the client has it.
-        for document in await self.api.list_documents(customer_reference=self.batch_id):
-            if getattr(document, "sha256", None) == digest:
-                return str(document.id)
-        return ""
+        document = await self.api.find_document(self.batch_id, digest, filename)
+        return str(document.id) if document is not None else ""
 
     def _refuse_documents(self, group: OrderGroup, refusals: Sequence[_Refusal]) -> None:
         """A refused document is the operator's to fix: an error on each of the group's rows."""
@@ -974,14 +956,8 @@ class BatchRun:
             )
 
     def _doubtful_intents(self, order_id: str) -> list[dict[str, Any]]:
-        """PATCH and confirm intents an earlier run left open on this order."""
-        # TODO(ledger): ``self.ledger.open_intents_for(self.batch_id, order_id,
-        # kinds=("patch", "confirm"))`` once the ledger has it: one indexed query per order.
-        return [
-            i
-            for i in self.ledger.open_intents(self.batch_id)
-            if i["target"] == order_id and i["kind"] in {"patch", "confirm"}
-        ]
+        """PATCH and confirm intents an earlier run left open on this order (one indexed query)."""
+        return self.ledger.open_intents_for(self.batch_id, order_id, kinds=("patch", "confirm"))
 
     async def _choose_foc(self, group: OrderGroup, record: OrderRecord) -> FocChoice:
         raw = await self.api.allowed_foc_windows(record.order_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,7 +18,7 @@ class OrderApi(Protocol):
 
     async def delete_order(self, order_id: str) -> Any: ...
 
-    async def list_porting_phone_numbers(self, *, porting_order_id: str | None = None) -> Any: ...
+    async def order_phone_numbers(self, order_id: str) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)

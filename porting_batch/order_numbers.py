@@ -18,10 +18,7 @@ NUMBERS_SHOWN = 50
 class NumberLister(Protocol):
     """The one call that lists an order's numbers."""
 
-    # TODO(client): switch to ``order_phone_numbers(order_id)`` once the client has it.
-    async def list_porting_phone_numbers(
-        self, *, porting_order_id: str | None = None
-    ) -> Sequence[Any]: ...
+    async def order_phone_numbers(self, order_id: str) -> Sequence[str]: ...
 
 
 def shown_numbers(order: Any) -> list[str]:
@@ -43,6 +40,5 @@ async def all_numbers(api: NumberLister, order: Any) -> list[str]:
     """Every number the order holds, reading the number list when the answer shows only some."""
     if not holds_more_than_shown(order):
         return shown_numbers(order)
-    listed = await api.list_porting_phone_numbers(porting_order_id=str(order.id))
-    numbers = [n.phone_number for n in listed]
-    return list(dict.fromkeys(numbers)) or shown_numbers(order)
+    listed = await api.order_phone_numbers(str(order.id))
+    return list(dict.fromkeys(listed)) or shown_numbers(order)

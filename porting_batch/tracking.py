@@ -7,6 +7,7 @@ codes so an operator knows what to fix.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,7 +24,7 @@ class OrderReader(Protocol):
 
     async def get_order(self, order_id: str) -> Any: ...
 
-    async def list_porting_phone_numbers(self, *, porting_order_id: str | None = None) -> Any: ...
+    async def order_phone_numbers(self, order_id: str) -> Sequence[str]: ...
 
 
 async def repair_numbers(api: OrderReader, record: OrderRecord, order: Any) -> bool:
