@@ -393,7 +393,8 @@ class ChildRun:
     ended: float
     cpu_s: float
     maxrss_kb: int
-    descendants_hwm_kb: dict[str, int] = field(default_factory=dict)
+    #: Sampled every 0.25 s, so the last moments of a process may be missing.
+    processes: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def run_child(command: list[str], env: dict[str, str], cwd: Path, timeout: float) -> ChildRun:
@@ -404,7 +405,8 @@ def run_child(command: list[str], env: dict[str, str], cwd: Path, timeout: float
         command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
         preexec_fn=_die_with_parent,
     )  # fmt: skip
-    hwm: dict[int, tuple[str, int]] = {}
+    # Last sample of each process of the tree: command, VmHWM (kB), CPU (s).
+    seen: dict[int, tuple[str, int, float]] = {}
     timed_out = False
     try:
         while True:
@@ -417,10 +419,10 @@ def run_child(command: list[str], env: dict[str, str], cwd: Path, timeout: float
                     os.killpg(process.pid, signal.SIGKILL)
                 pid, status, usage = os.wait4(process.pid, 0)
                 break
-            for one in _descendants(process.pid):
-                peak = _proc_status(one, "VmHWM")
-                if peak is not None:
-                    hwm[one] = (_command_of(one), max(peak, hwm.get(one, ("", 0))[1]))
+            for one in [process.pid, *_descendants(process.pid)]:
+                peak, cpu = _proc_status(one, "VmHWM"), _proc_cpu_s(one)
+                if peak is not None and cpu is not None:
+                    seen[one] = (_command_of(one), peak, cpu)
             time.sleep(0.25)
     finally:
         # Whatever the way out, nothing of this run keeps running.
@@ -438,7 +440,9 @@ def run_child(command: list[str], env: dict[str, str], cwd: Path, timeout: float
         ended=ended,
         cpu_s=usage.ru_utime + usage.ru_stime,
         maxrss_kb=usage.ru_maxrss,
-        descendants_hwm_kb={f"{pid} {cmd}": kb for pid, (cmd, kb) in hwm.items()},
+        processes={
+            f"{pid} {cmd}": {"hwm_kb": kb, "cpu_s": cpu} for pid, (cmd, kb, cpu) in seen.items()
+        },
     )
 
 
@@ -498,17 +502,19 @@ def report(figures: dict[str, Any]) -> None:
         ("rate-limit bound, min calls/limit (s)", f"{figures['bound_s']:.1f}"),
         ("ratio wall / bound", f"{figures['ratio']:.2f}"),
         ("time to first API call (s)", _maybe(figures.get("first_call_s"), "{:.2f}")),
-        ("porting-batch CPU (s)", f"{figures['cpu_s']:.1f}"),
+        ("porting-batch CPU, whole tree (s)", f"{figures['cpu_s']:.1f}"),
         ("porting-batch CPU per API call (ms)", _maybe(figures.get("cpu_ms_per_call"), "{:.2f}")),
-        ("porting-batch peak RSS (MB)", f"{figures['maxrss_kb'] / mb:.0f}"),
+        ("porting-batch peak RSS, largest (MB)", f"{figures['maxrss_kb'] / mb:.0f}"),
         ("simulator peak RSS (MB)", _maybe(figures.get("simulator_hwm_kb"), "{:.0f}", mb)),
         ("simulator CPU (s)", _maybe(figures.get("simulator_cpu_s"), "{:.1f}")),
         ("429s / other errors", f"{figures['rate_limited']} / {figures['errors']}"),
     ]
     for label, value in rows:
         print(f"  {label:<38} {value}")
-    for name, kb in figures["descendants_hwm_kb"].items():
-        print(f"  {'  peak RSS of ' + name[:60]:<38} {kb / mb:.0f} MB")
+    if len(figures["processes"]) > 1:
+        print("  porting-batch's processes (sampled): peak RSS, CPU")
+        for name, one in figures["processes"].items():
+            print(f"    {one['hwm_kb'] / mb:5.0f} MB {one['cpu_s']:6.1f} s  {name[:70]}")
     print(f"  {'calls by kind':<46} {'made':>7} {'minimum':>8}")
     minimum = figures["minimum_calls"]
     for kind in sorted(set(minimum) | set(figures["calls"])):
@@ -603,7 +609,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "cpu_s": child.cpu_s,
         "cpu_ms_per_call": 1000 * child.cpu_s / total if total else None,
         "maxrss_kb": child.maxrss_kb,
-        "descendants_hwm_kb": child.descendants_hwm_kb,
+        "processes": child.processes,
         "simulator_hwm_kb": sim_hwm,
         "simulator_cpu_s": sim_cpu,
         "calls": calls,
@@ -671,6 +677,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  the run did not complete; logs in {work}", file=sys.stderr)
             args.keep = True
         return 0 if figures.get("complete") else 1
+    except KeyboardInterrupt:
+        print("interrupted; the simulator and porting-batch were stopped", file=sys.stderr)
+        return 130
     finally:
         if args.keep:
             print(f"work folder kept: {work}")
