@@ -49,7 +49,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from bench_batch import write_batch  # noqa: E402
+from bench_batch import AREA_CODES, EXCHANGES  # noqa: E402
+
+from porting_batch.columns import COLUMNS  # noqa: E402
 
 #: The porting-batch CLI's chunk size for portability checks (Settings.check_chunk_size default).
 CHECK_CHUNK = 100
@@ -61,6 +63,56 @@ CREATES = "POST /porting_orders"
 FOC_READS = "GET /porting_orders/{id}/allowed_foc_windows"
 PATCHES = "PATCH /porting_orders/{id}"
 CONFIRMS = "POST /porting_orders/{id}/actions/confirm"
+
+
+# --------------------------------------------------------------------------- the batch
+
+#: Exchanges in whole blocks of three (an account's numbers use three).
+_BLOCKS = len(EXCHANGES) // 3
+
+
+def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
+    """The CSV batch of bench_batch.write_batch (the same rows wherever that one works), and
+    beyond its 2,630 accounts: once every block of three exchanges of an area code is taken,
+    the next accounts reuse them with higher line numbers, so every number stays unique."""
+    folder.mkdir(parents=True, exist_ok=True)
+    header = [c.name for c in COLUMNS]
+    per_account = max(1, numbers // accounts)
+    path = folder / "bench-batch.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for account in range(math.ceil(numbers / per_account)):
+            npa = AREA_CODES[account % len(AREA_CODES)]
+            block, lap = divmod(account // len(AREA_CODES), _BLOCKS)[::-1]
+            first_line = 1000 + lap * per_account
+            if first_line + per_account > 10_000:
+                raise SystemExit(f"{accounts} accounts of {per_account} numbers do not fit")
+            for kind in ("loa", "invoice"):
+                doc = folder / f"{kind}-{account}.pdf"
+                doc.write_bytes(b"%PDF-1.4\n% " + f"{kind} {account}".encode() + b"\n%%EOF\n")
+            fields = {
+                "customer_type": "business",
+                "entity_name": f"Account {account} Inc.",
+                "auth_person_name": f"Person {account}",
+                "account_number": f"AC{account:06d}",
+                "billing_phone_number": f"+1{npa}{EXCHANGES[block * 3]}0100",
+                "street_address": f"{account + 1} Main St",
+                "locality": "Chicago",
+                "administrative_area": "IL",
+                "postal_code": "60601",
+                "country_code": "US",
+                "port_type": "full",
+                "requested_foc": "2027-02-16",
+                "loa_file": f"loa-{account}.pdf",
+                "invoice_file": f"invoice-{account}.pdf",
+            }
+            for within in range(min(per_account, numbers - account * per_account)):
+                exchange = EXCHANGES[block * 3 + within % 3]
+                number = f"+1{npa}{exchange:03d}{first_line + within:04d}"
+                values = {**fields, "phone_number": number}
+                writer.writerow([values.get(name, "") for name in header])
+    return path
 
 
 # --------------------------------------------------------------------------- the minimum
@@ -508,6 +560,7 @@ def report(figures: dict[str, Any]) -> None:
         ("simulator peak RSS (MB)", _maybe(figures.get("simulator_hwm_kb"), "{:.0f}", mb)),
         ("simulator CPU (s)", _maybe(figures.get("simulator_cpu_s"), "{:.1f}")),
         ("429s / other errors", f"{figures['rate_limited']} / {figures['errors']}"),
+        ("load average 1 min, before / after", "{} / {}".format(*figures["load_avg_1m"])),
     ]
     for label, value in rows:
         print(f"  {label:<38} {value}")
@@ -581,6 +634,8 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     bound = sum(minimum.values()) / args.limit
     timeout = args.timeout or 120 + 10 * bound
     (work / "state").mkdir(exist_ok=True)
+    # Two cores shared with others: the load says how quiet the machine was.
+    load_before = os.getloadavg()
     with simulator_process(args.limit, args.latency_ms, work) as sim:
         child = run_child(child_command(args, sim, work), child_env(args, sim, work), work, timeout)
         observed = sim.stats()
@@ -619,6 +674,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "rate_limited": statuses.get("429", 0),
         "errors": sum(v for k, v in statuses.items() if not k.startswith("2") and k != "429"),
         "statuses": statuses,
+        "load_avg_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
     }
     result = work / "result.json"
     if args.mode == "library" and result.exists():
