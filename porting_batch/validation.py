@@ -343,6 +343,12 @@ def _check_document(text: str, folder: Path) -> DocumentCheck:
             message="the path leads out of the spreadsheet's folder",
             hint="put the file next to the spreadsheet (or in a folder below it) and give its name",
         )
+    if resolved.is_dir():
+        return DocumentCheck(
+            code="file_unreadable",
+            message="the name is a folder, not a file",
+            hint="give the document's file name (including .pdf), not its folder",
+        )
     if not resolved.is_file():
         return DocumentCheck(
             code="file_missing",
