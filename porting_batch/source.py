@@ -318,7 +318,14 @@ def _refuse_cell(
         for text in [child.text or ""]
     )
     shown = value if len(value) <= 40 else value[:37] + "..."
-    where = "row" if row > settings.max_rows else "column"
+    where = " and ".join(
+        name
+        for name, over in (
+            ("row", row > settings.max_rows),
+            ("column", column > settings.max_columns),
+        )
+        if over
+    )
     raise IntakeError(
         f"{path.name}, sheet '{sheet}', cell {_letters(column)}{row} ({shown!r}): a value "
         f"beyond the last {where} read (at most {settings.max_rows:,} rows and "

@@ -61,6 +61,8 @@ _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 _SHEET_NAME_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
 _HEADER_SCAN_ROWS = 30
 _COLUMN_LETTERS = re.compile(r"[A-Z]{1,3}")
+#: The user:pass@ part of a URL (a webhook cell may carry one).
+_URL_CREDENTIALS = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@")
 _ACCOUNT_WORD = re.compile(r"\b(account|acct)", re.IGNORECASE)
 #: What stands for the hidden characters of a masked cell; a PIN is all of it.
 MASK = "••••"
@@ -208,10 +210,9 @@ def _annotate(book: Any, result: BatchResult, tables: Tables, *, from_csv: bool)
 
 
 def _mask_secrets(book: Any, result: BatchResult, tables: Tables) -> None:
-    """Mask the PIN and account-number cells below each sheet's header row."""
+    """Mask the PIN and account-number cells below each sheet's header row, and the
+    credentials of webhook URLs."""
     masked = tables.masked_headers
-    if not masked:
-        return
     first_rows: dict[str, int] = {}
     for number in result.numbers:
         if number.row > 0:
@@ -223,7 +224,10 @@ def _mask_secrets(book: Any, result: BatchResult, tables: Tables) -> None:
         for cells in sheet.iter_rows(min_row=header_row, max_row=header_row):
             for header_cell in cells:
                 header = header_cell.value
-                if not isinstance(header, str) or header.strip() not in masked:
+                if not isinstance(header, str):
+                    continue
+                webhook = canonical_column(header) == "webhook_url"
+                if not webhook and header.strip() not in masked:
                     continue
                 pin = not _is_account_header(header)
                 for (cell,) in sheet.iter_rows(
@@ -231,7 +235,11 @@ def _mask_secrets(book: Any, result: BatchResult, tables: Tables) -> None:
                     min_col=header_cell.column,
                     max_col=header_cell.column,
                 ):
-                    if cell.value is not None and not isinstance(cell, MergedCell):
+                    if cell.value is None or isinstance(cell, MergedCell):
+                        continue
+                    if webhook:
+                        cell.value = _URL_CREDENTIALS.sub(r"\1••••@", str(cell.value))
+                    else:
                         cell.value = mask_cell(cell.value, pin=pin)
 
 

@@ -45,6 +45,13 @@ def test_annotated_copy_masks_pins_and_account_numbers_by_default(tmp_path: Path
     assert _column(values, "entity_name") == ["Acme Widgets Inc.", "Acme Widgets Inc."]
 
 
+def test_annotated_copy_masks_the_password_of_a_webhook_url(tmp_path: Path) -> None:
+    """A webhook cell with user:pass@ shows the URL without them; intake refused it anyway."""
+    rows = [good_row(webhook_url="https://ops:hunter2@example.com/hook")]
+    values = _annotated_values(tmp_path, write_xlsx(tmp_path / "b.xlsx", rows))
+    assert _column(values, "webhook_url") == ["https://••••@example.com/hook"]
+
+
 def test_annotated_copy_keeps_secrets_in_clear_when_asked(tmp_path: Path) -> None:
     """annotated_clear_secrets=True gives the operator's own values back as typed."""
     rows = [good_row(pin_passcode=PIN, account_number=ACCOUNT)]
