@@ -141,6 +141,12 @@ def check_package(path: Path, data: bytes, settings: Settings) -> zipfile.ZipFil
         archive = zipfile.ZipFile(io.BytesIO(data))
         total = 0
         for info in archive.infolist():
+            if info.flag_bits & 0x1:
+                raise IntakeError(
+                    f"{path.name} is password-protected (its part {info.filename} is encrypted)",
+                    file=str(path),
+                    hint="open it in Excel, remove the password and save it again",
+                )
             total += _unpacked_size(data, info, limit - total)
             if total > limit:
                 raise IntakeError(

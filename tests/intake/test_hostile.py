@@ -127,3 +127,26 @@ def test_csv_rows_past_max_rows_are_refused_but_trailing_blank_lines_are_not(
         handle.write("+13125550143\n")
     error = _refused(read, path, max_rows=100)
     assert "long.csv, row 5,003 ('+13125550143')" in error.message
+
+
+def test_zip_with_an_encrypted_part_is_refused_as_password_protected(
+    tmp_path: Path, read: Reader
+) -> None:
+    """A zip member flagged as encrypted is one clear line, not a RuntimeError from zipfile."""
+    import zipfile
+
+    from .hostile import sheet_xml, table, write_workbook
+
+    path = write_workbook(tmp_path / "locked.xlsx", sheet_xml(table(COLUMN_NAMES, [GOOD_ROW])))
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/sharedStrings.xml", "<sst/>")
+        offset = archive.getinfo("xl/sharedStrings.xml").header_offset
+    data = bytearray(path.read_bytes())
+    # zipfile never writes the encryption flag: set it in the local and the central header.
+    data[offset + 6] |= 0x1
+    central = data.rindex(b"PK\x01\x02")  # the last entry: the member just added
+    assert data[central + 46 : central + 46 + 20] == b"xl/sharedStrings.xml"
+    data[central + 8] |= 0x1
+    path.write_bytes(bytes(data))
+    error = _refused(read, path)
+    assert "locked.xlsx is password-protected" in error.message
