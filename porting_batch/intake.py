@@ -3,6 +3,11 @@
 File-level problems (not a spreadsheet, empty, password-protected, too large, required columns
 missing) raise ``IntakeError`` with one clear message. Row-level problems become ``Issue`` values;
 no row is ever dropped (fully blank rows excepted).
+
+The kinds read are :data:`SPREADSHEET_SUFFIXES`, the one list the inbox and folder runs use
+too. A workbook passes ``porting_batch.source``'s checks (unpacked size, claimed and real
+extent) before calamine reads it, and calamine reads it in a child process with a memory
+limit, so a hostile file is one IntakeError, never a dead process.
 """
 
 from __future__ import annotations
