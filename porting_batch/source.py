@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import posixpath
 import re
 import struct
 import subprocess
@@ -201,6 +202,7 @@ def workbook_sheets(archive: zipfile.ZipFile) -> list[SheetEntry]:
     for element in _elements(archive, "xl/_rels/workbook.xml.rels", "Relationship"):
         target = element.get("Target", "")
         part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        part = posixpath.normpath(part)  # "xl/../xl/worksheets/sheet1.xml" names a member too
         kind = element.get("Type", "")
         targets[element.get("Id", "")] = (part, kind.endswith("/worksheet"))
     sheets: list[SheetEntry] = []
@@ -431,7 +433,7 @@ def read_sheet_isolated(
         done = subprocess.run(  # noqa: S603 - our own interpreter and program
             [
                 sys.executable,
-                "-I",
+                "-P",  # the working folder is not searched for modules; PYTHONPATH still is
                 "-c",
                 _CHILD,
                 str(limit),
