@@ -10,7 +10,8 @@ prints the wall time, the peak RSS of that process and of the reader process it 
 the first line the operator sees. The files are those of issue 12.3: a 4.8 KB workbook with
 one cell at XFD1048576 (which aborted the process), the same behind a small dimension claim,
 a zip bomb, a 1,048,576-row claim over ten rows (bare, and with a million formatted empty rows
-as Excel writes them), and a 150 MB CSV (sparse, so it costs no disk).
+as Excel writes them), a 150 MB CSV (sparse, so it costs no disk), and two CSVs under the size
+limit built to explode: one line of 49 million commas, and 49 million blank lines.
 """
 
 from __future__ import annotations
@@ -57,7 +58,18 @@ def _cases() -> dict[str, Callable[[Path], Path]]:
         "claim-1048576-rows-ten-filled": lambda f: ten(f, 0),
         "ten-filled-plus-1m-formatted-rows": lambda f: ten(f, 1_048_576 - 11),
         "csv-150mb": lambda f: sparse_file(f / "big.csv", 150 * 1024 * 1024),
+        "csv-one-49mb-line-of-commas": lambda f: _text(
+            f / "wide.csv", "phone_number,entity_name\n" + "," * (49 << 20)
+        ),
+        "csv-49mb-of-blank-lines": lambda f: _text(
+            f / "blank.csv", "phone_number,entity_name\n+13125550142,Acme\n" + "\n" * (49 << 20)
+        ),
     }
+
+
+def _text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def measure(path: Path) -> dict[str, object]:

@@ -19,7 +19,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -57,6 +57,10 @@ from porting_batch.source import (
 )
 
 _HEADER_SCAN_ROWS = 10
+#: Excel's last row: a CSV with more lines (blank ones included) came from no spreadsheet.
+_CSV_MAX_LINES = 1_048_576
+#: No spreadsheet row is written as a line this long (256 columns of 16,384 characters).
+_CSV_LINE_LIMIT = 1 << 22
 #: Spreadsheet kinds this tool does not read, and what to do instead.
 _OTHER_KINDS = {
     ".xls": "it is an old-style Excel file: open it in Excel and save it as Excel Workbook (.xlsx)",
@@ -653,6 +657,7 @@ def _load_csv(path: Path, data: bytes, settings: Settings) -> _Grid:
         if not first_line.count(delimiter):
             delimiter = ","
     sheet = path.stem
+    _check_line_lengths(path, text)
     try:
         rows = _csv_rows(path, text, delimiter, settings)
     except csv.Error as exc:
@@ -664,6 +669,25 @@ def _load_csv(path: Path, data: bytes, settings: Settings) -> _Grid:
     return _Grid(sheet=sheet, rows=rows, text_only=True)
 
 
+def _check_line_lengths(path: Path, text: str) -> None:
+    """Refuse a line of millions of characters before csv splits it into as many cells.
+
+    A line of _CSV_LINE_LIMIT characters or more holds a window of half that without a line
+    break; looking for one every half window costs a few ``str.find`` calls.
+    """
+    window = _CSV_LINE_LIMIT // 2
+    for start in range(0, max(len(text) - window, 0), window):
+        if text.find("\n", start, start + window) < 0:
+            line = text.count("\n", 0, start) + 1
+            raise IntakeError(
+                f"{path.name}, line {line:,}: a line of over {window:,} characters, far more "
+                "than a spreadsheet row holds",
+                file=str(path),
+                sheet=path.stem,
+                hint="export the sheet again as CSV UTF-8 from Excel",
+            )
+
+
 def _csv_rows(path: Path, text: str, delimiter: str, settings: Settings) -> list[list[Any]]:
     """The CSV's rows within max_rows and max_columns; blank rows at the end are dropped.
 
@@ -673,9 +697,14 @@ def _csv_rows(path: Path, text: str, delimiter: str, settings: Settings) -> list
     rows: list[list[Any]] = []
     blank: list[Any] = []
     pending = 0
-    for number, cells in enumerate(
-        csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1
-    ):
+    for number, cells in enumerate(csv.reader(_lines(text), delimiter=delimiter), 1):
+        if number > _CSV_MAX_LINES:
+            raise IntakeError(
+                f"{path.name}: more than {_CSV_MAX_LINES:,} lines, more than any spreadsheet holds",
+                file=str(path),
+                sheet=path.stem,
+                hint="remove the empty lines at the end, or split the batch",
+            )
         if not any(cells):
             pending += 1
             continue
@@ -705,6 +734,25 @@ def _csv_rows(path: Path, text: str, delimiter: str, settings: Settings) -> list
             pending = 0
         rows.append(cells)
     return rows
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their ends, as csv wants them, without a copy of the whole text.
+
+    io.StringIO would hold the text again at four bytes a character (200 MB for a 50 MB file).
+    A text with lone '\r' line ends (classic Mac) still goes through StringIO, which splits
+    on them.
+    """
+    if text.count("\r") != text.count("\r\n"):
+        yield from io.StringIO(text, newline="")
+        return
+    find = text.find
+    start = 0
+    while (end := find("\n", start)) >= 0:
+        yield text[start : end + 1]
+        start = end + 1
+    if start < len(text):
+        yield text[start:]
 
 
 def _shown(value: str) -> str:

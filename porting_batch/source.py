@@ -27,6 +27,7 @@ When the child fails or finds the sheet too big, the scan runs then, to name the
 
 from __future__ import annotations
 
+import contextlib
 import io
 import pickle
 import posixpath
@@ -34,6 +35,8 @@ import re
 import struct
 import subprocess
 import sys
+import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -58,6 +61,8 @@ READER_MEMORY_MB = 2048
 #: A sheet whose claim passes the bounds is scanned before the reader when its XML is at most
 #: this big (about 0.2 s of scanning); the reader process copes with the bigger ones.
 SCAN_FIRST_BYTES = 4 << 20
+#: Rows per message from the reader process: small enough to overlap, big enough to be cheap.
+_BATCH_ROWS = 4096
 #: A reader still busy after this long is stopped (the bounds above keep real reads far below).
 READER_TIMEOUT_S = 300.0
 
@@ -378,24 +383,41 @@ def check_sheet(
 #: a few tens of milliseconds. It reads the workbook from stdin and writes one pickle.
 _CHILD = r"""
 import io, pickle, resource, sys
-limit, max_rows, max_columns = map(int, sys.argv[1:4])
+limit, max_rows, max_columns, batch = map(int, sys.argv[1:5])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 data = sys.stdin.buffer.read()
+out = sys.stdout.buffer
+
+def send(message):
+    blob = pickle.dumps(message, protocol=5)
+    out.write(len(blob).to_bytes(8, "little"))
+    out.write(blob)
+    out.flush()
+
 try:
     import python_calamine
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    sheet = book.get_sheet_by_name(sys.argv[4])
+    sheet = book.get_sheet_by_name(sys.argv[5])
     # calamine sizes its grid from the real cells, never from the dimension claim
     last_row, last_column = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
     if last_row > max_rows or last_column > max_columns:
-        answer = ("extent", last_row, last_column)
+        send(("extent", last_row, last_column))
     else:
-        answer = ("rows", sheet.to_python(skip_empty_area=False))
+        # iter_rows starts at row 1 but at the first used column: pad to column A, as
+        # to_python(skip_empty_area=False) does
+        pad = [""] * (sheet.start[1] if sheet.start else 0)
+        rows = []
+        for row in sheet.iter_rows():
+            rows.append(pad + row if pad else row)
+            if len(rows) == batch:
+                send(("rows", rows))
+                rows = []
+        send(("rows", rows))
+        send(("end",))
 except MemoryError:
-    answer = ("memory", "")
+    send(("memory",))
 except BaseException as exc:
-    answer = ("error", type(exc).__name__, str(exc)[:500])
-sys.stdout.buffer.write(pickle.dumps(answer, protocol=5))
+    send(("error", type(exc).__name__, str(exc)[:500]))
 """
 
 _ALLOWED_GLOBALS = {("datetime", name) for name in ("datetime", "date", "time", "timedelta")}
@@ -424,41 +446,89 @@ class ReaderFailed(Exception):
 def read_sheet_isolated(
     data: bytes, sheet: str, settings: Settings, *, memory_mb: int = READER_MEMORY_MB
 ) -> list[list[Any]]:
-    """calamine's ``to_python`` of one sheet, run in a child process with a memory limit.
+    """The sheet's rows as calamine's ``to_python`` gives them, read in a child process with a
+    memory limit.
 
-    Raises :class:`ReaderFailed` when the child runs out of memory, dies or reports an error.
+    The rows come back in batches while the child is still converting, so unpickling here
+    overlaps the child's work. Raises :class:`ReaderFailed` when the child finds the sheet too
+    big, runs out of memory, dies or reports an error.
     """
     limit = memory_mb * 1024 * 1024
-    try:
-        done = subprocess.run(  # noqa: S603 - our own interpreter and program
-            [
-                sys.executable,
-                "-P",  # the working folder is not searched for modules; PYTHONPATH still is
-                "-c",
-                _CHILD,
-                str(limit),
-                str(settings.max_rows),
-                str(settings.max_columns),
-                sheet,
-            ],
-            input=data,
-            capture_output=True,
-            timeout=READER_TIMEOUT_S,
-            check=False,
+    command = [
+        sys.executable,
+        "-P",  # the working folder is not searched for modules; PYTHONPATH still is
+        "-c",
+        _CHILD,
+        str(limit),
+        str(settings.max_rows),
+        str(settings.max_columns),
+        str(_BATCH_ROWS),
+        sheet,
+    ]
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter and program
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors
         )
-    except subprocess.TimeoutExpired as exc:
-        raise ReaderFailed("timeout", f"no answer in {READER_TIMEOUT_S:g} s") from exc
-    if done.returncode != 0:
-        memory = b"memory allocation" in done.stderr or b"MemoryError" in done.stderr
-        raise ReaderFailed("memory" if memory else "crash", f"exit status {done.returncode}")
-    try:
-        answer = _CellUnpickler(io.BytesIO(done.stdout)).load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as exc:
-        raise ReaderFailed("crash", f"unreadable answer ({exc})") from exc
-    if answer[0] == "rows":
-        return list(answer[1])
-    if answer[0] == "memory":
+        timed_out = threading.Event()
+
+        def expire() -> None:
+            timed_out.set()
+            child.kill()
+
+        deadline = threading.Timer(READER_TIMEOUT_S, expire)
+        deadline.start()
+        try:
+            message = _receive(child, data)
+        finally:
+            deadline.cancel()
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+            for pipe in (child.stdin, child.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()  # type: ignore[union-attr]
+        if message is None:
+            errors.seek(0)
+            said = errors.read(1 << 16)
+            if timed_out.is_set():
+                raise ReaderFailed("timeout", f"no answer in {READER_TIMEOUT_S:g} s")
+            memory = b"memory allocation" in said or b"MemoryError" in said
+            raise ReaderFailed("memory" if memory else "crash", f"exit status {child.returncode}")
+    if message[0] == "end":
+        return message[1]
+    if message[0] == "memory":
         raise ReaderFailed("memory")
-    if answer[0] == "extent":
-        raise ReaderFailed("extent", f"A1:{_letters(answer[2])}{answer[1]}")
-    raise ReaderFailed("error", answer[2], answer[1])
+    if message[0] == "extent":
+        raise ReaderFailed("extent", f"A1:{_letters(message[2])}{message[1]}")
+    raise ReaderFailed("error", message[2], message[1])
+
+
+def _receive(child: subprocess.Popen[bytes], data: bytes) -> tuple[Any, ...] | None:
+    """Feed the workbook to the child and collect its answer; None when it died first."""
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        child.stdin.write(data)
+        child.stdin.close()
+    except BrokenPipeError:
+        return None
+    rows: list[list[Any]] = []
+    while True:
+        head = child.stdout.read(8)
+        if len(head) < 8:
+            return None
+        size = int.from_bytes(head, "little")
+        blob = child.stdout.read(size)
+        if len(blob) < size:
+            return None
+        try:
+            message = _CellUnpickler(io.BytesIO(blob)).load()
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError) as exc:
+            raise ReaderFailed("crash", f"unreadable answer ({exc})") from exc
+        if not isinstance(message, tuple) or not message:
+            raise ReaderFailed("crash", "unreadable answer")
+        if message[0] == "rows":
+            rows.extend(message[1])
+        elif message[0] == "end":
+            return ("end", rows)
+        else:
+            return tuple(message)

@@ -150,3 +150,22 @@ def test_zip_with_an_encrypted_part_is_refused_as_password_protected(
     path.write_bytes(bytes(data))
     error = _refused(read, path)
     assert "locked.xlsx is password-protected" in error.message
+
+
+def test_csv_line_of_millions_of_cells_is_refused_before_it_is_split(
+    tmp_path: Path, read: Reader
+) -> None:
+    """A line of millions of delimiters is one clear line, not a list of millions of cells."""
+    path = tmp_path / "monster.csv"
+    path.write_text("phone_number,entity_name\n" + "," * (9 << 20) + "\n", encoding="utf-8")
+    error = _refused(read, path)
+    assert "monster.csv, line 2: a line of over 2,097,152 characters" in error.message
+
+
+def test_csv_of_more_lines_than_any_spreadsheet_is_refused(tmp_path: Path, read: Reader) -> None:
+    """Past Excel's 1,048,576 rows, even blank lines mean the file came from no spreadsheet."""
+    path = write_csv(tmp_path / "blank.csv", [good_row()])
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n" * 1_048_576)
+    error = _refused(read, path)
+    assert "blank.csv: more than 1,048,576 lines" in error.message
