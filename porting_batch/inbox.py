@@ -33,9 +33,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from porting_batch.source import SPREADSHEET_SUFFIXES
+
 #: The suffix (before the extension) that asks for a new run of content already done.
 FORCE_MARK = ".rerun"
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".csv"})
 #: Names being written by an editor, a browser or a copy tool: never claimed.
 TEMPORARY_PREFIXES = ("~$", ".", "~")
 TEMPORARY_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp")

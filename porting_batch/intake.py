@@ -3,6 +3,11 @@
 File-level problems (not a spreadsheet, empty, password-protected, too large, required columns
 missing) raise ``IntakeError`` with one clear message. Row-level problems become ``Issue`` values;
 no row is ever dropped (fully blank rows excepted).
+
+The kinds read are :data:`SPREADSHEET_SUFFIXES`, the one list the inbox and folder runs use
+too. A workbook passes ``porting_batch.source``'s checks (unpacked size, claimed and real
+extent) before calamine reads it, and calamine reads it in a child process with a memory
+limit, so a hostile file is one IntakeError, never a dead process.
 """
 
 from __future__ import annotations
@@ -14,13 +19,14 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import compress
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+from xml.etree.ElementTree import ParseError
 
 from porting_batch import validation
 from porting_batch.columns import (
@@ -33,12 +39,37 @@ from porting_batch.errors import IntakeError
 from porting_batch.issues import Issue, Severity
 from porting_batch.numbers import clean_text
 from porting_batch.settings import Settings
+from porting_batch.source import (
+    CSV_SUFFIXES,
+    OLE_MAGIC,
+    SPREADSHEET_SUFFIXES,
+    XLSX_SUFFIXES,
+    ZIP_MAGIC,
+    ReaderFailed,
+    SheetEntry,
+    check_package,
+    check_sheet,
+    is_spreadsheet,
+    is_xlsx_package,
+    read_sheet_isolated,
+    scan_cells,
+    workbook_sheets,
+)
 
-XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
-CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 _HEADER_SCAN_ROWS = 10
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGIC = b"PK\x03\x04"
+#: Excel's last row: a CSV with more lines (blank ones included) came from no spreadsheet.
+_CSV_MAX_LINES = 1_048_576
+#: No spreadsheet row is written as a line this long (256 columns of 16,384 characters).
+_CSV_LINE_LIMIT = 1 << 22
+#: Spreadsheet kinds this tool does not read, and what to do instead.
+_OTHER_KINDS = {
+    ".xls": "it is an old-style Excel file: open it in Excel and save it as Excel Workbook (.xlsx)",
+    ".xlsb": "open it in Excel and save it as Excel Workbook (.xlsx)",
+    ".ods": "open it and save it as Excel Workbook (.xlsx)",
+    ".numbers": "export it from Numbers as Excel (.xlsx)",
+    ".tsv": "save it as .xlsx, or as CSV (.csv)",
+    ".txt": "save it as .xlsx, or as CSV (.csv)",
+}
 
 
 @dataclass
@@ -120,6 +151,7 @@ class _Grid:
     #: (0-based row, 0-based column) -> why the cell has no usable value (formula problems)
     bad_cells: dict[tuple[int, int], str] = field(default_factory=dict)
     text_only: bool = False  # every cell is already a str (CSV)
+    notes: list[Issue] = field(default_factory=list)  # file-level warnings
 
 
 def read_batch(path: Path, settings: Settings, *, today: date | None = None) -> Intake:
@@ -138,7 +170,7 @@ def read_batch(path: Path, settings: Settings, *, today: date | None = None) -> 
 def _read_batch(path: Path, settings: Settings, today: date | None) -> Intake:
 
     data = _read_bytes(path, settings)
-    grid = _load_grid(path, data)
+    grid = _load_grid(path, data, settings)
     header_index = _find_header(grid)
     header_cells = grid.rows[header_index]
     headers = [_cell_text(cell)[0].strip() for cell in header_cells]
@@ -204,7 +236,7 @@ def _read_batch(path: Path, settings: Settings, today: date | None) -> Intake:
 
     letters = {name: column_letter(index) for name, index in mapping.items()}
     sheet = grid.sheet
-    issues: list[Issue] = []
+    issues: list[Issue] = list(grid.notes)
     for header in unknown:
         index = headers.index(header)
         issues.append(
@@ -360,24 +392,37 @@ def _read_bytes(path: Path, settings: Settings) -> bytes:
         raise IntakeError(f"{path}: cannot be read ({exc.strerror})", file=str(path)) from exc
 
 
-def _load_grid(path: Path, data: bytes) -> _Grid:
+def _load_grid(path: Path, data: bytes, settings: Settings) -> _Grid:
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        return _load_csv(path, data)
+        if is_xlsx_package(data):
+            # Renamed, or saved by a tool that picked the wrong extension: read what it is.
+            grid = _load_workbook(path, data, settings)
+            grid.notes.append(
+                Issue(
+                    Severity.WARNING,
+                    f"{path.name} is an Excel workbook named .csv; it was read as the "
+                    "workbook it is",
+                    hint=f"rename it to {path.stem}.xlsx",
+                    sheet=grid.sheet,
+                    value=path.name,
+                    code="misnamed_file",
+                )
+            )
+            return grid
+        return _load_csv(path, data, settings)
     if suffix in XLSX_SUFFIXES:
-        return _load_workbook(path, data)
+        return _load_workbook(path, data, settings)
     raise IntakeError(
-        f"{path.name}: '{suffix or 'no extension'}' is not a spreadsheet type this tool reads",
+        f"{path.name}: '{suffix or 'no extension'}' is not a spreadsheet type this tool reads "
+        f"({', '.join(sorted(SPREADSHEET_SUFFIXES))})",
         file=str(path),
-        hint="save it as .xlsx (Excel workbook) or .csv",
+        hint=_OTHER_KINDS.get(suffix, "save it as .xlsx (Excel workbook) or .csv"),
     )
 
 
-def _load_workbook(path: Path, data: bytes) -> _Grid:
-    import python_calamine
-
-    zipped = data.startswith(_ZIP_MAGIC)
-    if data.startswith(_OLE_MAGIC):
+def _load_workbook(path: Path, data: bytes, settings: Settings) -> _Grid:
+    if data.startswith(OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise IntakeError(
                 f"{path.name} is password-protected",
@@ -385,64 +430,108 @@ def _load_workbook(path: Path, data: bytes) -> _Grid:
                 hint="open it in Excel, remove the password (File > Info > Protect Workbook) "
                 "and save it again",
             )
-        if path.suffix.lower() != ".xls":
-            raise IntakeError(
-                f"{path.name} is an old-style Excel file, not an .xlsx workbook",
-                file=str(path),
-                hint="open it in Excel and save it as Excel Workbook (.xlsx)",
-            )
-    elif path.suffix.lower() in {".xlsx", ".xlsm", ".xlsb", ".ods"} and not data.startswith(
-        _ZIP_MAGIC
-    ):
+        raise IntakeError(
+            f"{path.name} is an old-style Excel file, not an .xlsx workbook",
+            file=str(path),
+            hint="open it in Excel and save it as Excel Workbook (.xlsx)",
+        )
+    if not data.startswith(ZIP_MAGIC):
         raise IntakeError(
             f"{path.name} is not a spreadsheet: the file is not an Excel workbook inside",
             file=str(path),
             hint="open it in Excel and save it as Excel Workbook (.xlsx), or export CSV",
         )
+    # Nothing reads the workbook before these checks: see porting_batch.source.
+    archive = check_package(path, data, settings)
     try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet_name = _choose_sheet(path, workbook)
-        # calamine releases the GIL while it parses, so the formula scan runs alongside it
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            scan = pool.submit(_formula_problems, data, sheet_name) if zipped else None
-            rows: list[list[Any]] = workbook.get_sheet_by_name(sheet_name).to_python(
-                skip_empty_area=False
-            )
-            bad_cells = scan.result() if scan is not None else {}
-    except python_calamine.PasswordError:
+        sheets = workbook_sheets(archive)
+    except (KeyError, ParseError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        raise IntakeError(
+            f"{path.name} could not be read as a spreadsheet (no readable workbook inside: {exc})",
+            file=str(path),
+            hint="open it in Excel and save it again as .xlsx",
+        ) from exc
+    sheet = _choose_sheet(path, sheets)
+    check_sheet(path, archive, sheet, settings)
+    # The formula scan runs here while the reader process parses the sheet.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scan = pool.submit(_formula_problems, data, sheet.name)
+        try:
+            rows = read_sheet_isolated(data, sheet.name, settings)
+        except ReaderFailed as failed:
+            scan.cancel()
+            _explain_failure(path, archive, sheet, settings, failed)
+        bad_cells = scan.result()
+    _check_size(path, sheet.name, rows, settings)
+    return _Grid(sheet=sheet.name, rows=rows, bad_cells=bad_cells)
+
+
+def _explain_failure(
+    path: Path,
+    archive: zipfile.ZipFile,
+    sheet: SheetEntry,
+    settings: Settings,
+    failed: ReaderFailed,
+) -> NoReturn:
+    """Turn a failed read into one IntakeError, naming the far cell when that was the cause."""
+    if failed.error_type == "PasswordError":
         raise IntakeError(
             f"{path.name} is password-protected",
             file=str(path),
             hint="remove the password in Excel and save it again",
-        ) from None
-    except IntakeError:
-        raise
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    # calamine raises a handful of unrelated types on bad files, and a Rust panic surfaces as
-    # pyo3's PanicException, which derives from BaseException
-    except BaseException as exc:
+        )
+    if failed.kind == "error":
         raise IntakeError(
-            f"{path.name} could not be read as a spreadsheet ({type(exc).__name__}: {exc})",
+            f"{path.name} could not be read as a spreadsheet ({failed.error_type}: "
+            f"{failed.detail})",
             file=str(path),
             hint="open it in Excel and save it again as .xlsx",
-        ) from exc
-    return _Grid(sheet=sheet_name, rows=rows, bad_cells=bad_cells)
+        )
+    # Too far, out of memory or killed: a cell far away is the usual cause; the scan names it.
+    extent = scan_cells(path, archive, sheet.name, sheet.part, settings)
+    span = (
+        f"its cells span A1:{column_letter(extent.last_column - 1)}{extent.last_row}"
+        if extent.cells
+        else "it holds no cell"
+    )
+    if failed.kind == "extent":
+        span = f"its cells span {failed.detail}"
+    raise IntakeError(
+        f"{path.name}, sheet '{sheet.name}' could not be read within the reader's limits "
+        f"({failed.kind}; {span})",
+        file=str(path),
+        sheet=sheet.name,
+        hint="delete the empty rows and columns around the data in Excel and save it again, "
+        "or split the batch",
+    )
 
 
-def _choose_sheet(path: Path, workbook: object) -> str:
-    import python_calamine
+def _check_size(path: Path, sheet: str, rows: list[list[Any]], settings: Settings) -> None:
+    """The rows and columns read are within max_rows and max_columns."""
+    if len(rows) > settings.max_rows:
+        raise IntakeError(
+            f"{path.name}, sheet '{sheet}': {len(rows):,} rows, more than the "
+            f"{settings.max_rows:,} one batch may have (the last is row {len(rows):,})",
+            file=str(path),
+            sheet=sheet,
+            hint="split the batch into smaller files, or raise PORTING_MAX_ROWS",
+        )
+    width = max(map(len, rows), default=0)
+    if width > settings.max_columns:
+        raise IntakeError(
+            f"{path.name}, sheet '{sheet}': {width:,} columns (to column "
+            f"{column_letter(width - 1)}), more than the {settings.max_columns:,} read",
+            file=str(path),
+            sheet=sheet,
+            hint="delete the columns to the right of the data, or raise PORTING_MAX_COLUMNS",
+        )
 
-    metadata = workbook.sheets_metadata  # type: ignore[attr-defined]
-    visible = [
-        sheet.name
-        for sheet in metadata
-        if sheet.visible == python_calamine.SheetVisibleEnum.Visible
-        and sheet.typ == python_calamine.SheetTypeEnum.WorkSheet
-    ]
-    for name in visible:
-        if name.strip().casefold() == NUMBERS_SHEET.casefold():
-            return name
+
+def _choose_sheet(path: Path, sheets: list[SheetEntry]) -> SheetEntry:
+    visible = [sheet for sheet in sheets if sheet.visible and sheet.worksheet and sheet.part]
+    for sheet in visible:
+        if sheet.name.strip().casefold() == NUMBERS_SHEET.casefold():
+            return sheet
     if len(visible) == 1:
         return visible[0]
     if not visible:
@@ -452,8 +541,8 @@ def _choose_sheet(path: Path, workbook: object) -> str:
             hint="unhide the sheet that holds the numbers",
         )
     raise IntakeError(
-        f"{path.name} has several sheets ({', '.join(visible)}) and none is named "
-        f"'{NUMBERS_SHEET}'",
+        f"{path.name} has several sheets ({', '.join(s.name for s in visible)}) and none is "
+        f"named '{NUMBERS_SHEET}'",
         file=str(path),
         hint=f"rename the sheet with the numbers to '{NUMBERS_SHEET}'",
     )
@@ -542,7 +631,7 @@ def _xml_unescape(text: str) -> str:
     )
 
 
-def _load_csv(path: Path, data: bytes) -> _Grid:
+def _load_csv(path: Path, data: bytes, settings: Settings) -> _Grid:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -568,8 +657,9 @@ def _load_csv(path: Path, data: bytes) -> _Grid:
         if not first_line.count(delimiter):
             delimiter = ","
     sheet = path.stem
+    _check_line_lengths(path, text)
     try:
-        rows: list[list[Any]] = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        rows = _csv_rows(path, text, delimiter, settings)
     except csv.Error as exc:
         raise IntakeError(
             f"{path.name} is not a readable CSV file ({exc})",
@@ -577,6 +667,96 @@ def _load_csv(path: Path, data: bytes) -> _Grid:
             hint="export the sheet again as CSV UTF-8",
         ) from exc
     return _Grid(sheet=sheet, rows=rows, text_only=True)
+
+
+def _check_line_lengths(path: Path, text: str) -> None:
+    """Refuse a line of millions of characters before csv splits it into as many cells.
+
+    A line of _CSV_LINE_LIMIT characters or more holds a window of half that without a line
+    break; looking for one every half window costs a few ``str.find`` calls.
+    """
+    window = _CSV_LINE_LIMIT // 2
+    for start in range(0, max(len(text) - window, 0), window):
+        if text.find("\n", start, start + window) < 0:
+            line = text.count("\n", 0, start) + 1
+            raise IntakeError(
+                f"{path.name}, line {line:,}: a line of over {window:,} characters, far more "
+                "than a spreadsheet row holds",
+                file=str(path),
+                sheet=path.stem,
+                hint="export the sheet again as CSV UTF-8 from Excel",
+            )
+
+
+def _csv_rows(path: Path, text: str, delimiter: str, settings: Settings) -> list[list[Any]]:
+    """The CSV's rows within max_rows and max_columns; blank rows at the end are dropped.
+
+    A blank row is kept only once a later row has a value, so a file of a million empty
+    lines (what Excel writes for formatted rows) costs no memory and is no error.
+    """
+    rows: list[list[Any]] = []
+    blank: list[Any] = []
+    pending = 0
+    for number, cells in enumerate(csv.reader(_lines(text), delimiter=delimiter), 1):
+        if number > _CSV_MAX_LINES:
+            raise IntakeError(
+                f"{path.name}: more than {_CSV_MAX_LINES:,} lines, more than any spreadsheet holds",
+                file=str(path),
+                sheet=path.stem,
+                hint="remove the empty lines at the end, or split the batch",
+            )
+        if not any(cells):
+            pending += 1
+            continue
+        if len(cells) > settings.max_columns:
+            last = max(index for index, cell in enumerate(cells) if cell) + 1
+            if last > settings.max_columns:
+                raise IntakeError(
+                    f"{path.name}, row {number}, column {column_letter(last - 1)} "
+                    f"({_shown(cells[last - 1])}): a value beyond the last column read (at "
+                    f"most {settings.max_columns:,} columns)",
+                    file=str(path),
+                    sheet=path.stem,
+                    hint="delete the columns to the right of the data, or raise "
+                    "PORTING_MAX_COLUMNS",
+                )
+            del cells[last:]
+        if number > settings.max_rows:
+            raise IntakeError(
+                f"{path.name}, row {number:,} ({_shown(delimiter.join(cells))}): more than the "
+                f"{settings.max_rows:,} rows one batch may have",
+                file=str(path),
+                sheet=path.stem,
+                hint="split the batch into smaller files, or raise PORTING_MAX_ROWS",
+            )
+        if pending:
+            rows.extend([blank] * pending)
+            pending = 0
+        rows.append(cells)
+    return rows
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their ends, as csv wants them, without a copy of the whole text.
+
+    io.StringIO would hold the text again at four bytes a character (200 MB for a 50 MB file).
+    A text with lone '\r' line ends (classic Mac) still goes through StringIO, which splits
+    on them.
+    """
+    if text.count("\r") != text.count("\r\n"):
+        yield from io.StringIO(text, newline="")
+        return
+    find = text.find
+    start = 0
+    while (end := find("\n", start)) >= 0:
+        yield text[start : end + 1]
+        start = end + 1
+    if start < len(text):
+        yield text[start:]
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:37] + "...")
 
 
 def _find_header(grid: _Grid) -> int:
@@ -682,4 +862,12 @@ def _column_texts(cells: Sequence[object]) -> tuple[list[str], list[int]]:
     return texts, numeric
 
 
-__all__ = ["InputRow", "Intake", "column_letter", "read_batch", "second_pass"]
+__all__ = [
+    "SPREADSHEET_SUFFIXES",
+    "InputRow",
+    "Intake",
+    "column_letter",
+    "is_spreadsheet",
+    "read_batch",
+    "second_pass",
+]

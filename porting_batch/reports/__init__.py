@@ -90,6 +90,7 @@ def write_reports(
     masked_headers: set[str] | None = None,
     annotated_max_rows: int = ANNOTATED_MAX_ROWS,
     annotated_max_cells: int = ANNOTATED_MAX_CELLS,
+    annotated_clear_secrets: bool = False,
 ) -> ReportFiles:
     """Write every report file of ``result`` into ``folder``, each atomically.
 
@@ -98,7 +99,8 @@ def write_reports(
     ``complete=False`` is reported all the same, marked incomplete with its failure text.
     The annotated workbook is left out (with a note) when the input has more than
     ``annotated_max_rows`` rows or ``annotated_max_cells`` cells, or can no longer be read;
-    any other failure raises :class:`ReportError`, leaving no partial file.
+    any other failure raises :class:`ReportError`, leaving no partial file. Its PIN and
+    account-number cells are masked unless ``annotated_clear_secrets``.
     """
     folder = Path(folder)
     _make_folder(folder.parent, folder)
@@ -164,6 +166,7 @@ def _write_into(
             work / ANNOTATED_XLSX,
             max_rows=annotated_max_rows,
             max_cells=annotated_max_cells,
+            clear_secrets=annotated_clear_secrets,
         )
         if note:
             files.notes.append(note)

@@ -5,6 +5,11 @@ openpyxl is the only library here that can edit a workbook in place, and it is s
 rows get no annotated copy; the Summary sheet says so. A CSV input is first turned into a
 workbook, every value kept as text. openpyxl keeps values, styles, merged cells, widths and
 comments; it drops charts, images and macros, which is acceptable for a copy to correct from.
+
+The copy masks the PINs and account numbers of the operator's own cells (a PIN entirely, an
+account number but its last four characters), since it travels further than the input: the
+operator asks for the clear copy with ``clear_secrets=True``. An input the run could not read
+is never opened again here (a file refused as too large once took 2 GB to annotate).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from porting_batch.columns import canonical_column
 from porting_batch.issues import Issue
 from porting_batch.outcomes import Outcome
 from porting_batch.reports.files import atomic_path
@@ -55,6 +61,13 @@ _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 _SHEET_NAME_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
 _HEADER_SCAN_ROWS = 30
 _COLUMN_LETTERS = re.compile(r"[A-Z]{1,3}")
+#: The user:pass@ part of a URL (a webhook cell may carry one).
+_URL_CREDENTIALS = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@")
+_ACCOUNT_WORD = re.compile(r"\b(account|acct)", re.IGNORECASE)
+#: What stands for the hidden characters of a masked cell; a PIN is all of it.
+MASK = "••••"
+#: The most an account number shows of its end.
+ACCOUNT_SHOWN = 4
 
 
 @dataclass
@@ -72,12 +85,21 @@ def write_annotated(
     *,
     max_rows: int = ANNOTATED_MAX_ROWS,
     max_cells: int = ANNOTATED_MAX_CELLS,
+    clear_secrets: bool = False,
 ) -> str:
     """Write annotated.xlsx at ``path``; return "" when written, else why it was not.
 
+    PINs and account numbers in the operator's cells are masked unless ``clear_secrets``.
     Only problems with the input (too big, gone, unreadable, of a kind openpyxl cannot open)
     are returned as a note; a failure to write ``path`` itself raises.
     """
+    if not result.numbers and not any(issue.row > 0 for issue in result.issues):
+        # Nothing was read from the input (intake refused it): nothing to mark, and a file
+        # refused as too large or hostile must not be loaded whole to find that out.
+        return (
+            "annotated.xlsx was not written: the input file could not be read, so there is "
+            "nothing to mark in it."
+        )
     rows = tables.input_rows
     width = max(len(tables.raw_headers), 1)
     limit = min(max_rows, max_cells // width)
@@ -91,12 +113,23 @@ def write_annotated(
     if not source.is_file():
         return f"annotated.xlsx was not written: the input file {source} is no longer there."
     suffix = source.suffix.casefold()
+    setting = result.settings.get("max_input_mb")
+    limit_mb = float(setting) if isinstance(setting, int | float | str) and setting else 0.0
+    if limit_mb and source.stat().st_size > limit_mb * 1024 * 1024:
+        return (
+            f"annotated.xlsx was not written: {source.name} is now larger than the "
+            f"{limit_mb:g} MB the run reads."
+        )
+    with source.open("rb") as handle:
+        zipped = handle.read(4) == b"PK\x03\x04"
     try:
-        if suffix in _EXCEL_SUFFIXES:
-            with warnings.catch_warnings():
+        if suffix in _EXCEL_SUFFIXES or (suffix in _CSV_SUFFIXES and zipped):
+            with warnings.catch_warnings(), source.open("rb") as handle:
                 # openpyxl warns about every extension it does not keep; they add nothing here.
                 warnings.simplefilter("ignore", UserWarning)
-                book = load_workbook(source)
+                # A handle, not the name: a workbook named .csv is opened for what it is.
+                book = load_workbook(handle)
+            suffix = ".xlsx"
         elif suffix in _CSV_SUFFIXES:
             book = _workbook_from_csv(source, _sheet_names(result))
         else:
@@ -114,6 +147,8 @@ def write_annotated(
         return f"annotated.xlsx was not written: {source.name} could not be opened again ({exc})."
 
     _annotate(book, result, tables, from_csv=suffix in _CSV_SUFFIXES)
+    if not clear_secrets:
+        _mask_secrets(book, result, tables)
     with atomic_path(path) as temp:
         book.save(temp)
     return ""
@@ -172,6 +207,59 @@ def _annotate(book: Any, result: BatchResult, tables: Tables, *, from_csv: bool)
         _mark(book[name].cell(row=row, column=result_columns[name]), mark)
     for (name, ref), mark in marks.items():
         _mark(book[name][ref], mark)
+
+
+def _mask_secrets(book: Any, result: BatchResult, tables: Tables) -> None:
+    """Mask the PIN and account-number cells below each sheet's header row, and the
+    credentials of webhook URLs."""
+    masked = tables.masked_headers
+    first_rows: dict[str, int] = {}
+    for number in result.numbers:
+        if number.row > 0:
+            name = number.sheet if number.sheet in book.sheetnames else book.sheetnames[0]
+            first_rows[name] = min(first_rows.get(name, number.row), number.row)
+    for name in book.sheetnames:
+        sheet = book[name]
+        header_row = _header_row(sheet, result, first_rows.get(name, 2))
+        for cells in sheet.iter_rows(min_row=header_row, max_row=header_row):
+            for header_cell in cells:
+                header = header_cell.value
+                if not isinstance(header, str):
+                    continue
+                webhook = canonical_column(header) == "webhook_url"
+                if not webhook and header.strip() not in masked:
+                    continue
+                pin = not _is_account_header(header)
+                for (cell,) in sheet.iter_rows(
+                    min_row=header_row + 1,
+                    min_col=header_cell.column,
+                    max_col=header_cell.column,
+                ):
+                    if cell.value is None or isinstance(cell, MergedCell):
+                        continue
+                    if webhook:
+                        cell.value = _URL_CREDENTIALS.sub(r"\1••••@", str(cell.value))
+                    else:
+                        cell.value = mask_cell(cell.value, pin=pin)
+
+
+def _is_account_header(header: str) -> bool:
+    name = canonical_column(header)
+    if name in {"pin_passcode", "account_number"}:
+        return name == "account_number"
+    return bool(_ACCOUNT_WORD.search(header))
+
+
+def mask_cell(value: object, *, pin: bool) -> str:
+    """A secret cell as the annotated copy shows it: a PIN as ``••••``, an account number as
+    ``••••1234`` (its last four characters at most, and never more than half of it)."""
+    text = str(value).strip()
+    if not text:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    shown = 0 if pin else min(ACCOUNT_SHOWN, len(text) // 2)
+    return MASK + (text[-shown:] if shown else "")
 
 
 def _mark(cell: Any, mark: _Marks) -> None:
