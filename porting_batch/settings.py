@@ -53,7 +53,7 @@ class Settings(BaseSettings):
 
     max_input_mb: float = Field(50.0, gt=0, description="Largest spreadsheet accepted, in MB.")
     max_unpacked_mb: float = Field(
-        200.0, gt=0, description="Largest unpacked size of an XLSX (its zip members), in MB."
+        400.0, gt=0, description="Largest unpacked size of an XLSX (its zip members), in MB."
     )
     max_rows: int = Field(250_000, ge=1, description="Most rows one sheet may have.")
     max_columns: int = Field(256, ge=1, description="Most columns one sheet may have.")

@@ -118,7 +118,13 @@ def write_reports(
         ) from exc
     try:
         files = _write_into(
-            result, work, folder, masked_headers, annotated_max_rows, annotated_max_cells
+            result,
+            work,
+            folder,
+            masked_headers,
+            annotated_max_rows,
+            annotated_max_cells,
+            annotated_clear_secrets,
         )
         order = [ANNOTATED_XLSX, REPORT_XLSX, NUMBERS_CSV, ORDERS_CSV, ISSUES_CSV, SUMMARY_JSON]
         publish_folder(work, folder, order)
@@ -144,6 +150,7 @@ def _write_into(
     masked_headers: set[str] | None,
     annotated_max_rows: int,
     annotated_max_cells: int,
+    annotated_clear_secrets: bool,
 ) -> ReportFiles:
     """Write every file into ``work``; the ReportFiles returned name them in ``folder``,
     where they will be (the summary names those paths)."""

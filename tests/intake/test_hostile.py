@@ -11,6 +11,7 @@ import pytest
 
 from porting_batch.columns import COLUMN_NAMES
 from porting_batch.errors import IntakeError
+from porting_batch.settings import Settings
 
 from .conftest import GOOD_ROW, Reader, documents, good_row, write_csv
 from .hostile import (
@@ -52,10 +53,11 @@ def test_a_far_cell_behind_a_small_claim_is_survived_and_named(
 
 def test_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path, read: Reader) -> None:
     """A few hundred KB that unpack past max_unpacked_mb are refused, naming the limit."""
-    path = zip_bomb_workbook(tmp_path / "bomb.xlsx", COLUMN_NAMES, unpacked_mb=210)
+    limit = Settings().max_unpacked_mb
+    path = zip_bomb_workbook(tmp_path / "bomb.xlsx", COLUMN_NAMES, unpacked_mb=int(limit) + 10)
     assert path.stat().st_size < 1_000_000
     error = _refused(read, path)
-    assert "unpacks to more than 200 MB" in error.message
+    assert f"unpacks to more than {limit:g} MB" in error.message
     assert "xl/media/image1.bin" in error.message
     assert "PORTING_MAX_UNPACKED_MB" in error.hint
 

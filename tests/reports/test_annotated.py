@@ -36,7 +36,7 @@ def test_annotated_copy_leaves_the_operators_cells_as_they_were(
     result: BatchResult, tmp_path: Path
 ) -> None:
     """Every original cell, title row included, reads back exactly as in the input."""
-    files = write_reports(result, tmp_path / "out")
+    files = write_reports(result, tmp_path / "out", annotated_clear_secrets=True)
     assert files.annotated is not None
     before = sheet_rows(result.input_path, "Numbers")
     after = sheet_rows(files.annotated, "Numbers")
@@ -52,7 +52,7 @@ def test_each_issue_cell_is_highlighted_and_carries_its_message(
     result: BatchResult, tmp_path: Path
 ) -> None:
     """Errors are red, warnings yellow, and the comment holds message and fix, secrets masked."""
-    files = write_reports(result, tmp_path / "out")
+    files = write_reports(result, tmp_path / "out", annotated_clear_secrets=True)
     assert files.annotated is not None
     sheet = load_workbook(files.annotated)["Numbers"]
     for issue in result.issues:
@@ -90,7 +90,7 @@ def test_a_csv_input_becomes_a_workbook_that_keeps_every_value_as_text(tmp_path:
     result.issues = [
         type(issue)(issue.severity, "bad", sheet="Numbers", row=2, column_letter="A", value="x")
     ]
-    files = write_reports(result, tmp_path / "out")
+    files = write_reports(result, tmp_path / "out", annotated_clear_secrets=True)
     assert files.annotated is not None
     sheet = load_workbook(files.annotated)["Numbers"]
     assert [cell.value for cell in sheet[2]] == [

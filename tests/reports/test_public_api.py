@@ -32,6 +32,7 @@ def test_reports_public_surface_is_pinned() -> None:
         "masked_headers",
         "annotated_max_rows",
         "annotated_max_cells",
+        "annotated_clear_secrets",
     ]
     assert list(inspect.signature(reports.report_folder).parameters) == [
         "out_dir",
