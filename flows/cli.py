@@ -251,7 +251,7 @@ async def _one_here(
 
     options = _options(args)
     batch_id = batch_id_for(path, options.batch_name)
-    console.line(f"Batch {batch_id}: {path}")
+    console.begin(f"Batch {batch_id}: reading {path}")
     hooks = {
         "on_progress": console.progress,
         "on_wait": lambda holder: console.waiting(batch_id, holder),
@@ -259,11 +259,8 @@ async def _one_here(
     # TODO(merge): run_batch takes on_progress/on_wait once w-batch lands; pass them directly.
     accepted = inspect.signature(run_batch).parameters
     kwargs = {name: hook for name, hook in hooks.items() if name in accepted}
-    ticker = asyncio.create_task(_tick(console))
-    try:
+    with console.ticking():
         result = await run_batch(settings, ledger, api, path, options, **kwargs)
-    finally:
-        ticker.cancel()
     files = write_reports(result, report_folder(settings.out_dir, result.name, result.started_at))
     ledger.finish_batch(
         result.batch_id, "complete" if result.complete else "incomplete", str(files.folder)
@@ -272,12 +269,6 @@ async def _one_here(
         print(f"error: {result.failure}", file=sys.stderr)
     console.summary(result, str(files.folder))
     return exit_code_for(result)
-
-
-async def _tick(console: Any) -> None:
-    while True:
-        await asyncio.sleep(1.0)
-        console.tick()
 
 
 def _run_with_prefect(args: argparse.Namespace, settings: Settings, path: Path) -> int:

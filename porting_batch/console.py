@@ -8,6 +8,7 @@ Tracebacks never come here; they go to the log file.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -69,17 +70,26 @@ class RunConsole:
         self.clock = clock
         self.started = clock()
         self.last: ProgressEvent | None = None
+        self.current = ""  # the line a tick repeats: the last event's, or what began
         self.orders_counts: dict[str, int] = {}
+        self._lock = threading.RLock()
         self._printed_at = clock()
         self._printed_line = ""
         self._bar: Any = None
         self._bar_tasks: dict[str, Any] = {}
 
     # progress ---------------------------------------------------------------------------------
+    def begin(self, text: str) -> None:
+        """Say what starts now (e.g. reading the file, before its first event); ticks repeat
+        it until the first event arrives."""
+        self.current = text
+        self.line(text)
+
     def progress(self, event: ProgressEvent) -> None:
         """Take one event: update the bar, or print when the step changed."""
         changed_step = self.last is None or self.last.step != event.step
         self.last = event
+        self.current = describe(event)
         if event.step == "orders":
             self.orders_counts = dict(event.counts)
         if self.interactive:
@@ -91,10 +101,16 @@ class RunConsole:
 
     def tick(self) -> None:
         """Called about every second: repeat the current line if nothing was said for a while."""
-        if self.interactive or self.last is None:
-            return
-        if self.clock() - self._printed_at >= self.interval_s:
-            self._print_progress(describe(self.last))
+        with self._lock:
+            if self.interactive or not self.current:
+                return
+            if self.clock() - self._printed_at >= self.interval_s:
+                self._print_progress(self.current)
+
+    def ticking(self) -> _Ticker:
+        """A context in which a background thread calls :meth:`tick` every second: it keeps
+        talking while the work blocks (reading a large file holds the event loop)."""
+        return _Ticker(self)
 
     def _print_progress(self, line: str) -> None:
         elapsed = self.clock() - self.started
@@ -130,12 +146,13 @@ class RunConsole:
     # lines -------------------------------------------------------------------------------------
     def line(self, text: str) -> None:
         """Print one line now."""
-        if self._bar is not None:
-            self._bar.console.print(text, markup=False, highlight=False)
-        else:
-            print(text, file=self.stream, flush=True)
-        self._printed_at = self.clock()
-        self._printed_line = text
+        with self._lock:
+            if self._bar is not None:
+                self._bar.console.print(text, markup=False, highlight=False)
+            else:
+                print(text, file=self.stream, flush=True)
+            self._printed_at = self.clock()
+            self._printed_line = text
 
     def waiting(self, batch_id: str, holder: str) -> None:
         """The batch is being run elsewhere: say so at once."""
@@ -173,3 +190,24 @@ class RunConsole:
         if not result.complete:
             out(f"  INCOMPLETE: {result.failure}; run the same command again to finish")
         out(f"Reports: {report_folder}")
+
+
+class _Ticker:
+    """Calls ``console.tick()`` every second from a daemon thread while the block runs."""
+
+    def __init__(self, console: RunConsole) -> None:
+        self.console = console
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="console-ticker", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.wait(1.0):
+            self.console.tick()
+
+    def __enter__(self) -> RunConsole:
+        self.thread.start()
+        return self.console
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop.set()
+        self.thread.join()

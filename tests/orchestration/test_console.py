@@ -103,3 +103,24 @@ def test_a_busy_batch_is_announced_at_once():
     stream = io.StringIO()
     RunConsole(stream, interactive=False).waiting("march", "pid 42 on host-a")
     assert stream.getvalue() == "batch march is being run by pid 42 on host-a; waiting\n"
+
+
+def test_the_ticker_keeps_talking_while_the_work_blocks():
+    """While the main thread is blocked (reading a large file holds the event loop), the
+    ticker thread repeats what is going on."""
+    import threading
+
+    stream = io.StringIO()
+    console = RunConsole(stream, interactive=False, interval_s=0.0)
+    console.begin("Batch big: reading big.xlsx")
+    seen = threading.Event()
+
+    def repeated() -> bool:
+        return stream.getvalue().count("reading big.xlsx") >= 3
+
+    with console.ticking():
+        for _ in range(600):  # the blocked work: returns as soon as the ticker spoke twice
+            if seen.wait(0.1) or repeated():
+                break
+    assert repeated(), stream.getvalue()
+    assert stream.getvalue().splitlines()[1].startswith("Batch big: reading big.xlsx [")
