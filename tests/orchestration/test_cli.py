@@ -420,3 +420,16 @@ def test_a_busy_batch_is_announced_then_given_up_after_the_wait(where, api, monk
     assert code == 1, captured.out
     assert "batch sample-batch is being run by" in captured.out and "waiting" in captured.out
     assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_a_bad_value_given_by_a_flag_names_the_flag():
+    """When a flag set the value, the line names the flag rather than the variable."""
+    from porting_batch.errors import ConfigError
+    from porting_batch.settings import load_settings
+
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"state_dir": 3, "max_in_flight": 0}, flags={"state_dir": "--state"})
+    lines = str(refused.value).splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("--state=3: ")
+    assert lines[1] == "PORTING_MAX_IN_FLIGHT=0: must be at least 1"

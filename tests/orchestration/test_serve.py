@@ -223,6 +223,19 @@ async def _logs(flow_run: FlowRun) -> list[str]:
     return [f"{log.name}: {log.message}" for log in logs]
 
 
+def _logs_once(flow_run: FlowRun, wanted: Callable[[str], bool], what: str) -> list[str]:
+    """The run's logs once a line matching ``wanted`` has arrived: a run's process sends its
+    last log lines after the run is already final, so they can trail its end."""
+    found: list[list[str]] = [[]]
+
+    def arrived() -> bool:
+        found[0] = run(_logs(flow_run))
+        return any(wanted(line) for line in found[0])
+
+    _wait_until(arrived, what)
+    return found[0]
+
+
 def _sample_account_numbers() -> set[str]:
     """The sample's account numbers: secrets that must never reach a log or an artifact."""
     workbook = openpyxl.load_workbook(SAMPLE, read_only=True)
@@ -290,8 +303,7 @@ def test_manual_run_from_the_api_completes_with_reports_and_artifacts(served, ca
     wanted = {artifact_key("sample-batch", k) for k in ("summary", "orders", "progress")}
     assert wanted <= set(found)
     assert "43" in str(found[artifact_key("sample-batch", "summary")].data)
-    logs = run(_logs(first))
-    assert any("Batch sample-batch.xlsx" in line for line in logs), logs
+    logs = _logs_once(first, lambda line: "Batch sample-batch.xlsx" in line, "the run's log")
     assert not [line for line in logs if line.startswith("httpx") or "HTTP Request" in line]
     published = "\n".join(logs) + "".join(str(a.data) for a in found.values())
     accounts = _sample_account_numbers()
@@ -401,8 +413,8 @@ def test_served_inbox_scan_resumes_runs_skips_duplicates_and_growing_files(serve
     for name in ("left", "april"):
         (folder,) = inbox.done.glob(f"{name}-2*")
         assert list(folder.glob("reports/*/numbers.csv")), folder
-    logs = run(_logs(scan))
-    assert any(line.startswith("porting_batch.inbox: claimed april") for line in logs), logs
+    claimed = "porting_batch.inbox: claimed april"
+    _logs_once(scan, lambda line: line.startswith(claimed), "the scan's log of its claim")
     with capsys.disabled():
         print(
             f"\n[measured] scan created -> started: {_start_delay(scan):.1f} s; "
