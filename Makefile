@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup run test lint bench clean-state
+.PHONY: setup run test test-fast lint bench clean-state
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -21,12 +21,17 @@ $(UV):
 setup: .venv/.synced
 
 ## Run the sample batch against the built-in simulator; prints where the reports are.
+## No Prefect is started (PREFECT_API_URL unset): the library's steps run in this process.
 run: setup
 	$(UV) run --frozen porting-batch run $(SAMPLE) --out reports
 
-## Run the tests.
+## Run the tests: the full suite.
 test: setup
 	$(UV) run --frozen pytest
+
+## The tests that start no server, harness or process (tests/conftest.py enforces it).
+test-fast: setup
+	$(UV) run --frozen pytest -m "not slow"
 
 lint: setup
 	$(UV) run --frozen ruff check .

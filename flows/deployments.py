@@ -9,16 +9,16 @@ Three deployments from one process:
 
 Each has a deployment concurrency limit of one run with ENQUEUE, so two runs of the same
 deployment (and so of the same spreadsheet or folder through it) never overlap; a run that
-would collide waits its turn. Across deployments and machines, :func:`batch_slot` holds a
-per-batch global concurrency limit and :func:`api_slots` reserves a run's requests in flight
-against the ``porting-api`` global limit shared by every worker.
+would collide waits its turn. Across deployments and machines, one run per batch is the
+ledger's lease (``porting_batch.batch_lock.hold_batch``), and :func:`api_slots` reserves a
+run's requests in flight against the ``porting-api`` global limit shared by every worker.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -31,8 +31,10 @@ SCHEDULED = "scheduled"
 INBOX = "inbox"
 #: Name of the global concurrency limit that caps API requests in flight across all workers.
 API_LIMIT = "porting-api"
-#: Prefix of the per-batch global concurrency limits (one run of a batch at a time anywhere).
-BATCH_LIMIT_PREFIX = "porting-batch-"
+#: Seconds an ``api_slots`` lease lasts without renewal (the server's minimum). Prefect renews
+#: it while the run lives; a killed run's slots come back when it expires and the server's
+#: repossessor (every 15 s by default) revokes it.
+API_LEASE_S = 60.0
 
 
 #: The settings fields that shape the served deployments (documented in docs/operating.md).
@@ -50,8 +52,9 @@ OPERATING_FIELDS = (
 )
 
 
-def build_deployments(ops: Settings) -> list[Any]:
-    """The three runner deployments, ready for ``serve``."""
+def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) -> list[Any]:
+    """The three runner deployments, ready for ``serve``; ``overrides`` (``serve``'s flags)
+    become each run's ``overrides`` parameter."""
     from prefect.client.schemas.objects import (
         ConcurrencyLimitConfig,
         ConcurrencyLimitStrategy,
@@ -72,8 +75,10 @@ def build_deployments(ops: Settings) -> list[Any]:
         "concurrency_limit": one_at_a_time(),
         "tags": ["porting-batch"],
     }
+    given = {"overrides": dict(overrides)} if overrides else {}
     manual = port_in_batch.to_deployment(
         MANUAL,
+        parameters=given,
         description=(
             "Run one spreadsheet (or a folder of them) by hand: fill the form and press Run."
         ),
@@ -86,7 +91,8 @@ def build_deployments(ops: Settings) -> list[Any]:
             "request": {
                 "spreadsheet": str(ops.scheduled_dir.expanduser().absolute()),
                 "confirm": ops.scheduled_confirm,
-            }
+            },
+            **given,
         },
         description=(
             f"Every spreadsheet in {ops.scheduled_dir} at '{ops.schedule_cron}' "
@@ -97,13 +103,14 @@ def build_deployments(ops: Settings) -> list[Any]:
     inbox = inbox_scan.to_deployment(
         INBOX,
         schedules=[Interval(timedelta(seconds=ops.inbox_interval_s))],
+        parameters=given,
         description=f"Scan {ops.inbox_dir}/inbox for dropped spreadsheets.",
         **common,
     )
     return [manual, scheduled, inbox]
 
 
-def serve_deployments(ops: Settings) -> None:
+def serve_deployments(ops: Settings, overrides: dict[str, str] | None = None) -> None:
     """Serve the three deployments from this process until interrupted."""
     from prefect import serve
 
@@ -111,7 +118,7 @@ def serve_deployments(ops: Settings) -> None:
     ops.inbox_dir.mkdir(parents=True, exist_ok=True)
     ops.scheduled_dir.mkdir(parents=True, exist_ok=True)
     # One run per deployment at a time (their limits); inbox batches are subflows of the scan.
-    serve(*build_deployments(ops), limit=3)
+    serve(*build_deployments(ops, overrides), limit=3)
 
 
 def run_logging() -> None:
@@ -144,6 +151,10 @@ async def api_slots(settings: Settings, name: str = API_LIMIT) -> AsyncIterator[
     the limit. The slots are held for the whole run, so the sum over every worker stays under
     the limit; the client's own pacing still spaces the requests of each run. Without an
     active limit of that name, nothing is held and the run keeps its own setting.
+
+    The slots are a lease of ``API_LEASE_S`` that Prefect renews in the background: a run that
+    is killed stops renewing, and the server revokes the lease once it expires, so its slots
+    are not lost. A failed renewal (the server restarting) does not stop the run.
     """
     from prefect.client.orchestration import get_client
     from prefect.concurrency.asyncio import concurrency
@@ -155,33 +166,12 @@ async def api_slots(settings: Settings, name: str = API_LIMIT) -> AsyncIterator[
         return
     granted = max(1, min(settings.max_in_flight, limit.limit))
     logger.info("waiting for %d of the %d '%s' API slots", granted, limit.limit, name)
-    async with concurrency(name, occupy=granted, strict=True):
+    async with concurrency(
+        name,
+        occupy=granted,
+        strict=True,
+        lease_duration=API_LEASE_S,
+        raise_on_lease_renewal_failure=False,
+    ):
         logger.info("holding %d '%s' API slots", granted, name)
         yield granted
-
-
-async def ensure_batch_limit(batch_id: str) -> str:
-    """Create the one-slot global limit of a batch if it does not exist; return its name."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectAlreadyExists
-
-    name = BATCH_LIMIT_PREFIX + batch_id
-    async with get_client() as client:
-        if await _limit(client, name) is None:
-            # Another worker may create it between our read and our create.
-            with suppress(ObjectAlreadyExists):
-                await client.create_global_concurrency_limit(
-                    GlobalConcurrencyLimitCreate(name=name, limit=1)
-                )
-    return name
-
-
-@asynccontextmanager
-async def batch_slot(batch_id: str) -> AsyncIterator[None]:
-    """Hold the batch's one slot: two runs of the same batch never overlap, on any machine."""
-    from prefect.concurrency.asyncio import concurrency
-
-    name = await ensure_batch_limit(batch_id)
-    async with concurrency(name, occupy=1, strict=True):
-        yield

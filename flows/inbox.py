@@ -45,7 +45,7 @@ from porting_batch.inbox import (
     take_looks,
 )
 from porting_batch.ledger import Ledger
-from porting_batch.settings import Settings
+from porting_batch.settings import Settings, load_settings
 
 INBOX_FLOW = "inbox-scan"
 watch_logger = logging.getLogger("flows.inbox.watch")
@@ -70,18 +70,19 @@ async def claim_ready(paths: InboxPaths, settle_s: float) -> list[Claim]:
 
 
 @flow(name=INBOX_FLOW, log_prints=True)
-async def inbox_scan() -> dict[str, Any]:
+async def inbox_scan(overrides: dict[str, str] | None = None) -> dict[str, Any]:
     """Scan the inbox: resume what a crash left in processing/, claim complete drops, run each
-    as its own batch, and file it in done/ or failed/."""
+    as its own batch, and file it in done/ or failed/. ``overrides`` are settings given on
+    the command line (``--inbox``, ``--out``, ``--state``), handed on to each batch."""
     run_logging()
-    ops = Settings()
+    ops = load_settings(overrides or {})
     paths = InboxPaths(ops.inbox_dir.expanduser().absolute()).ensure()
     logger = get_run_logger()
     resumed = [record_attempt(c) for c in pending_claims(paths)]
     if resumed:
         logger.info("resuming %d claim(s) left in processing/", len(resumed))
     claims = await claim_ready(paths, ops.inbox_settle_s)
-    outcomes = await _run_all([*resumed, *claims], paths, ops)
+    outcomes = await _run_all([*resumed, *claims], paths, ops, overrides or {})
     result = {
         "root": str(paths.root),
         "resumed": [c.original_name for c in resumed],
@@ -97,7 +98,9 @@ async def inbox_scan() -> dict[str, Any]:
     return result
 
 
-async def _run_all(claims: list[Claim], paths: InboxPaths, ops: Settings) -> list[Any]:
+async def _run_all(
+    claims: list[Claim], paths: InboxPaths, ops: Settings, overrides: dict[str, str]
+) -> list[Any]:
     slots = asyncio.Semaphore(ops.inbox_max_runs)
     # Same content or same batch name: one after the other, so the second sees the first's
     # result (a duplicate) or resumes the same ledger batch instead of racing it.
@@ -109,13 +112,15 @@ async def _run_all(claims: list[Claim], paths: InboxPaths, ops: Settings) -> lis
             locks["name:" + found.item.name.lower()],
             slots,
         ):
-            status, where = await _run_claim(found, paths, ops)
+            status, where = await _run_claim(found, paths, ops, overrides)
         return {"name": found.original_name, "status": status, "filed": str(where)}
 
     return list(await asyncio.gather(*(one(c) for c in claims)))
 
 
-async def _run_claim(found: Claim, paths: InboxPaths, ops: Settings) -> tuple[str, Path]:
+async def _run_claim(
+    found: Claim, paths: InboxPaths, ops: Settings, overrides: dict[str, str]
+) -> tuple[str, Path]:
     logger = get_run_logger()
     if not found.forced:
         earlier = earlier_result(paths, found.sha256)
@@ -132,11 +137,13 @@ async def _run_claim(found: Claim, paths: InboxPaths, ops: Settings) -> tuple[st
         out_dir=str(report_folder_for(found)),
     )
     run = port_in_batch.with_options(flow_run_name=f"inbox-{found.item.name}")
-    state = await run(request, return_state=True)
-    if not state.is_completed():
+    state = await run(request, overrides=overrides, return_state=True)
+    summary: Any = await state.aresult(raise_on_failure=False) if state.is_failed() else None
+    if not state.is_completed() and not isinstance(summary, dict):
         error = await _state_error(state)
         return "failed", finish(paths, found, "failed", error=error)
-    summary = await state.aresult()
+    if state.is_completed():
+        summary = await state.aresult()
     summaries = summary.get("batches", [summary])
     incomplete = [s for s in summaries if not s.get("complete")]
     inside = _reports_inside(found, summaries)
@@ -170,6 +177,9 @@ def _point_ledger_at(ops: Settings, target: Path, inside: dict[str, Path]) -> No
 
 async def _state_error(state: Any) -> str:
     from prefect.states import aget_state_exception
+
+    if state.is_failed() and state.message:
+        return str(state.message)  # port-in-batch's own one-line reason
 
     try:
         exc = await aget_state_exception(state)

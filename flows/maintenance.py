@@ -12,7 +12,7 @@ from porting_batch.batch import result_from_ledger
 from porting_batch.cleanup import clean_batch
 from porting_batch.ledger import Ledger
 from porting_batch.reports import report_folder, write_reports
-from porting_batch.settings import Settings
+from porting_batch.settings import Settings, load_settings
 from porting_batch.tracking import refresh_order_statuses
 
 
@@ -44,7 +44,7 @@ async def track(settings: Settings, batch_id: str | None = None) -> list[dict[st
 @flow(name="track-orders")
 async def track_orders_flow(batch_id: str | None = None) -> list[dict[str, Any]]:
     """Follow open orders until they are ported or need attention (run it on a schedule)."""
-    changes = await track(Settings(), batch_id)
+    changes = await track(load_settings(), batch_id)
     logger = get_run_logger()
     for change in changes:
         logger.info(
@@ -61,7 +61,7 @@ async def track_orders_flow(batch_id: str | None = None) -> list[dict[str, Any]]
 @flow(name="clean-batch")
 async def clean_batch_flow(batch_id: str) -> list[dict[str, Any]]:
     """Delete a batch's draft orders, for operators who want to start over."""
-    outcomes = await clean(Settings(), batch_id)
+    outcomes = await clean(load_settings(), batch_id)
     logger = get_run_logger()
     for outcome in outcomes:
         logger.info("%s: %s", outcome["order_id"], outcome["reason"])
@@ -71,4 +71,4 @@ async def clean_batch_flow(batch_id: str) -> list[dict[str, Any]]:
 @flow(name="rewrite-report")
 async def rewrite_report_flow(batch_id: str) -> str:
     """Rewrite a batch's report from the ledger with the orders' current statuses."""
-    return await rewrite_report(Settings(), batch_id)
+    return await rewrite_report(load_settings(), batch_id)

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from porting_batch.batch import BatchOptions
 from porting_batch.foc import FocPolicy
 
+# TODO(merge): use porting_batch.intake.SPREADSHEET_SUFFIXES / is_spreadsheet (w-intake) so the
+# folder listing and intake agree on what a spreadsheet is; this copy stands in until then.
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".csv"})
 
 

@@ -19,18 +19,20 @@ from prefect.artifacts import (
     aupdate_progress_artifact,
 )
 from prefect.cache_policies import NONE
+from prefect.states import Failed, State
 
-from flows.deployments import api_slots, batch_slot, run_logging
+from flows.deployments import api_slots, run_logging
 from flows.parameters import PortInRequest, spreadsheets_in
 from flows.runtime import describe_api, open_client
 from porting_batch.batch import BatchRun, batch_id_for, file_issue
+from porting_batch.batch_lock import hold_batch
 from porting_batch.client import PortingClient
 from porting_batch.errors import IntakeError, PortingBatchError
 from porting_batch.ledger import Ledger
 from porting_batch.plan import OrderGroup
 from porting_batch.reports import report_folder, summary_markdown, write_reports
 from porting_batch.results import BatchResult
-from porting_batch.settings import Settings
+from porting_batch.settings import Settings, load_settings
 
 #: Numbers per portability task (the client splits each into API-sized chunks itself).
 CHECK_TASK_SIZE = 2_000
@@ -45,18 +47,30 @@ def artifact_key(batch_id: str, what: str) -> str:
     return f"{cleaned[:40]}-{what}"
 
 
+class StepFailed(Exception):
+    """A library error inside a task, returned as a value so Prefect logs no traceback."""
+
+
 @task(name="read-spreadsheet", cache_policy=NONE)
-def read_spreadsheet(run: BatchRun) -> dict[str, int]:
-    """Intake: read and validate the spreadsheet."""
-    intake = run.read()
+def read_spreadsheet(run: BatchRun) -> dict[str, Any]:
+    """Intake: read and validate the spreadsheet. A file that cannot be read comes back as
+    ``{"error": ...}``: an operator's mistake, not a task traceback."""
+    try:
+        intake = run.read()
+    except IntakeError as exc:
+        return {"error": exc.message, "hint": exc.hint, "file": exc.file, "sheet": exc.sheet}
     errors = sum(1 for i in intake.issues if i.is_error)
     return {"rows": len(intake.rows), "issues": len(intake.issues), "errors": errors}
 
 
 @task(name="check-portability", cache_policy=NONE)
-async def check_chunk(run: BatchRun, numbers: list[str]) -> int:
-    """Portability checks for one chunk of numbers."""
-    await run.check(numbers)
+async def check_chunk(run: BatchRun, numbers: list[str]) -> int | str:
+    """Portability checks for one chunk of numbers; an API failure comes back as its message
+    (an operator's line, not a task traceback)."""
+    try:
+        await run.check(numbers)
+    except PortingBatchError as exc:
+        return str(exc)
     return len(numbers)
 
 
@@ -69,9 +83,13 @@ def plan_orders(run: BatchRun) -> dict[str, int]:
 
 
 @task(name="run-order-groups", cache_policy=NONE)
-async def run_group_chunk(run: BatchRun, groups: list[OrderGroup]) -> list[dict[str, Any]]:
-    """Create, complete and (when asked) confirm the orders of a chunk of groups."""
-    summaries = await run.run_groups(groups)
+async def run_group_chunk(run: BatchRun, groups: list[OrderGroup]) -> list[dict[str, Any]] | str:
+    """Create, complete and (when asked) confirm the orders of a chunk of groups; a library
+    error comes back as its message."""
+    try:
+        summaries = await run.run_groups(groups)
+    except PortingBatchError as exc:
+        return str(exc)
     return [{"account": s.account, "orders": s.orders, "attention": s.attention} for s in summaries]
 
 
@@ -99,16 +117,44 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
 
 
 @flow(name="port-in-batch", log_prints=True)
-async def port_in_batch(request: PortInRequest) -> dict[str, Any]:
+async def port_in_batch(
+    request: PortInRequest, overrides: dict[str, str] | None = None
+) -> dict[str, Any] | State:
     """Port the numbers of one spreadsheet (or of each in a folder): intake, checks, plan,
-    orders, reports. Returns the run's summary (a list of them for a folder)."""
+    orders, reports. Returns the run's summary (``batches`` for a folder); a run that is
+    incomplete or could not read its file ends Failed, with one line as its message and the
+    summary as its data.
+
+    ``overrides`` are settings given on the command line (``--out``, ``--state``...), passed
+    explicitly rather than through the worker's environment.
+    """
     run_logging()
-    settings = Settings(**request.settings_overrides())
+    try:
+        settings = load_settings({**(overrides or {}), **request.settings_overrides()})
+    except PortingBatchError as exc:
+        return Failed(message=str(exc).replace("\n", "; "))
     target = _absolute(request.spreadsheet)
     if _is_folder(target):
         summaries = [await run_one(settings, request, path) for path in spreadsheets_in(target)]
-        return {"folder": str(target), "batches": summaries}
-    return await run_one(settings, request, target)
+        if not summaries:
+            return Failed(message=f"{target}: no spreadsheet (.xlsx or .csv) in this folder")
+        summary: dict[str, Any] = {"folder": str(target), "batches": summaries}
+    else:
+        summary = await run_one(settings, request, target)
+        summaries = [summary]
+    failed = [s for s in summaries if not s["complete"]]
+    if failed:
+        reason = "; ".join(f"{s['batch_id']}: {s['failure'] or 'incomplete'}" for s in failed)
+        get_run_logger().warning("not complete: %s", reason)
+        return Failed(message=reason, data=summary)
+    return summary
+
+
+def exit_code(result: BatchResult) -> int:
+    """The command line's exit code for one batch (flows.cli.exit_code_for)."""
+    from flows.cli import exit_code_for
+
+    return exit_code_for(result)
 
 
 async def run_one(settings: Settings, request: PortInRequest, path: Path) -> dict[str, Any]:
@@ -116,8 +162,15 @@ async def run_one(settings: Settings, request: PortInRequest, path: Path) -> dic
     logger = get_run_logger()
     logger.info("Batch %s against the %s", path.name, describe_api(settings))
     with Ledger(settings.ledger_database_url) as ledger:
+        batch_id = batch_id_for(path, request.batch_name)
         async with (
-            batch_slot(batch_id_for(path, request.batch_name)),
+            hold_batch(
+                ledger,
+                batch_id,
+                wait_s=settings.batch_wait_s,
+                lease_s=settings.batch_lease_s,
+                on_wait=lambda who: logger.info("batch %s: held by %s; waiting", batch_id, who),
+            ),
             api_slots(settings) as in_flight,
         ):
             settings = settings.model_copy(update={"max_in_flight": in_flight})
@@ -151,21 +204,25 @@ async def _run_with_reports(
         "orders": len(result.orders),
         "numbers": len(result.numbers),
         "api_calls": client.stats.as_dict(),
+        "exit_code": exit_code(result),
     }
 
 
 async def _run_steps(run: BatchRun) -> BatchResult:
-    try:
-        read_spreadsheet(run)
-    except IntakeError as exc:
+    read = read_spreadsheet(run)
+    if "error" in read:
+        exc = IntakeError(read["error"], hint=read["hint"], file=read["file"], sheet=read["sheet"])
         run.failure = str(exc)
         run.extra_issues.append(file_issue(exc))
         return run.result(complete=False, failure=str(exc))
     try:
         numbers = run.numbers_to_check()
-        await asyncio.gather(
+        checked = await asyncio.gather(
             *(check_chunk(run, chunk) for chunk in _chunks(numbers, CHECK_TASK_SIZE))
         )
+        errors = [c for c in checked if isinstance(c, str)]
+        if errors:
+            raise StepFailed(errors[0])
         plan_orders(run)
         if not run.options.dry_run:
             assert run.plan_ is not None
@@ -177,9 +234,12 @@ async def _run_steps(run: BatchRun) -> BatchResult:
                 description=f"Order groups of batch {run.batch_id} finished (%)",
             )
             for finished in asyncio.as_completed([run_group_chunk(run, c) for c in chunks]):
-                done += len(await finished)
+                chunk_result = await finished
+                if isinstance(chunk_result, str):
+                    raise StepFailed(chunk_result)
+                done += len(chunk_result)
                 await aupdate_progress_artifact(progress, 100.0 * done / max(total, 1))
-    except PortingBatchError as exc:
+    except (PortingBatchError, StepFailed) as exc:
         run.failure = str(exc)
         return run.result(complete=False, failure=str(exc))
     return run.result()

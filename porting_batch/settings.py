@@ -7,12 +7,15 @@ never reads the environment itself.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from porting_batch.errors import ConfigError
 
 TELNYX_BASE_URL = "https://api.telnyx.com/v2"
 
@@ -148,3 +151,73 @@ class Settings(BaseSettings):
         data["api_key"] = "set" if self.api_key is not None else "not set"
         data["reference_secret"] = "set" if self.reference_secret is not None else "not set"
         return data
+
+
+#: Fields whose value is a secret: an error names the variable, never the value.
+_SECRET_FIELDS = frozenset({"api_key", "reference_secret"})
+
+
+def _allowed(error: Mapping[str, Any]) -> str:
+    """What the value should have been, in an operator's words."""
+    context = error.get("ctx") or {}
+    kind = error.get("type", "")
+    bounds = {
+        "greater_than_equal": ("at least", "ge"),
+        "greater_than": ("more than", "gt"),
+        "less_than_equal": ("at most", "le"),
+        "less_than": ("less than", "lt"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"must be {words} {context.get(key)}"
+    if kind == "literal_error":
+        return f"must be one of {context.get('expected')}"
+    if kind in {"int_parsing", "int_from_float"}:
+        return "must be a whole number"
+    if kind == "float_parsing":
+        return "must be a number"
+    if kind == "bool_parsing":
+        return "must be true or false"
+    if kind in {"string_too_short", "string_too_long"}:
+        limits = {k: v for k, v in context.items() if k in ("min_length", "max_length")}
+        return "has the wrong length: " + ", ".join(f"{k} {v}" for k, v in limits.items())
+    message = str(error.get("msg", "is not valid"))
+    return message.removeprefix("Value error, ")
+
+
+def _shown(value: Any) -> str:
+    """A value as typed: bare when that is unambiguous, quoted when blank or spaced."""
+    text = str(value)
+    return text if text and not any(c.isspace() for c in text) else repr(text)
+
+
+def settings_error_lines(exc: ValidationError, flags: Mapping[str, str] | None = None) -> list[str]:
+    """One line per bad setting: the variable (or the command-line flag that set it), the value
+    and what is allowed. ``flags`` maps field names to the flag an operator used for them."""
+    flags = flags or {}
+    lines = []
+    for error in exc.errors():
+        loc = error.get("loc") or ()
+        if not loc:
+            lines.append(_allowed(error))  # a rule over several settings names them itself
+            continue
+        name = str(loc[0])
+        where = flags.get(name) or f"PORTING_{name.upper()}"
+        shown = "(hidden)" if name in _SECRET_FIELDS else _shown(error.get("input"))
+        why = _allowed(error)
+        if why.startswith(f"PORTING_{name.upper()}="):
+            lines.append(why if where.startswith("PORTING_") else f"{where}: {why}")
+        else:
+            lines.append(f"{where}={shown}: {why}")
+    return lines
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, *, flags: Mapping[str, str] | None = None
+) -> Settings:
+    """Build the settings at the edge; a bad value raises ``ConfigError`` whose message is one
+    line per bad setting (see :func:`settings_error_lines`), never a pydantic dump."""
+    try:
+        return Settings(**dict(overrides or {}))
+    except ValidationError as exc:
+        raise ConfigError("\n".join(settings_error_lines(exc, flags))) from None

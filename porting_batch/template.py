@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -25,18 +26,25 @@ FORMATTED_ROWS = 100_000
 VERSION_NAME = "TemplateVersion"
 
 
-def write_template(path: Path) -> Path:
-    """Write an empty template to ``path``: XLSX or CSV, chosen by the file's extension."""
-    return write_batch(path, [])
+def write_template(path: Path, *, overwrite: bool = False) -> Path:
+    """Write an empty template to ``path``: XLSX or CSV, chosen by the file's extension.
+
+    An existing file is never replaced unless ``overwrite``: it may hold an operator's rows.
+    """
+    return write_batch(path, [], overwrite=overwrite)
 
 
 def write_batch(
-    path: Path, rows: Iterable[Mapping[str, str]], *, created: datetime | None = None
+    path: Path,
+    rows: Iterable[Mapping[str, str]],
+    *,
+    created: datetime | None = None,
+    overwrite: bool = True,
 ) -> Path:
     """Write the template filled with ``rows`` (canonical column -> text), XLSX or CSV.
 
     ``created`` fixes the workbook's creation time, so a generated file is byte-for-byte
-    reproducible.
+    reproducible. With ``overwrite`` False an existing file is refused (``IntakeError``).
 
     The file is written next to its final name and renamed into place, so a failure never
     leaves half a file behind.
@@ -49,6 +57,12 @@ def write_batch(
             file=str(path),
             hint="give a file name ending in .xlsx or .csv",
         )
+    if not overwrite and path.exists():
+        raise IntakeError(
+            f"{path}: already exists; it was left as it is",
+            file=str(path),
+            hint="give a new file name, or add --force to replace it",
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     try:
@@ -56,7 +70,18 @@ def write_batch(
             _write_csv(partial, rows)
         else:
             _write_xlsx(partial, rows, created)
-        partial.replace(path)
+        if overwrite:
+            partial.replace(path)
+        else:
+            # link() fails if the name appeared meanwhile: no race replaces an operator's file
+            try:
+                os.link(partial, path)
+            except FileExistsError:
+                raise IntakeError(
+                    f"{path}: already exists; it was left as it is",
+                    file=str(path),
+                    hint="give a new file name, or add --force to replace it",
+                ) from None
     finally:
         partial.unlink(missing_ok=True)
     return path

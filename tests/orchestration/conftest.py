@@ -1,20 +1,24 @@
-"""A Prefect test harness (a temporary local server) shared by the flow tests."""
+"""A Prefect test harness (a temporary local server) shared by the flow tests.
+
+Prefect is imported inside the fixture: the fast lane (`make test-fast`) never loads it.
+"""
 
 from __future__ import annotations
 
 import os
 
+import pytest
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
-
-import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 
 @pytest.fixture(scope="session")
 def prefect_server():
     """One temporary Prefect server for the whole session (it takes seconds to start)."""
-    with prefect_test_harness(server_startup_timeout=120):
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=600):
         yield
 
 

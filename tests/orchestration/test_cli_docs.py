@@ -22,3 +22,14 @@ def test_every_command_is_in_the_readme(command):
 def test_run_options_are_in_the_readme(option):
     """The options of `run` that change what is sent are documented."""
     assert option in README
+
+
+@pytest.mark.parametrize("code", ["0", "1", "2", "3", "130", "143"])
+def test_every_exit_code_is_in_the_readme(code):
+    """The README's exit-code table has a row for each code the command line returns."""
+    assert f"\n| {code} | " in README
+
+
+def test_template_force_is_in_the_readme():
+    """`template --force` (the only way to replace a file) is documented."""
+    assert "`porting-batch template PATH [--force]`" in README

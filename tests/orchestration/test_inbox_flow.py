@@ -23,6 +23,8 @@ from .growing import growing_file
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "input_templates" / "sample"
 
+pytestmark = pytest.mark.slow  # the Prefect harness is a server
+
 
 @pytest.fixture
 def inbox(porting_env, monkeypatch):

@@ -8,13 +8,21 @@ from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterKey,
+    LogFilter,
+    LogFilterFlowRunId,
+)
+from prefect.client.schemas.objects import State
 
 from flows.cli import main
 from flows.parameters import PortInRequest
 from flows.port_in import artifact_key, port_in_batch
 
 SAMPLE = Path(__file__).resolve().parents[2] / "input_templates" / "sample" / "sample-batch.xlsx"
+
+pytestmark = pytest.mark.slow  # the Prefect harness is a server
 
 
 def _numbers_csv(folder: Path) -> list[dict[str, str]]:
@@ -45,68 +53,71 @@ def test_flow_runs_the_sample_batch_and_reports_every_row(porting_env):
     assert {artifact_key("sample-batch", k) for k in ("summary", "orders", "progress")} <= keys
 
 
+def _failed_run(request: PortInRequest) -> tuple[State, dict]:
+    async def go() -> tuple[State, dict]:
+        state = await port_in_batch(request, return_state=True)
+        return state, await state.aresult(raise_on_failure=False)
+
+    return asyncio.run(go())
+
+
+async def _logs_of(state: State) -> list[str]:
+    async with get_client() as client:
+        flow_run = await client.read_flow_run(state.state_details.flow_run_id)
+        logs = await client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id]))
+        )
+    return [log.message for log in logs]
+
+
 def test_flow_reports_a_file_it_cannot_read(porting_env):
-    """A file that is not a spreadsheet ends the run with a report that says why."""
+    """A file that is not a spreadsheet: the run ends Failed with one line naming the file as
+    its message, a report that says why, and no traceback in its logs."""
     bad = porting_env / "not-a-sheet.xlsx"
     bad.write_text("this is not a workbook", encoding="utf-8")
-    summary = asyncio.run(port_in_batch(PortInRequest(spreadsheet=str(bad))))
+    state, summary = _failed_run(PortInRequest(spreadsheet=str(bad)))
+    assert state.is_failed(), state
+    assert "not-a-sheet.xlsx" in (state.message or "") and "\n" not in (state.message or "")
     assert summary["complete"] is False
-    assert "not-a-sheet.xlsx" in summary["failure"]
     assert (Path(summary["report_folder"]) / "report.xlsx").exists()
+    assert not [m for m in asyncio.run(_logs_of(state)) if "Traceback" in m]
 
 
-def test_cli_run_prints_summary_and_report_folder(porting_env, capsys):
-    """`porting-batch run` prints the outcome counts and where the reports are."""
+def test_flow_of_a_missing_file_ends_failed_not_completed(porting_env):
+    """A path that does not exist ends Failed, with the path in its one-line message."""
+    state, _summary = _failed_run(PortInRequest(spreadsheet=str(porting_env / "nope.xlsx")))
+    assert state.is_failed(), state
+    assert "nope.xlsx" in (state.message or "")
+
+
+def test_cli_run_with_a_prefect_server_runs_the_flow_there(porting_env, monkeypatch, capsys):
+    """With PREFECT_API_URL set, `run` runs port-in-batch on that server and prints the
+    summary; a bad file still exits 2 through the flow."""
+    from prefect.settings import PREFECT_API_URL
+
+    monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
     code = main(["run", str(SAMPLE), "--dry-run", "--out", str(porting_env / "out")])
     printed = capsys.readouterr().out
-    assert code == 0
+    assert code == 0, printed
     assert "planned            43" in printed
     assert f"Reports: {porting_env / 'out'}" in printed
 
+    async def runs() -> list[str]:
+        async with get_client() as client:
+            return [r.state_name or "" for r in await client.read_flow_runs()]
 
-@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
-def test_cli_template_writes_a_template(tmp_path, suffix, capsys):
-    """`porting-batch template PATH` writes a template of the kind its suffix names."""
-    target = tmp_path / f"template{suffix}"
-    assert main(["template", str(target)]) == 0
-    assert target.stat().st_size > 0
-    assert str(target) in capsys.readouterr().out
-
-
-def _template_header() -> str:
-    template = SAMPLE.parents[1] / "porting-template.csv"
-    return template.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "Completed" in asyncio.run(runs())
+    bad = porting_env / "bad.xlsx"
+    bad.write_text("not a workbook", encoding="utf-8")
+    assert main(["run", str(bad), "--out", str(porting_env / "out")]) == 2
 
 
-def test_cli_validate_names_the_bad_cell_and_fails(tmp_path, capsys):
-    """`porting-batch validate` prints each issue with its cell and exits 2 on errors."""
-    header = _template_header()
-    values = {name: "" for name in header.split(",")}
-    values["phone_number"] = "312-555-01"
-    sheet = tmp_path / "bad.csv"
-    sheet.write_text(header + "\n" + ",".join(values.values()) + "\n", encoding="utf-8")
-    code = main(["validate", str(sheet), "--out", str(tmp_path / "out")])
-    printed = capsys.readouterr().out
-    assert code == 2
-    assert "A2 (phone_number): '312-555-01'" in printed
-    assert "Issues report:" in printed
-
-
-def test_cli_validate_reports_a_file_it_cannot_read(tmp_path, capsys):
-    """A file missing required columns gets one message naming them all, and a report."""
-    sheet = tmp_path / "short.csv"
-    sheet.write_text("phone_number,entity_name\n312-555-0100,Acme\n", encoding="utf-8")
-    code = main(["validate", str(sheet), "--out", str(tmp_path / "out")])
-    captured = capsys.readouterr()
-    assert code == 2
-    assert "required column(s) missing: auth_person_name" in captured.err
-    assert (tmp_path / "out").exists() and any((tmp_path / "out").iterdir())
-
-
-def test_cli_rerun_report_and_clean_meet_the_orders_of_the_last_run(porting_env, capsys):
+def test_cli_rerun_report_and_clean_meet_the_orders_of_the_last_run(tmp_path, monkeypatch, capsys):
     """The simulator keeps its state in the state folder: a re-run, `report` and `clean` all
-    see the orders the first run made."""
-    state, out = porting_env / "cli-state", porting_env / "cli-out"
+    see the orders the first run made (each command starts the built-in simulator)."""
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PORTING_API", raising=False)
+    state, out = tmp_path / "cli-state", tmp_path / "cli-out"
     common = ["--state", str(state)]
     assert main(["run", str(SAMPLE), "--out", str(out), *common]) == 0
     assert main(["run", str(SAMPLE), "--out", str(out), *common]) == 0
@@ -131,7 +142,9 @@ def test_flow_reports_a_run_cut_short_by_an_unreachable_api(porting_env, monkeyp
     monkeypatch.setenv("PORTING_API_KEY", "KEYTEST")
     monkeypatch.setenv("PORTING_API_BASE_URL", f"http://127.0.0.1:{closed_port}/v2")
     monkeypatch.setenv("PORTING_MAX_RETRIES", "0")
-    summary = asyncio.run(port_in_batch(PortInRequest(spreadsheet=str(SAMPLE))))
+    state, summary = _failed_run(PortInRequest(spreadsheet=str(SAMPLE)))
+    assert state.is_failed() and "POST /portability_checks" in (state.message or "")
+    assert not [m for m in asyncio.run(_logs_of(state)) if "Traceback" in m]
     assert summary["complete"] is False
     assert "POST /portability_checks" in summary["failure"]
     rows = _numbers_csv(Path(summary["report_folder"]))
