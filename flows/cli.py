@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import logging
 import os
 import signal
@@ -252,15 +251,16 @@ async def _one_here(
     options = _options(args)
     batch_id = batch_id_for(path, options.batch_name)
     console.begin(f"Batch {batch_id}: reading {path}")
-    hooks = {
-        "on_progress": console.progress,
-        "on_wait": lambda holder: console.waiting(batch_id, holder),
-    }
-    # TODO(merge): run_batch takes on_progress/on_wait once w-batch lands; pass them directly.
-    accepted = inspect.signature(run_batch).parameters
-    kwargs = {name: hook for name, hook in hooks.items() if name in accepted}
     with console.ticking():
-        result = await run_batch(settings, ledger, api, path, options, **kwargs)
+        result = await run_batch(
+            settings,
+            ledger,
+            api,
+            path,
+            options,
+            on_progress=console.progress,
+            on_wait=lambda holder: console.waiting(batch_id, holder),
+        )
     files = write_reports(result, report_folder(settings.out_dir, result.name, result.started_at))
     ledger.finish_batch(
         result.batch_id, "complete" if result.complete else "incomplete", str(files.folder)

@@ -10,10 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from porting_batch.batch import BatchOptions
 from porting_batch.foc import FocPolicy
-
-# TODO(merge): use porting_batch.intake.SPREADSHEET_SUFFIXES / is_spreadsheet (w-intake) so the
-# folder listing and intake agree on what a spreadsheet is; this copy stands in until then.
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".csv"})
+from porting_batch.intake import is_spreadsheet
 
 
 class PortInRequest(BaseModel):
@@ -98,7 +95,5 @@ def spreadsheets_in(folder: Path) -> list[Path]:
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in SPREADSHEET_SUFFIXES
-        and not p.name.startswith(("~$", "."))
+        if p.is_file() and is_spreadsheet(p) and not p.name.startswith(".")
     )

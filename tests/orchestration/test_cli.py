@@ -18,7 +18,6 @@ import httpx
 import pytest
 
 from flows.cli import main
-from porting_batch import batch_lock
 from porting_batch.batch_lock import hold_batch
 from porting_batch.client import PortingClient
 from porting_batch.ledger import Ledger
@@ -32,7 +31,6 @@ HANG_S = 60.0
 
 #: Until the ledger's hold (w-ledger) and run_batch's wiring (w-batch) are merged, the hold is
 #: a placeholder that holds nothing: the busy-batch test is expected to fail, strictly.
-HOLD_IS_PLACEHOLDER = "Interface placeholder" in (batch_lock.__doc__ or "")
 
 Refuse = Callable[[httpx.Request], httpx.Response | None]
 
@@ -387,11 +385,6 @@ def test_cli_validate_reports_a_file_it_cannot_read(tmp_path, capsys):
     assert (tmp_path / "out").exists() and any((tmp_path / "out").iterdir())
 
 
-@pytest.mark.xfail(
-    HOLD_IS_PLACEHOLDER,
-    reason="hold_batch is the interface placeholder on this branch (implemented in w-ledger)",
-    strict=True,
-)
 def test_a_busy_batch_is_announced_then_given_up_after_the_wait(where, api, monkeypatch, capsys):
     """While another run holds the batch, `run` says who holds it and that it waits, then
     gives up after PORTING_BATCH_WAIT_S with one line and exit 1."""
