@@ -1,0 +1,98 @@
+"""A simulator served on loopback behind wrappers that count its requests or kill the caller."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+
+
+def _is_api(scope: Any) -> bool:
+    return scope["type"] == "http" and scope["path"].startswith("/v2/")
+
+
+class CountRequests:
+    """ASGI wrapper counting the API requests that reach the simulator."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.seen = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if _is_api(scope):
+            self.seen += 1
+        await self.app(scope, receive, send)
+
+
+class KillOnRequest:
+    """ASGI wrapper: the Nth API request is applied, then its caller is SIGKILLed before it can
+    read the answer."""
+
+    def __init__(self, app: Any, nth: int) -> None:
+        self.app = app
+        self.nth = nth
+        self.seen = 0
+        self.victim: int | None = None
+        self.killed = False
+        self.in_flight = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.in_flight += 1
+        try:
+            await self._handle(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    def wait_until_idle(self, timeout: float = 30.0) -> None:
+        """Wait until requests the killed process had already sent are done with."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert self.in_flight == 0, "the server is still busy with the killed run's requests"
+
+    async def _handle(self, scope: Any, receive: Any, send: Any) -> None:
+        if _is_api(scope) and self.victim is not None and not self.killed:
+            self.seen += 1
+            if self.seen == self.nth:
+
+                async def swallow(message: Any) -> None:
+                    return None
+
+                await self.app(scope, receive, swallow)
+                os.kill(self.victim, signal.SIGKILL)
+                self.killed = True
+                return
+        await self.app(scope, receive, send)
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Serve an ASGI app on a free loopback port in a thread; yields the /v2 base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        thread.join(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}/v2"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def order_sets(app: Any) -> list[frozenset[str]]:
+    """The simulator's orders as sets of numbers (ids differ between simulators)."""
+    orders = app.state.sim.store.all("orders")
+    sets = (frozenset(n["phone_number"] for n in o["_sim"]["numbers"]) for o in orders)
+    return sorted(sets, key=sorted)
