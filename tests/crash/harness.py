@@ -7,11 +7,16 @@ import signal
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import anyio.to_thread
 import uvicorn
+
+#: The writes whose count must never exceed an uninterrupted run's: creates and uploads.
+WRITE_PATHS = frozenset({"/v2/porting_orders", "/v2/documents"})
 
 
 def _is_api(scope: Any) -> bool:
@@ -19,15 +24,28 @@ def _is_api(scope: Any) -> bool:
 
 
 class CountRequests:
-    """ASGI wrapper counting the API requests that reach the simulator."""
+    """ASGI wrapper counting the API requests that reach the simulator, in all and by kind.
+
+    While ``gate`` is set to a closed ``threading.Event``, requests wait for it to open: a test
+    can hold a run mid-way until something else has happened.
+    """
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.seen = 0
+        self.writes: Counter[tuple[str, str]] = Counter()
+        self.first_write = threading.Event()
+        self.gate: threading.Event | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if _is_api(scope):
             self.seen += 1
+            if scope["method"] == "POST" and scope["path"] in WRITE_PATHS:
+                self.writes[(scope["method"], scope["path"])] += 1
+                self.first_write.set()
+            gate = self.gate
+            if gate is not None:
+                await anyio.to_thread.run_sync(gate.wait)
         await self.app(scope, receive, send)
 
 

@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,8 @@ KILL_POINTS = 20
 RUN_TIMEOUT_S = 180
 
 
-def cli_run(base_url: str, work: Path, victim_of: KillOnRequest | None = None) -> tuple[int, str]:
-    """``porting-batch run sample --confirm`` against ``base_url`` in a subprocess."""
+def start_cli(base_url: str, work: Path) -> subprocess.Popen[str]:
+    """Start ``porting-batch run sample --confirm`` against ``base_url`` in a subprocess."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTING_", "PREFECT_API"))}
     env.update(
         PORTING_API="telnyx",
@@ -44,7 +45,7 @@ def cli_run(base_url: str, work: Path, victim_of: KillOnRequest | None = None) -
         PORTING_MAX_IN_FLIGHT="4",
         PYTHONPATH=str(ROOT),
     )
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-c",
@@ -64,15 +65,25 @@ def cli_run(base_url: str, work: Path, victim_of: KillOnRequest | None = None) -
         text=True,
         env=env,
     )
-    if victim_of is not None:
-        victim_of.victim = process.pid
+
+
+def finish(process: subprocess.Popen[str], before: str = "") -> tuple[int, str]:
+    """Wait for a started run; a run that outlives the deadline has hung and fails the test."""
     try:
         out, _ = process.communicate(timeout=RUN_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         process.kill()
         out, _ = process.communicate()
-        pytest.fail(f"porting-batch run hung for {RUN_TIMEOUT_S} s:\n{out[-3000:]}")
-    return process.returncode, out
+        pytest.fail(f"porting-batch run hung for {RUN_TIMEOUT_S} s:\n{(before + out)[-3000:]}")
+    return process.returncode, before + out
+
+
+def cli_run(base_url: str, work: Path, victim_of: KillOnRequest | None = None) -> tuple[int, str]:
+    """``porting-batch run sample --confirm`` against ``base_url``, to its end (or its kill)."""
+    process = start_cli(base_url, work)
+    if victim_of is not None:
+        victim_of.victim = process.pid
+    return finish(process)
 
 
 def outcomes(out: str) -> dict[tuple[str, str, str], str]:
@@ -106,6 +117,7 @@ def reference(tmp_path_factory) -> dict[str, Any]:
         "outcomes": outcomes(out),
         "orders": order_sets(counter.app),
         "requests": counter.seen,
+        "writes": counter.writes,
     }
 
 
@@ -136,3 +148,49 @@ def test_cli_run_killed_at_any_request_resumes_to_the_same_end(tmp_path, referen
     assert len(ordered) == len(set(ordered)), "a number is in two orders"
     leftovers = [p.name for p in (work / "reports").iterdir() if p.name.endswith(".tmp")]
     assert leftovers == [], "a killed run's partial report folder was left behind"
+
+
+def read_until(process: subprocess.Popen[str], text: str) -> str:
+    """What the process printed up to and including the first line containing ``text``."""
+    assert process.stdout is not None
+    seen: list[str] = []
+    found = threading.Event()
+
+    def reader() -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            seen.append(line)
+            if text in line:
+                found.set()
+                return
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    assert found.wait(RUN_TIMEOUT_S), f"never printed {text!r}:\n{''.join(seen)[-3000:]}"
+    thread.join()
+    return "".join(seen)
+
+
+@pytest.mark.slow
+def test_two_cli_runs_of_one_batch_at_once_never_both_write(tmp_path, reference):
+    """A run of a batch another run is writing says who holds it, waits, then ends like it:
+    every create and upload is sent once, and both runs report the same outcomes."""
+    counter = CountRequests(create_app(SimulatorConfig()))
+    work = fresh_work(tmp_path, "run")
+    with serve(counter) as url:
+        first = start_cli(url, work)
+        assert counter.first_write.wait(RUN_TIMEOUT_S), "the first run never wrote"
+        # Hold the first run mid-write until the second has met its hold on the batch.
+        counter.gate = threading.Event()
+        second = start_cli(url, work)
+        try:
+            waited = read_until(second, "waiting")
+        finally:
+            counter.gate.set()
+            counter.gate = None
+        code_first, out_first = finish(first)
+        code_second, out_second = finish(second, waited)
+    assert "is being run by" in waited
+    assert code_first == code_second == reference["code"], out_first[-2000:] + out_second[-2000:]
+    assert outcomes(out_first) == outcomes(out_second) == reference["outcomes"]
+    assert order_sets(counter.app) == reference["orders"]
+    assert counter.writes == reference["writes"]
