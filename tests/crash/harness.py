@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import threading
@@ -50,12 +51,14 @@ class CountRequests:
 
 
 class KillOnRequest:
-    """ASGI wrapper: the Nth API request is applied, then its caller is SIGKILLed before it can
-    read the answer."""
+    """ASGI wrapper: the Nth API request (of ``method`` on a path matching ``path``, by default
+    any) is applied, then its caller is SIGKILLed before it can read the answer."""
 
-    def __init__(self, app: Any, nth: int) -> None:
+    def __init__(self, app: Any, nth: int, method: str = "", path: str = r"/v2/.*") -> None:
         self.app = app
         self.nth = nth
+        self.method = method
+        self.path = re.compile(path)
         self.seen = 0
         self.victim: int | None = None
         self.killed = False
@@ -75,8 +78,15 @@ class KillOnRequest:
             time.sleep(0.01)
         assert self.in_flight == 0, "the server is still busy with the killed run's requests"
 
+    def _matches(self, scope: Any) -> bool:
+        return (
+            _is_api(scope)
+            and scope["method"] == (self.method or scope["method"])
+            and self.path.fullmatch(scope["path"]) is not None
+        )
+
     async def _handle(self, scope: Any, receive: Any, send: Any) -> None:
-        if _is_api(scope) and self.victim is not None and not self.killed:
+        if self._matches(scope) and self.victim is not None and not self.killed:
             self.seen += 1
             if self.seen == self.nth:
 

@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
-import socket
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from crash.harness import KillOnRequest, order_sets, serve
 
 from porting_batch.simulator import SimulatorConfig, create_app
 
@@ -31,73 +25,6 @@ from .conftest import SAMPLE
 
 CHILD = Path(__file__).with_name("crash_child.py")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class KillOnRequest:
-    """ASGI wrapper: the Nth matching request is applied, then its caller is killed."""
-
-    def __init__(self, app: Any, method: str, path: str, nth: int) -> None:
-        self.app = app
-        self.method = method
-        self.path = re.compile(path)
-        self.nth = nth
-        self.seen = 0
-        self.victim: int | None = None
-        self.killed = False
-        self.in_flight = 0
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        self.in_flight += 1
-        try:
-            await self._handle(scope, receive, send)
-        finally:
-            self.in_flight -= 1
-
-    def wait_until_idle(self, timeout: float = 30.0) -> None:
-        """Wait until requests the killed process had already sent are done with."""
-        deadline = time.monotonic() + timeout
-        while self.in_flight and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert self.in_flight == 0, "the server is still busy with the killed run's requests"
-
-    async def _handle(self, scope: Any, receive: Any, send: Any) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == self.method
-            and self.path.fullmatch(scope["path"])
-            and self.victim is not None
-            and not self.killed
-        ):
-            self.seen += 1
-            if self.seen == self.nth:
-
-                async def swallow(message: Any) -> None:
-                    return None
-
-                await self.app(scope, receive, swallow)
-                os.kill(self.victim, signal.SIGKILL)
-                self.killed = True
-                return
-        await self.app(scope, receive, send)
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve an ASGI app on a free loopback port in a thread; yields the /v2 base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        thread.join(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}/v2"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def run_child(base_url: str, state: Path, confirm: bool, wrapper: KillOnRequest | None = None):
@@ -114,13 +41,6 @@ def run_child(base_url: str, state: Path, confirm: bool, wrapper: KillOnRequest 
         wrapper.victim = process.pid
     out, err = process.communicate(timeout=120)
     return process.returncode, out, err
-
-
-def order_sets(app: Any) -> list[frozenset[str]]:
-    """The simulator's orders as sets of numbers (ids differ between simulators)."""
-    orders = app.state.sim.store.all("orders")
-    sets = (frozenset(n["phone_number"] for n in o["_sim"]["numbers"]) for o in orders)
-    return sorted(sets, key=sorted)
 
 
 _REFERENCES: dict[bool, tuple[dict[str, Any], list[frozenset[str]]]] = {}
@@ -158,7 +78,7 @@ def test_killed_run_resumes_to_the_same_end(tmp_path, method, path, nth, confirm
     """Killed mid-write and run again, the batch ends as an uninterrupted run does."""
     expected_numbers, expected_orders = _uninterrupted(tmp_path, confirm)
     app = create_app(SimulatorConfig())
-    wrapper = KillOnRequest(app, method, path, nth)
+    wrapper = KillOnRequest(app, nth, method, path)
     with serve(wrapper) as url:
         code, _, _ = run_child(url, tmp_path / "state", confirm, wrapper)
         assert wrapper.killed and code == -signal.SIGKILL
