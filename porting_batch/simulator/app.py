@@ -13,7 +13,7 @@ from starlette.routing import Route
 from porting_batch.simulator import admin, document_routes, order_routes
 from porting_batch.simulator import csr as csr_ops
 from porting_batch.simulator.config import SimulatorConfig
-from porting_batch.simulator.handlers import not_simulated
+from porting_batch.simulator.handlers import CATCH_ALL, not_simulated
 from porting_batch.simulator.http import (
     SimulatorMiddleware,
 )
@@ -36,6 +36,11 @@ def _routes() -> list[Route]:
         Route(
             f"{v2}/porting_orders/exception_types",
             order_routes.exception_types,
+            methods=["GET"],
+        ),
+        Route(
+            f"{v2}/porting_orders/phone_number_configurations",
+            order_routes.list_phone_number_configurations,
             methods=["GET"],
         ),
         Route(order, order_routes.get_porting_order, methods=["GET"]),
@@ -103,7 +108,7 @@ def _routes() -> list[Route]:
         Route("/_simulator/reset", admin.admin_reset, methods=["POST"]),
         Route("/_simulator/webhooks", admin.admin_webhooks, methods=["GET"]),
         Route("/_simulator/porting_orders/{id}/status", admin.admin_order_status, methods=["POST"]),
-        Route("/{path:path}", not_simulated, methods=all_methods),
+        Route(CATCH_ALL, not_simulated, methods=all_methods),
     ]
 
 

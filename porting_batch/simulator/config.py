@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 DEFAULT_API_KEY = "KEYSIMULATOR"
+
+Profile = Literal["lenient", "realistic"]
+PROFILES: tuple[str, ...] = ("lenient", "realistic")
+#: Telnyx publishes no number for the porting endpoints (docs/simulator.md, "Limits"): a
+#: modest per-key limit makes a client meet 429s and the x-ratelimit-* headers early.
+REALISTIC_RATE_LIMIT_PER_S = 20.0
+REALISTIC_RATE_LIMIT_BURST = 40.0
+#: Share of submissions a carrier rejects for reasons the order's data cannot explain.
+REALISTIC_RANDOM_REJECTION_RATE = 0.03
 
 
 @dataclass
@@ -131,6 +140,19 @@ class SimulatorConfig:
     # webhook is ever sent, since an order's webhook_url comes from operator input and could
     # name any local service, the simulator included.
     webhook_receivers: tuple[str, ...] = ()
+    # "lenient" says yes to everything; "realistic" fails the way Telnyx does (carrier
+    # records, rejections, rate limit, filter checks). None: the scenario's "profile" key,
+    # else lenient.
+    profile: Profile | None = None
+    # None: the profile's default (0 lenient, REALISTIC_RANDOM_REJECTION_RATE realistic).
+    random_rejection_rate: float | None = None
+
+    def effective_profile(self, scenario_profile: str | None = None) -> Profile:
+        """The profile in force: this config's, else the scenario file's, else lenient."""
+        chosen = self.profile or scenario_profile or "lenient"
+        if chosen not in PROFILES:
+            raise ValueError(f"profile {chosen!r} is not one of {', '.join(PROFILES)}")
+        return "realistic" if chosen == "realistic" else "lenient"
 
     def build_faults(self) -> Faults:
         """The effective fault settings: ``faults`` plus ``latency_ms``."""

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from porting_batch.simulator import carriers
 from porting_batch.simulator.clock import iso, parse_iso
 from porting_batch.simulator.problems import error, unprocessable
 from porting_batch.simulator.state import SimState
@@ -39,6 +40,11 @@ def coverage(state: SimState, body: Any) -> list[dict[str, Any]]:
             item["reason"] = "Toll-free and non-portable numbers have no CSR coverage."
         else:
             item["has_csr_coverage"] = True
+            if state.realistic and state.scenario.account_for(number) is None:
+                record = carriers.record_for(number, state.config.seed)
+                item["additional_data_required"] = record.additional_data_required()
+                results.append(item)
+                continue
             # Half the carriers want the account number and PIN before they release a CSR.
             if facts.spid and facts.spid[0] in "4680":
                 item["additional_data_required"] = ["account_number", "pin"]
@@ -115,7 +121,12 @@ def refresh(state: SimState, record: dict[str, Any]) -> dict[str, Any]:
         record["error_message"] = NOT_AVAILABLE
     else:
         record["status"] = "completed"
-        record["result"] = _result(number, account, facts.carrier_name)
+        record["result"] = _result(
+            number,
+            account,
+            facts.carrier_name,
+            carriers.record_for(number, state.config.seed) if state.realistic else None,
+        )
     state.store.put("csrs", record)
     state.pending_csrs.discard(record["id"])
     if record["webhook_url"] and state.webhook_sink is not None:
@@ -135,11 +146,16 @@ def refresh(state: SimState, record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _result(number: str, account: Any, carrier_name: str) -> dict[str, Any]:
+def _result(
+    number: str, account: Any, carrier_name: str, record: carriers.CarrierRecord | None
+) -> dict[str, Any]:
     if account is not None:
         admin = account.admin
         location = account.location
         numbers = [p for p in account.patterns if not p.endswith("*")] or [number]
+    elif record is not None:
+        admin, location = record.admin(), record.location()
+        numbers = sorted({record.billing_phone_number, number})
     else:
         admin = {
             "entity_name": f"Subscriber {number[-4:]}",

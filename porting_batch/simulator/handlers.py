@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
 
 from porting_batch.simulator import orders
 from porting_batch.simulator.clock import parse_iso
@@ -17,6 +18,11 @@ from porting_batch.simulator.http import (
 )
 from porting_batch.simulator.problems import Problem, error, not_found
 from porting_batch.simulator.state import SimState
+
+#: The catch-all route's path (answers every unserved method and path).
+CATCH_ALL = "/{path:path}"
+#: Catalog code for a method the path does not serve (docs/simulator.md: unverified number).
+METHOD_NOT_ALLOWED = "10033"
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -109,6 +115,32 @@ def not_simulated_problem(request: Request) -> Problem:
     )
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the simulator serves on this request's path (empty: an unknown path)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if not isinstance(route, Route) or route.path == CATCH_ALL:
+            continue
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= route.methods or set()
+    return sorted(methods - {"HEAD"})
+
+
 async def not_simulated(request: Request) -> Response:
-    """Any other route: a JSON:API error saying so."""
+    """Any other route: 405 when the path is served with other methods, else a 404."""
+    allowed = allowed_methods(request)
+    if allowed:
+        problem = Problem(
+            405,
+            [
+                error(
+                    METHOD_NOT_ALLOWED,
+                    f"{request.method} is not allowed on {request.url.path}; "
+                    f"allowed: {', '.join(allowed)}.",
+                )
+            ],
+            headers={"allow": ", ".join(allowed)},
+        )
+        return problem_response(problem)
     return problem_response(not_simulated_problem(request))

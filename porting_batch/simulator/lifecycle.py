@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from porting_batch.simulator import carriers
 from porting_batch.simulator.clock import iso, parse_iso
 from porting_batch.simulator.problems import error, unprocessable
 
@@ -83,12 +85,87 @@ def mismatches(state: SimState, order: dict[str, Any]) -> list[dict[str, str]]:
     return [{"code": code, "description": EXCEPTION_DESCRIPTIONS[code]} for code in codes]
 
 
+#: Exceptions a carrier raises that the order's data cannot explain (realistic profile).
+UNEXPLAINED_CODES = (
+    "FOC_REJECTED",
+    "LSR_PENDING",
+    "OSP_IRRESPONSIVE",
+    "OTHER",
+    "PHONE_NUMBER_HAS_SPECIAL_FEATURE",
+)
+#: Realistic profile: a carrier answers a bad order between these many simulated hours
+#: after submission (its review takes hours to days, not the lenient fixed 4 h).
+REJECTION_AFTER_H = (4.0, 48.0)
+
+
+def _draw(state: SimState, order: dict[str, Any], what: str) -> float:
+    """A seeded draw in [0, 1) for this order's current submission."""
+    attempt = order["_sim"].get("submissions", 1)
+    text = f"{state.config.seed}|{order['id']}|{attempt}|{what}"
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") / 2**64
+
+
+def realistic_mismatches(state: SimState, order: dict[str, Any]) -> list[dict[str, str]]:
+    """Exception details for every field the losing carrier's record does not forgive.
+
+    The record is the scenario account's when one holds the order's first number, else the
+    generated :func:`carriers.record_for`; both sides are folded (case, punctuation, Inc/St).
+    """
+    numbers = order["_sim"]["numbers"]
+    if not numbers:
+        return []
+    first = numbers[0]["phone_number"]
+    account = state.scenario.account_for(first)
+    if account is not None:
+        admin, location = account.admin, account.location
+        wants_account = wants_pin = True
+    else:
+        record = carriers.record_for(first, state.config.seed)
+        admin, location = record.admin(), record.location()
+        wants_account, wants_pin = record.requires_account_number, record.requires_pin
+    codes: list[str] = []
+    for section, key, code in MISMATCH_CODES:
+        expected = (admin if section == "admin" else location).get(key)
+        if not expected:
+            continue
+        if key == "account_number" and not wants_account:
+            continue
+        if key == "pin_passcode" and not wants_pin:
+            continue
+        actual = order["end_user"][section].get(key)
+        same = (
+            carriers.digits(actual) == carriers.digits(expected)
+            if key == "billing_phone_number"
+            else carriers.fold(actual) == carriers.fold(expected)
+        )
+        if not same and code not in codes:
+            codes.append(code)
+    return [{"code": code, "description": EXCEPTION_DESCRIPTIONS[code]} for code in codes]
+
+
+def _carrier_verdict(state: SimState, order: dict[str, Any]) -> list[dict[str, str]]:
+    if not state.realistic:
+        return mismatches(state, order)
+    details = realistic_mismatches(state, order)
+    if not details and _draw(state, order, "random") < state.random_rejection_rate:
+        code = UNEXPLAINED_CODES[int(_draw(state, order, "code") * len(UNEXPLAINED_CODES))]
+        details = [{"code": code, "description": EXCEPTION_DESCRIPTIONS[code]}]
+    return details
+
+
+def _rejection_delay(state: SimState, order: dict[str, Any]) -> timedelta:
+    if not state.realistic:
+        return timedelta(seconds=EXCEPTION_DELAY_S)
+    low, high = REJECTION_AFTER_H
+    return timedelta(hours=low + (high - low) * _draw(state, order, "delay"))
+
+
 def run_step(state: SimState, order: dict[str, Any], step: str, due: datetime) -> None:
     """Apply one automatic step that fell due at ``due``."""
     if step == SUBMIT_STEP:
-        details = mismatches(state, order)
+        details = _carrier_verdict(state, order)
         if details:
-            state.schedule_at(order, due + timedelta(seconds=EXCEPTION_DELAY_S), EXCEPTION_STEP)
+            state.schedule_at(order, due + _rejection_delay(state, order), EXCEPTION_STEP)
             order["_sim"]["pending_exception"] = details
         else:
             foc = parse_iso(order["activation_settings"]["foc_datetime_requested"])

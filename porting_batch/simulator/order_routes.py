@@ -9,6 +9,12 @@ from starlette.responses import Response
 
 from porting_batch.simulator import lifecycle, orders
 from porting_batch.simulator.clock import iso, parse_iso
+from porting_batch.simulator.filter_checks import (
+    CONFIGURATION_FILTERS,
+    ORDER_FILTERS,
+    PHONE_NUMBER_FILTERS,
+    check_filters,
+)
 from porting_batch.simulator.handlers import (
     handles_problems,
     order_answer,
@@ -85,6 +91,8 @@ async def list_porting_orders(request: Request) -> Response:
     include = bool_param(request, "include_phone_numbers", True)
     sort = sort_value(request, ORDER_SORTS, "-created_at")
     found = filters(request)
+    if state.realistic:
+        check_filters(found, ORDER_FILTERS)
     items = [order for order in state.store.all("orders") if _order_matches(order, found)]
     items = _sorted_orders(items, sort)
     page, meta = paginate(items, number, size)
@@ -434,6 +442,8 @@ async def list_porting_phone_numbers(request: Request) -> Response:
     state = sim_of(request)
     number, size = page_params(request)
     found = filters(request)
+    if state.realistic:
+        check_filters(found, PHONE_NUMBER_FILTERS)
     statuses = split_values(found.get("porting_order_status"))
     order_ids = split_values(found.get("porting_order_id"))
     phone_numbers = split_values(found.get("phone_number"))
@@ -520,3 +530,29 @@ async def republish_event(request: Request) -> Response:
             },
         )
     return Response(status_code=204)
+
+
+@handles_problems
+async def list_phone_number_configurations(request: Request) -> Response:
+    """GET /porting_orders/phone_number_configurations: its own operation, not an order id."""
+    state = sim_of(request)
+    number, size = page_params(request)
+    found = filters(request)
+    if state.realistic:
+        check_filters(found, CONFIGURATION_FILTERS)
+    statuses = split_values(found.get("porting_order.status"))
+    number_ids = split_values(found.get("porting_phone_number"))
+    bundles = split_values(found.get("user_bundle_id"))
+    items = []
+    for item in state.store.all("phone_number_configurations"):
+        if statuses is not None:
+            order = state.order_or_none(item.get("_order_id", ""))
+            if order is None or order["status"]["value"] not in statuses:
+                continue
+        if number_ids is not None and item["porting_phone_number_id"] not in number_ids:
+            continue
+        if bundles is not None and item["user_bundle_id"] not in bundles:
+            continue
+        items.append(public(item))
+    page, meta = paginate(items, number, size)
+    return JSON({"data": page, "meta": meta})

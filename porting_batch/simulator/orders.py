@@ -699,6 +699,9 @@ def confirm_order(state: SimState, order: dict[str, Any]) -> dict[str, Any]:
     if order["support_key"] is None:
         order["support_key"] = state.short_key("sr")
         order["parent_support_key"] = state.short_key("pr")
+    # Each submission gets its own carrier draws, so a resubmitted order can pass.
+    order["_sim"]["submissions"] = order["_sim"].get("submissions", 0) + 1
+    order["_sim"].pop("pending_exception", None)
     state.schedule(order, SUBMIT_DELAY_S, SUBMIT_STEP)
     state.set_status(order, "in-process")
     return order

@@ -11,6 +11,9 @@ TITLES = {
     "10009": "Authentication failed",
     "10011": "Too many requests",
     "10015": "Bad Request",
+    "10031": "Invalid filter value",
+    "10032": "Invalid filter parameter",
+    "10033": "Method not allowed",
     "80003": "Pending order",
     "80008": "Missing LOA",
     "80018": "Invalid FOC date",
@@ -21,6 +24,8 @@ TITLES = {
 }
 
 RETRYABLE = {"10011", "10007"}
+#: Every Telnyx error names its catalog page in ``meta.url`` (spec: the error schemas' example).
+ERROR_URL = "https://developers.telnyx.com/docs/overview/errors/{code}"
 
 
 def error(
@@ -31,7 +36,7 @@ def error(
     parameter: str | None = None,
     title: str | None = None,
 ) -> dict[str, Any]:
-    """One ``errors[]`` item: code, title, detail, source and meta.retryable."""
+    """One ``errors[]`` item: code, title, detail, source, meta.url and meta.retryable."""
     item: dict[str, Any] = {
         "code": code,
         "title": title or TITLES.get(code, "Bad Request"),
@@ -41,7 +46,7 @@ def error(
         item["source"] = {"parameter": parameter}
     else:
         item["source"] = {"pointer": pointer if pointer is not None else "/"}
-    item["meta"] = {"retryable": code in RETRYABLE}
+    item["meta"] = {"url": ERROR_URL.format(code=code), "retryable": code in RETRYABLE}
     return item
 
 

@@ -2,6 +2,7 @@
 
 Shape (JSON or YAML)::
 
+    profile: realistic             # optional: lenient (default) or realistic
     numbers:                       # key: a full +E.164 number, or a prefix ending in "*"
       "+13125550100": {portable: false, not_portable_reason: "Number is disconnected"}
       "+1415555*": {phone_number_type: mobile, fast_portable: false}
@@ -23,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from porting_batch.simulator.config import PROFILES
 from porting_batch.simulator.numbers import OVERRIDABLE, NumberFacts, derive_facts
 
 
@@ -57,6 +59,7 @@ class Scenario:
     exact: dict[str, dict[str, Any]] = field(default_factory=dict)
     prefixes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     accounts: list[Account] = field(default_factory=list)
+    profile: str | None = None
 
     def facts(self, phone_number: str) -> NumberFacts:
         """The facts for a number: built-in, then the longest matching prefix, then exact."""
@@ -99,10 +102,16 @@ def load_scenario(source: Path | str | dict[str, Any] | None) -> Scenario:
         return Scenario()
     if not isinstance(data, dict):
         raise ScenarioError(f"{where}: the top level must be a mapping with numbers/accounts")
-    unknown = set(data) - {"numbers", "accounts"}
+    unknown = set(data) - {"numbers", "accounts", "profile"}
     if unknown:
         raise ScenarioError(f"{where}: unknown top-level keys {sorted(unknown)}")
     scenario = Scenario()
+    if data.get("profile") is not None:
+        if data["profile"] not in PROFILES:
+            raise ScenarioError(
+                f"{where}: profile {data['profile']!r} is not one of {', '.join(PROFILES)}"
+            )
+        scenario.profile = str(data["profile"])
     for key, overrides in (data.get("numbers") or {}).items():
         if not isinstance(overrides, dict):
             raise ScenarioError(f"{where}: numbers[{key!r}] must be a mapping of facts")

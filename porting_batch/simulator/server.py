@@ -17,7 +17,7 @@ from typing import Any
 import uvicorn
 
 from porting_batch.simulator.app import create_app
-from porting_batch.simulator.config import Faults, SimulatorConfig
+from porting_batch.simulator.config import PROFILES, Faults, SimulatorConfig
 from porting_batch.simulator.http import SimulatedDrop
 from porting_batch.simulator.scenario import ScenarioError
 from porting_batch.simulator.webhooks import WebhookPolicy
@@ -174,6 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="seed for ids and fault draws")
     parser.add_argument("--api-key", action="append", help="accepted API key (repeatable)")
     parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="lenient (says yes to everything) or realistic (fails the way Telnyx does); "
+        "default: the scenario file's 'profile', else lenient",
+    )
+    parser.add_argument(
+        "--random-rejection-rate",
+        type=float,
+        help="share of submissions rejected for no data reason (realistic default 0.03)",
+    )
+    parser.add_argument(
         "--webhook-receiver",
         action="append",
         type=_receiver,
@@ -195,10 +206,12 @@ def main(argv: list[str] | None = None) -> int:
         clock_speed=args.speed,
         seed=args.seed,
         webhook_receivers=tuple(args.webhook_receiver or ()),
+        profile=args.profile,
+        random_rejection_rate=args.random_rejection_rate,
     )
     try:
         app = create_app(config)
-    except ScenarioError as exc:
+    except (ScenarioError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:

@@ -11,7 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from porting_batch.simulator.clock import SimClock, iso, parse_iso
-from porting_batch.simulator.config import SimulatorConfig
+from porting_batch.simulator.config import (
+    REALISTIC_RANDOM_REJECTION_RATE,
+    REALISTIC_RATE_LIMIT_BURST,
+    REALISTIC_RATE_LIMIT_PER_S,
+    SimulatorConfig,
+)
 from porting_batch.simulator.lifecycle import run_step
 from porting_batch.simulator.limits import RateLimiter
 from porting_batch.simulator.scenario import Scenario, load_scenario
@@ -33,7 +38,19 @@ class SimState:
         self.scenario: Scenario = load_scenario(config.scenario)
         self.store = Store(config.state_file)
         self.faults = config.build_faults()
-        self.limiter = RateLimiter(config.rate_limit_per_s, config.rate_limit_burst)
+        self.profile = config.effective_profile(self.scenario.profile)
+        self.realistic = self.profile == "realistic"
+        rate, burst = config.rate_limit_per_s, config.rate_limit_burst
+        if self.realistic and rate is None:
+            rate = REALISTIC_RATE_LIMIT_PER_S
+            burst = burst if burst is not None else REALISTIC_RATE_LIMIT_BURST
+        self.limiter = RateLimiter(rate, burst)
+        rejections = config.random_rejection_rate
+        if rejections is None:
+            rejections = REALISTIC_RANDOM_REJECTION_RATE if self.realistic else 0.0
+        if not 0.0 <= rejections <= 1.0:
+            raise ValueError(f"random_rejection_rate must be between 0 and 1, got {rejections}")
+        self.random_rejection_rate = rejections
         start = parse_iso(config.start_time) if config.start_time else None
         self.clock = SimClock(speed=config.clock_speed, start=start)
         saved_now = self.store.meta.get("clock_now")

@@ -16,6 +16,7 @@ KINDS = (
     "events",
     "csrs",
     "activation_jobs",
+    "phone_number_configurations",
 )
 
 _SCHEMA = """

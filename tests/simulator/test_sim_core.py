@@ -168,7 +168,10 @@ def test_patch_with_a_bad_billing_number_answers_the_quickstart_error(api: TestC
                 "title": "Bad Request",
                 "detail": "The 'billing_phone_number' parameter is invalid.",
                 "source": {"pointer": "/end_user/admin/billing_phone_number"},
-                "meta": {"retryable": False},
+                "meta": {
+                    "url": "https://developers.telnyx.com/docs/overview/errors/10015",
+                    "retryable": False,
+                },
             }
         ]
     }
