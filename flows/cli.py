@@ -8,6 +8,8 @@ traceback), and the exit code says what happened (``EXIT_*`` below, table in the
 in this process and imports no Prefect at all: Prefect's temporary server cost 19-60 s before
 any work, and a killed run left it running and its concurrency leases held (docs/operating.md).
 With ``PREFECT_API_URL`` set, ``run`` runs the ``port-in-batch`` flow against that server.
+``inbox`` (one scan) does the same with the inbox; ``serve`` and ``inbox --watch`` need a
+server by nature and refuse to start without one rather than let Prefect start a temporary one.
 """
 
 from __future__ import annotations
@@ -245,10 +247,21 @@ def _run_here(
 async def _one_here(
     settings: Settings, ledger: Any, api: Any, path: Path, args: argparse.Namespace, console: Any
 ) -> int:
+    result, folder = await _batch_here(settings, ledger, api, path, _options(args), console)
+    if any(i.code == "file" for i in result.issues):
+        print(f"error: {result.failure}", file=sys.stderr)
+    console.summary(result, str(folder))
+    return exit_code_for(result)
+
+
+async def _batch_here(
+    settings: Settings, ledger: Any, api: Any, path: Path, options: Any, console: Any
+) -> tuple[Any, Path]:
+    """One spreadsheet through the library's steps, its reports written and recorded: what
+    ``run`` and the inbox without a Prefect server both do per batch."""
     from porting_batch.batch import batch_id_for, run_batch
     from porting_batch.reports import report_folder, write_reports
 
-    options = _options(args)
     batch_id = batch_id_for(path, options.batch_name)
     console.begin(f"Batch {batch_id}: reading {path}")
     with console.ticking():
@@ -265,10 +278,7 @@ async def _one_here(
     ledger.finish_batch(
         result.batch_id, "complete" if result.complete else "incomplete", str(files.folder)
     )
-    if any(i.code == "file" for i in result.issues):
-        print(f"error: {result.failure}", file=sys.stderr)
-    console.summary(result, str(files.folder))
-    return exit_code_for(result)
+    return result, files.folder
 
 
 def _run_with_prefect(args: argparse.Namespace, settings: Settings, path: Path) -> int:
@@ -377,8 +387,29 @@ def cmd_simulator(args: argparse.Namespace, rest: list[str]) -> int:
     return simulator_main(rest)
 
 
+#: What ``serve`` and ``inbox --watch`` say without a Prefect server: they would otherwise make
+#: Prefect start a temporary one, which outlives a killed command (docs/operating.md).
+NEEDS_SERVER = (
+    "porting-batch {what} needs a Prefect server: start one with `prefect server start` "
+    "and set PREFECT_API_URL=http://127.0.0.1:4200/api"
+)
+
+
+def _prefect_server() -> str:
+    """The Prefect server the operator configured ("" when none)."""
+    return os.environ.get("PREFECT_API_URL", "")
+
+
+def _refuse_without_server(what: str) -> int:
+    print(f"error: {NEEDS_SERVER.format(what=what)}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve port-in-batch/manual, port-in-batch/scheduled and inbox-scan/inbox until stopped."""
+    """Serve port-in-batch/manual, port-in-batch/scheduled and inbox-scan/inbox until stopped,
+    on the server ``PREFECT_API_URL`` names (refused without one)."""
+    if not _prefect_server():
+        return _refuse_without_server("serve")
     overrides = _overrides(args)
     ops = load_settings(overrides, flags={"inbox_dir": "--inbox", "out_dir": "--out"})
     prefect_environment(ops)
@@ -394,28 +425,105 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_inbox(args: argparse.Namespace) -> int:
-    """Scan the inbox once in this process, or watch it and start the served scan on each drop."""
+    """Scan the inbox once, or watch it and start the served scan on each drop.
+
+    Without ``PREFECT_API_URL`` the one scan runs the library's steps here, as ``run`` does, and
+    imports no Prefect; with it, the ``inbox-scan`` flow runs on that server. ``--watch`` needs
+    the server (it starts the served scan) and is refused without one.
+    """
+    server = _prefect_server()
+    if args.watch and not server:
+        return _refuse_without_server("inbox --watch")
     overrides = _overrides(args)
     ops = load_settings(overrides, flags={"inbox_dir": "--inbox", "out_dir": "--out"})
-    prefect_environment(ops)
     from porting_batch.inbox import InboxPaths
 
     paths = InboxPaths(ops.inbox_dir.expanduser().absolute()).ensure()
     if args.watch:
+        prefect_environment(ops)
         from flows.inbox import watch
 
         print(f"Watching {paths.inbox}; each settled drop starts the served inbox scan")
         watch(paths.inbox, settle_s=ops.inbox_settle_s)
         return EXIT_OK
-    from flows.inbox import inbox_scan
+    if server:
+        prefect_environment(ops)
+        from flows.inbox import inbox_scan
 
-    result = run_until_signal(inbox_scan(overrides=overrides))
+        result = run_until_signal(inbox_scan(overrides=overrides))
+    else:
+        result = _scan_here(ops, paths)
     for item in result["outcomes"]:
         print(f"{item['status']:<10} {item['name']} -> {item['filed']}")
     if not result["outcomes"]:
         print(f"Nothing ready in {paths.inbox}")
     failed = any(item["status"] == "failed" for item in result["outcomes"])
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _scan_here(ops: Settings, paths: Any) -> dict[str, Any]:
+    """One inbox scan in this process: the library's scan, each claim run as ``run`` runs a
+    spreadsheet. No Prefect, so no temporary server to outlive a killed command."""
+    from porting_batch.inbox import Claim, scan_inbox
+
+    log = log_to_file(ops)
+
+    async def run(found: Claim) -> list[dict[str, Any]] | str:
+        return await _claim_here(ops, found, log)
+
+    return run_until_signal(
+        scan_inbox(
+            paths,
+            run,
+            settle_s=ops.inbox_settle_s,
+            max_runs=ops.inbox_max_runs,
+            ledger_url=ops.ledger_database_url,
+        )
+    )
+
+
+async def _claim_here(ops: Settings, found: Any, log: Path) -> list[dict[str, Any]] | str:
+    """Each spreadsheet of a claim as a batch, reports inside the claim: the batches'
+    summaries for the filing, or one line saying why the claim could not run."""
+    from flows.runtime import open_client
+    from porting_batch.batch import BatchOptions
+    from porting_batch.console import RunConsole
+    from porting_batch.inbox import report_folder_for
+    from porting_batch.ledger import Ledger
+
+    settings = ops.model_copy(update={"out_dir": report_folder_for(found)})
+    options = BatchOptions(confirm=ops.inbox_confirm, dry_run=ops.inbox_dry_run)
+    # Lines, not bars: up to PORTING_INBOX_MAX_RUNS claims share the terminal.
+    console = RunConsole(interactive=False)
+    summaries: list[dict[str, Any]] = []
+    try:
+        with Ledger(settings.ledger_database_url) as ledger:
+            async with open_client(settings) as api:
+                for path in _spreadsheets(found.item):
+                    result, folder = await _batch_here(
+                        settings, ledger, api, path, options, console
+                    )
+                    console.summary(result, str(folder))
+                    summaries.append(
+                        {
+                            "batch_id": result.batch_id,
+                            "report_folder": str(folder),
+                            "complete": result.complete,
+                            "failure": result.failure,
+                            "outcomes": result.counts_by_outcome(),
+                            "orders_by_status": result.orders_by_status(),
+                            "orders": len(result.orders),
+                            "numbers": len(result.numbers),
+                        }
+                    )
+    except PortingBatchError as exc:
+        return str(exc)
+    except Exception as exc:  # filed in failed/ with the reason, as the flow files a crash
+        logging.getLogger("porting_batch.cli").error("unexpected error", exc_info=exc)
+        return f"unexpected {type(exc).__name__}: {exc}; the details are in {log}"
+    finally:
+        console.close()
+    return summaries
 
 
 def _existing_batch(settings: Settings, batch: str | None) -> str | None:

@@ -4,7 +4,9 @@ A scan resumes the claims a crash left in ``processing/``, claims the entries of
 stayed unchanged between two looks, and runs each as its own ``port-in-batch`` subflow (its own
 run, reports and artifacts in the UI), up to ``PORTING_INBOX_MAX_RUNS`` at once. The claim, move
 and hash rules are plain functions in ``porting_batch.inbox``; exactly-once orders come from the
-ledger, which is why a resumed claim simply runs again.
+ledger, which is why a resumed claim simply runs again. The scan itself (``scan_inbox``) and the
+filing are the library's: ``porting-batch inbox`` without a Prefect server runs the same scan
+with the library's steps in place of the subflow.
 
 The watcher (``porting-batch inbox --watch``) starts a scan as soon as an entry lands, through
 ``run_deployment`` with an idempotency key made from the entry's hash, so the several file events
@@ -13,16 +15,14 @@ of one drop start one scan; the interval scan stays the safety net.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NONE
 
@@ -33,18 +33,14 @@ from porting_batch.inbox import (
     Claim,
     InboxPaths,
     Look,
+    claim_settled,
     content_hash,
-    earlier_result,
-    entry_problem,
-    finish,
-    pending_claims,
     ready,
-    record_attempt,
     report_folder_for,
     run_name,
+    scan_inbox,
     take_looks,
 )
-from porting_batch.ledger import Ledger
 from porting_batch.settings import Settings, load_settings
 
 INBOX_FLOW = "inbox-scan"
@@ -55,18 +51,7 @@ INBOX_DEPLOYMENT = f"{INBOX_FLOW}/{INBOX}"
 @task(name="claim-ready-files", cache_policy=NONE)
 async def claim_ready(paths: InboxPaths, settle_s: float) -> list[Claim]:
     """Two looks ``settle_s`` apart; claim every entry that did not change between them."""
-    from porting_batch.inbox import claim
-
-    first = take_looks(paths.inbox)
-    if not first:
-        return []
-    await asyncio.sleep(settle_s)
-    second = take_looks(paths.inbox)
-    claims = [c for name in ready(first, second) if (c := claim(paths, name)) is not None]
-    waiting = sorted(set(second) - {c.original_name for c in claims})
-    if waiting:
-        get_run_logger().info("still being written, left for the next scan: %s", waiting)
-    return claims
+    return await claim_settled(paths, settle_s)
 
 
 @flow(name=INBOX_FLOW, log_prints=True)
@@ -77,19 +62,19 @@ async def inbox_scan(overrides: dict[str, str] | None = None) -> dict[str, Any]:
     run_logging()
     ops = load_settings(overrides or {})
     paths = InboxPaths(ops.inbox_dir.expanduser().absolute()).ensure()
-    logger = get_run_logger()
-    resumed = [record_attempt(c) for c in pending_claims(paths)]
-    if resumed:
-        logger.info("resuming %d claim(s) left in processing/", len(resumed))
-    claims = await claim_ready(paths, ops.inbox_settle_s)
-    outcomes = await _run_all([*resumed, *claims], paths, ops, overrides or {})
-    result = {
-        "root": str(paths.root),
-        "resumed": [c.original_name for c in resumed],
-        "claimed": [c.original_name for c in claims],
-        "outcomes": outcomes,
-    }
-    if outcomes:
+
+    async def run(found: Claim) -> list[dict[str, Any]] | str:
+        return await _run_subflow(found, ops, overrides or {})
+
+    result = await scan_inbox(
+        paths,
+        run,
+        settle_s=ops.inbox_settle_s,
+        max_runs=ops.inbox_max_runs,
+        ledger_url=ops.ledger_database_url,
+        claim_ready=claim_ready,
+    )
+    if result["outcomes"]:
         await acreate_markdown_artifact(
             key="inbox-scan",
             markdown=_scan_markdown(result),
@@ -98,38 +83,11 @@ async def inbox_scan(overrides: dict[str, str] | None = None) -> dict[str, Any]:
     return result
 
 
-async def _run_all(
-    claims: list[Claim], paths: InboxPaths, ops: Settings, overrides: dict[str, str]
-) -> list[Any]:
-    slots = asyncio.Semaphore(ops.inbox_max_runs)
-    # Same content or same batch name: one after the other, so the second sees the first's
-    # result (a duplicate) or resumes the same ledger batch instead of racing it.
-    locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-
-    async def one(found: Claim) -> dict[str, str]:
-        async with (
-            locks["sha:" + found.sha256],
-            locks["name:" + found.item.name.lower()],
-            slots,
-        ):
-            status, where = await _run_claim(found, paths, ops, overrides)
-        return {"name": found.original_name, "status": status, "filed": str(where)}
-
-    return list(await asyncio.gather(*(one(c) for c in claims)))
-
-
-async def _run_claim(
-    found: Claim, paths: InboxPaths, ops: Settings, overrides: dict[str, str]
-) -> tuple[str, Path]:
-    logger = get_run_logger()
-    if not found.forced:
-        earlier = earlier_result(paths, found.sha256)
-        if earlier is not None:
-            logger.info("%s: same content as %s; not run again", found.original_name, earlier)
-            return "duplicate", finish(paths, found, "duplicate", earlier=earlier)
-    problem = entry_problem(found.item)
-    if problem:
-        return "failed", finish(paths, found, "failed", error=problem)
+async def _run_subflow(
+    found: Claim, ops: Settings, overrides: dict[str, str]
+) -> list[dict[str, Any]] | str:
+    """A claim as its own ``port-in-batch`` subflow: its batches' summaries, or why it
+    ended without any."""
     request = PortInRequest(
         spreadsheet=str(found.item),
         confirm=ops.inbox_confirm,
@@ -140,39 +98,10 @@ async def _run_claim(
     state = await run(request, overrides=overrides, return_state=True)
     summary: Any = await state.aresult(raise_on_failure=False) if state.is_failed() else None
     if not state.is_completed() and not isinstance(summary, dict):
-        error = await _state_error(state)
-        return "failed", finish(paths, found, "failed", error=error)
+        return await _state_error(state)
     if state.is_completed():
         summary = await state.aresult()
-    summaries = summary.get("batches", [summary])
-    incomplete = [s for s in summaries if not s.get("complete")]
-    inside = _reports_inside(found, summaries)
-    if incomplete:
-        error = "; ".join(
-            f"{s['batch_id']}: {s.get('failure') or 'incomplete'}" for s in incomplete
-        )
-        target = finish(paths, found, "failed", summaries=summaries, error=error)
-    else:
-        target = finish(paths, found, "done", summaries=summaries)
-    _point_ledger_at(ops, target, inside)
-    return ("failed" if incomplete else "done"), target
-
-
-def _reports_inside(found: Claim, summaries: list[dict[str, Any]]) -> dict[str, Path]:
-    """Each batch's report folder relative to the claim, which is about to move."""
-    inside: dict[str, Path] = {}
-    for summary in summaries:
-        folder = Path(summary.get("report_folder", ""))
-        if folder.is_relative_to(found.folder):
-            inside[summary["batch_id"]] = folder.relative_to(found.folder)
-    return inside
-
-
-def _point_ledger_at(ops: Settings, target: Path, inside: dict[str, Path]) -> None:
-    """Record where the reports are now that the claim was filed in done/ or failed/."""
-    with Ledger(ops.ledger_database_url) as ledger:
-        for batch_id, relative in inside.items():
-            ledger.set_report_folder(batch_id, str(target / relative))
+    return list(summary.get("batches", [summary]))
 
 
 async def _state_error(state: Any) -> str:

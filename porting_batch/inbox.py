@@ -17,17 +17,22 @@ filed in ``done/`` with a pointer to the earlier result. Writing :data:`FORCE_MA
 extension (``sheet.rerun.xlsx``) forces a new run; the mark is dropped from the name the batch
 runs under, so the ledger still sees the same batch and creates no duplicate order.
 
-Plain functions, no Prefect: the scan flow in ``flows/inbox.py`` wires them.
+Plain functions, no Prefect. :func:`scan_inbox` is the whole scan; what runs a claim is passed
+in: the ``inbox-scan`` flow (``flows/inbox.py``) runs each as a ``port-in-batch`` subflow, and
+``porting-batch inbox`` without a Prefect server runs each through the library's steps, the same
+as ``porting-batch run``. Both file their claims with the same functions here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,6 +129,11 @@ class Claim:
     def save(self) -> None:
         """Write ``claim.json`` atomically."""
         _write_atomic(self.folder / CLAIM_FILE, json.dumps(self.to_json(), indent=2))
+
+
+#: Runs a claim: each batch's summary (``batch_id``, ``report_folder``, ``complete``,
+#: ``failure``...), or one line saying why it could not run at all.
+ClaimRunner = Callable[[Claim], Awaitable[list[dict[str, Any]] | str]]
 
 
 def is_ignored(name: str) -> bool:
@@ -484,17 +494,151 @@ def move_aside(paths: InboxPaths, name: str, reason: str, *, now: datetime | Non
     return finish(paths, found, "failed", error=reason, now=now)
 
 
+# --- the scan: claim, run, file ---------------------------------------------------------------
+
+
+async def claim_settled(paths: InboxPaths, settle_s: float) -> list[Claim]:
+    """Two looks ``settle_s`` apart; claim every entry that did not change between them."""
+    first = take_looks(paths.inbox)
+    if not first:
+        return []
+    await asyncio.sleep(settle_s)
+    second = take_looks(paths.inbox)
+    claims = [c for name in ready(first, second) if (c := claim(paths, name)) is not None]
+    waiting = sorted(set(second) - {c.original_name for c in claims})
+    if waiting:
+        logger.info("still being written, left for the next scan: %s", waiting)
+    return claims
+
+
+def file_without_run(paths: InboxPaths, found: Claim) -> tuple[Status, Path] | None:
+    """File a claim that must not run: content already done (unless forced), or not a
+    spreadsheet. None when it should run."""
+    if not found.forced:
+        earlier = earlier_result(paths, found.sha256)
+        if earlier is not None:
+            logger.info("%s: same content as %s; not run again", found.original_name, earlier)
+            return "duplicate", finish(paths, found, "duplicate", earlier=earlier)
+    problem = entry_problem(found.item)
+    if problem:
+        return "failed", finish(paths, found, "failed", error=problem)
+    return None
+
+
+def file_run(
+    paths: InboxPaths,
+    found: Claim,
+    outcome: list[dict[str, Any]] | str,
+    ledger_url: str,
+) -> tuple[Status, Path]:
+    """File a claim after its run: ``done`` when every batch completed, else ``failed`` with
+    why; the ledger then records where each batch's reports moved to."""
+    if isinstance(outcome, str):
+        return "failed", finish(paths, found, "failed", error=outcome)
+    inside = _reports_inside(found, outcome)
+    incomplete = [s for s in outcome if not s.get("complete")]
+    if incomplete:
+        error = "; ".join(
+            f"{s['batch_id']}: {s.get('failure') or 'incomplete'}" for s in incomplete
+        )
+        target = finish(paths, found, "failed", summaries=outcome, error=error)
+    else:
+        target = finish(paths, found, "done", summaries=outcome)
+    _point_ledger_at(ledger_url, target, inside)
+    return ("failed" if incomplete else "done"), target
+
+
+async def run_claims(
+    paths: InboxPaths,
+    claims: list[Claim],
+    run: ClaimRunner,
+    *,
+    max_runs: int,
+    ledger_url: str,
+) -> list[dict[str, str]]:
+    """Run and file each claim, up to ``max_runs`` at once; one outcome per claim."""
+    slots = asyncio.Semaphore(max_runs)
+    # Same content or same batch name: one after the other, so the second sees the first's
+    # result (a duplicate) or resumes the same ledger batch instead of racing it.
+    locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def one(found: Claim) -> dict[str, str]:
+        async with (
+            locks["sha:" + found.sha256],
+            locks["name:" + found.item.name.lower()],
+            slots,
+        ):
+            filed = file_without_run(paths, found)
+            if filed is None:
+                filed = file_run(paths, found, await run(found), ledger_url)
+        status, where = filed
+        return {"name": found.original_name, "status": status, "filed": str(where)}
+
+    return list(await asyncio.gather(*(one(c) for c in claims)))
+
+
+async def scan_inbox(
+    paths: InboxPaths,
+    run: ClaimRunner,
+    *,
+    settle_s: float,
+    max_runs: int,
+    ledger_url: str,
+    claim_ready: Callable[[InboxPaths, float], Awaitable[list[Claim]]] = claim_settled,
+) -> dict[str, Any]:
+    """One scan: resume what a crash left in ``processing/``, claim the settled drops, run
+    each with ``run`` and file it in ``done/`` or ``failed/``."""
+    resumed = [record_attempt(c) for c in pending_claims(paths)]
+    if resumed:
+        logger.info("resuming %d claim(s) left in processing/", len(resumed))
+    claims = await claim_ready(paths, settle_s)
+    outcomes = await run_claims(
+        paths, [*resumed, *claims], run, max_runs=max_runs, ledger_url=ledger_url
+    )
+    return {
+        "root": str(paths.root),
+        "resumed": [c.original_name for c in resumed],
+        "claimed": [c.original_name for c in claims],
+        "outcomes": outcomes,
+    }
+
+
+def _reports_inside(found: Claim, summaries: list[dict[str, Any]]) -> dict[str, Path]:
+    """Each batch's report folder relative to the claim, which is about to move."""
+    inside: dict[str, Path] = {}
+    for summary in summaries:
+        folder = Path(summary.get("report_folder", ""))
+        if folder.is_relative_to(found.folder):
+            inside[summary["batch_id"]] = folder.relative_to(found.folder)
+    return inside
+
+
+def _point_ledger_at(ledger_url: str, target: Path, inside: dict[str, Path]) -> None:
+    """Record where the reports are now that the claim was filed in done/ or failed/."""
+    if not inside:
+        return
+    from porting_batch.ledger import Ledger  # only a scan that ran a batch needs the ledger
+
+    with Ledger(ledger_url) as ledger:
+        for batch_id, relative in inside.items():
+            ledger.set_report_folder(batch_id, str(target / relative))
+
+
 __all__ = [
     "CLAIM_FILE",
     "FORCE_MARK",
     "RESULT_FILE",
     "Claim",
+    "ClaimRunner",
     "InboxPaths",
     "Look",
     "claim",
+    "claim_settled",
     "content_hash",
     "earlier_result",
     "entry_problem",
+    "file_run",
+    "file_without_run",
     "finish",
     "is_ignored",
     "load_claim",
@@ -505,7 +649,9 @@ __all__ = [
     "record_attempt",
     "release",
     "report_folder_for",
+    "run_claims",
     "run_name",
+    "scan_inbox",
     "spreadsheets_of",
     "take_looks",
 ]

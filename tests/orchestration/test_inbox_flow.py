@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import shutil
 import threading
 from pathlib import Path
@@ -20,6 +19,7 @@ from porting_batch.ledger import Ledger
 from porting_batch.settings import Settings
 
 from .growing import growing_file
+from .test_inbox_here import drop_sample, result_of
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "input_templates" / "sample"
 
@@ -33,20 +33,6 @@ def inbox(porting_env, monkeypatch):
     monkeypatch.setenv("PORTING_INBOX_SETTLE_S", "0.3")
     monkeypatch.setenv("PORTING_INBOX_DRY_RUN", "true")
     return InboxPaths(porting_env / "root").ensure()
-
-
-def drop_sample(inbox: InboxPaths, name: str = "march") -> Path:
-    """Drop the sample batch (spreadsheet and PDFs) as one folder, the way an operator would."""
-    staging = inbox.root / f".staging-{name}"
-    shutil.copytree(SAMPLE_DIR, staging, ignore=shutil.ignore_patterns("*.py"))
-    target = inbox.inbox / name
-    staging.rename(target)
-    return target
-
-
-def result_of(folder: Path) -> dict:
-    """The result.json the inbox wrote beside a filed entry."""
-    return json.loads((folder / "result.json").read_text(encoding="utf-8"))
 
 
 def test_scan_runs_a_dropped_folder_then_answers_its_duplicate_and_a_forced_rerun(inbox):
@@ -161,8 +147,12 @@ def test_resumed_claim_adopts_the_orders_its_first_run_created(inbox, monkeypatc
     assert filed["batches"][0]["orders"] == before["batches"][0]["orders"] == len(created)
 
 
-def test_cli_inbox_scans_once_and_prints_where_each_drop_went(inbox, capsys):
-    """`porting-batch inbox --inbox ROOT` runs one scan here and prints each drop's filing."""
+def test_cli_inbox_scans_once_and_prints_where_each_drop_went(inbox, capsys, monkeypatch):
+    """With PREFECT_API_URL set, `porting-batch inbox --inbox ROOT` runs the inbox-scan flow on
+    that server and prints each drop's filing."""
+    from prefect.settings import PREFECT_API_URL
+
+    monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
     drop_sample(inbox, "june")
     (inbox.inbox / "~$june.xlsx").write_bytes(b"lock")
     code = main(["inbox", "--inbox", str(inbox.root)])
