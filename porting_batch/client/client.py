@@ -70,6 +70,7 @@ from porting_batch.errors import (
     NotFoundError,
     RateLimitError,
     ServerError,
+    UnprocessableEntityError,
 )
 from porting_batch.settings import Settings
 
@@ -89,6 +90,8 @@ SNIFF_BYTES = 16
 MAX_HASHLESS_DOWNLOADS = 3
 #: The order status in which a confirm has not yet landed.
 DRAFT = "draft"
+#: The order statuses a confirm is accepted in; past them, the order was already submitted.
+CONFIRMABLE = frozenset({DRAFT, "exception"})
 USER_AGENT = "porting-batch"
 
 _MAGIC_TYPES: tuple[tuple[bytes, str], ...] = (
@@ -480,6 +483,20 @@ class PortingClient:
         while True:
             try:
                 return await self._one("POST", route, PortingOrder, id=order_id, budget=budget)
+            except UnprocessableEntityError as error:
+                # A confirm sent earlier (by a run that died with it in flight) may land just
+                # before this one, which is then refused: the order being submitted is the
+                # outcome this call wanted.
+                order = await self._recover(
+                    error,
+                    self._one(
+                        "GET", "/porting_orders/{id}", PortingOrder, id=order_id, budget=budget
+                    ),
+                )
+                if order.status.value in CONFIRMABLE:
+                    raise
+                logger.debug("POST %s: already submitted (%s)", route, order.status.value)
+                return order
             except ApiError as error:
                 if not retry.is_ambiguous(error) or budget.left <= 0:
                     raise

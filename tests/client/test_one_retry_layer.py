@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from porting_batch.client import PortingClient
-from porting_batch.errors import ResponseLostError, ServerError
+from porting_batch.errors import ResponseLostError, ServerError, UnprocessableEntityError
 from porting_batch.settings import Settings
 
 from .conftest import API_KEY, BASE_URL, SleepRecorder, order_json
@@ -157,6 +157,31 @@ async def test_confirm_that_did_not_land_is_sent_again(make_client: MakeClient) 
         assert client.stats.calls["POST /porting_orders/{id}/actions/confirm"] == 2
     assert order.status.value == "in-process"
     assert server.requests == ["POST", "GET", "POST"]
+
+
+@pytest.mark.parametrize(("status", "accepted"), [("in-process", True), ("draft", False)])
+async def test_confirm_refused_because_an_earlier_confirm_landed_returns_the_order(
+    make_client: MakeClient, status: str, accepted: bool
+) -> None:
+    """A 422 on confirm is success when the order was already submitted (an earlier run's
+    confirm landed late), and stays an error when the order is still a draft."""
+    refused = {"errors": [{"code": "10015", "title": "Only draft orders can be confirmed"}]}
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        if request.method == "POST":
+            return httpx.Response(422, json=refused)
+        return httpx.Response(200, json={"data": order_json("o-1", status=status)})
+
+    async with make_client(handler) as client:
+        if accepted:
+            order = await client.confirm_order("o-1")
+            assert order.status.value == status
+        else:
+            with pytest.raises(UnprocessableEntityError):
+                await client.confirm_order("o-1")
+    assert seen == ["POST", "GET"]
 
 
 async def test_delete_whose_answer_was_lost_is_done_when_the_order_is_gone(
