@@ -63,8 +63,14 @@ class KillOnRequest:
         self.victim: int | None = None
         self.killed = False
         self.in_flight = 0
+        self._victim_clients: set[Any] = set()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.killed and scope.get("client") in self._victim_clients:
+            # A request the dead process had already written to its socket is read only now:
+            # the re-run models an operator who runs again after that traffic is over, so it
+            # never lands.
+            return
         self.in_flight += 1
         try:
             await self._handle(scope, receive, send)
@@ -86,6 +92,8 @@ class KillOnRequest:
         )
 
     async def _handle(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.victim is not None and not self.killed and scope["type"] == "http":
+            self._victim_clients.add(scope.get("client"))
         if self._matches(scope) and self.victim is not None and not self.killed:
             self.seen += 1
             if self.seen == self.nth:
