@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -59,6 +60,8 @@ class Ledger:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        #: Tells this ledger's saved rows on records (see save_order) from another's.
+        self.token = uuid.uuid4().hex
         try:
             shown = sa.engine.make_url(url).render_as_string(hide_password=True)
         except sa.exc.ArgumentError:
@@ -355,27 +358,46 @@ class Ledger:
         stamp = now_text()
         with self._begin() as conn:
             result = conn.execute(
-                intents.insert().values(
-                    batch_id=batch_id,
-                    kind=kind,
-                    target=target,
-                    payload_hash=payload_hash,
-                    state="sent",
-                    created_at=stamp,
-                    updated_at=stamp,
-                )
+                _INSERT_INTENT,
+                {
+                    "batch_id": batch_id,
+                    "kind": kind,
+                    "target": target,
+                    "payload_hash": payload_hash,
+                    "state": "sent",
+                    "detail": "",
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                },
             )
             key = result.inserted_primary_key
             return int(key[0]) if key else 0
 
-    def settle_intent(self, intent_id: int, state: str, detail: str = "") -> None:
-        """Mark an intent done or failed once its answer is known."""
+    def settle_intent(
+        self,
+        intent_id: int,
+        state: str,
+        detail: str = "",
+        *,
+        orders: Iterable[OrderRecord] = (),
+    ) -> None:
+        """Mark an intent done or failed once its answer is known.
+
+        ``orders`` are saved (as by ``save_order``) in the same transaction, so that the answer
+        and what it changed are recorded together or not at all."""
         with self._begin() as conn:
             conn.execute(
-                intents.update()
-                .where(intents.c.intent_id == intent_id)
-                .values(state=state, detail=detail[:2000], updated_at=now_text())
+                _SETTLE_INTENT,
+                {
+                    "intent": intent_id,
+                    "new_state": state,
+                    "new_detail": detail[:2000],
+                    "stamp": now_text(),
+                },
             )
+            written = [(record, self._write_order(conn, record)) for record in orders]
+        for record, values in written:
+            _remember_row(record, self, values)
 
     def open_intents(self, batch_id: str, kind: str | None = None) -> list[dict[str, Any]]:
         """Intents sent but never settled: the writes a crash may have left in doubt."""
@@ -391,13 +413,12 @@ class Ledger:
         """The open (sent, never settled) intents of one target in a batch, oldest first,
         optionally only of these kinds: whether that target's write is in doubt, found through
         the (batch_id, state, target) index rather than by reading every open intent."""
-        query = sa.select(intents).where(
-            intents.c.batch_id == batch_id, intents.c.state == "sent", intents.c.target == target
-        )
+        query = _OPEN_INTENTS_FOR if kinds is None else _OPEN_INTENTS_FOR_KINDS
+        params: dict[str, Any] = {"batch": batch_id, "target": target}
         if kinds is not None:
-            query = query.where(intents.c.kind.in_(sorted(set(kinds))))
+            params["kinds"] = sorted(set(kinds))
         with self._read() as conn:
-            return [dict(r._mapping) for r in conn.execute(query.order_by(intents.c.intent_id))]
+            return [dict(r._mapping) for r in conn.execute(query, params)]
 
     def intents_for(self, batch_id: str) -> list[dict[str, Any]]:
         """Every intent of a batch, oldest first."""
@@ -407,31 +428,42 @@ class Ledger:
 
     # orders ----------------------------------------------------------------------------------
     def save_order(self, record: OrderRecord) -> None:
-        """Insert or replace an order and the numbers it holds."""
-        values = {
-            "batch_id": record.batch_id,
-            "group_key": record.group_key,
-            "customer_reference": record.customer_reference,
-            "status": record.status,
-            "phone_numbers_json": json.dumps(record.phone_numbers),
-            "country": record.country,
-            "phone_number_type": record.phone_number_type,
-            "carrier": record.carrier,
-            "fast_port": record.fast_port,
-            "foc_chosen": record.foc_chosen,
-            "foc_reason": record.foc_reason,
-            "documents_json": json.dumps(record.documents, sort_keys=True),
-            "patched_fingerprint": record.patched_fingerprint,
-            "confirmed": record.confirmed,
-            "attention": record.attention,
-            "support_key": record.support_key,
-            "updated_at": now_text(),
-        }
+        """Insert or update an order and the numbers it holds.
+
+        A record this ledger read or saved writes only the columns that changed since, and its
+        numbers only when they changed (nothing at all when nothing did); any other record is
+        written whole."""
         with self._begin() as conn:
-            _upsert(
-                conn, orders, {"order_id": record.order_id, **values}, ["order_id"], list(values)
+            written = self._write_order(conn, record)
+        # Only once committed: a rolled-back write must be written again next time.
+        _remember_row(record, self, written)
+
+    def _write_order(self, conn: Connection, record: OrderRecord) -> dict[str, Any] | None:
+        """Write the record's changes; return the row as now written (None: nothing was)."""
+        values = _order_values(record)
+        saved = _saved_row(record, self)
+        numbers_changed = (
+            saved is None or saved["phone_numbers_json"] != values["phone_numbers_json"]
+        )
+        if saved is not None:
+            changed = sorted(k for k in _ORDER_COLUMNS if saved[k] != values[k])
+            if not changed and not numbers_changed:
+                return None
+            if changed:
+                row = {f"new_{k}": values[k] for k in changed}
+                row.update(key=record.order_id, new_updated_at=now_text())
+                result = conn.execute(_order_update(tuple(changed)), row)
+                if result.rowcount != 1:
+                    saved = None  # not the row it was read from (gone, or another ledger's)
+                    numbers_changed = True
+        if saved is None:
+            row = {**values, "order_id": record.order_id, "updated_at": now_text()}
+            _upsert(conn, orders, row, ["order_id"], [*_ORDER_COLUMNS, "updated_at"])
+            conn.execute(
+                _GROUP_CREATED, {"group_batch": record.batch_id, "group": record.group_key}
             )
-            conn.execute(order_numbers.delete().where(order_numbers.c.order_id == record.order_id))
+        if numbers_changed:
+            conn.execute(_DELETE_ORDER_NUMBERS, {"order": record.order_id})
             if record.phone_numbers:
                 conn.execute(
                     order_numbers.insert(),
@@ -444,11 +476,7 @@ class Ledger:
                         for n in record.phone_numbers
                     ],
                 )
-            conn.execute(
-                groups.update()
-                .where(groups.c.batch_id == record.batch_id, groups.c.group_key == record.group_key)
-                .values(created=True)
-            )
+        return values
 
     def orders_for_batch(self, batch_id: str) -> list[OrderRecord]:
         """The batch's orders, oldest first."""
@@ -456,7 +484,12 @@ class Ledger:
             rows = conn.execute(
                 sa.select(orders).where(orders.c.batch_id == batch_id).order_by(orders.c.order_id)
             )
-            return [_order_record(r._mapping) for r in rows]
+            return [self._order_record(r._mapping) for r in rows]
+
+    def _order_record(self, mapping: Any) -> OrderRecord:
+        record = _order_record(mapping)
+        _remember_row(record, self, _order_values(record))
+        return record
 
     def orders_for_group(self, batch_id: str, group_key: str) -> list[OrderRecord]:
         """Orders already made for one group."""
@@ -476,7 +509,7 @@ class Ledger:
                     .where(orders.c.status.not_in(sorted(INACTIVE_STATUSES)))
                 )
                 for r in rows:
-                    found[r.phone_number] = _order_record(r._mapping)
+                    found[r.phone_number] = self._order_record(r._mapping)
         return found
 
     def delete_order(self, order_id: str) -> None:
@@ -614,6 +647,113 @@ def _order_record(m: Any) -> OrderRecord:
     )
 
 
+#: The orders columns an OrderRecord sets (besides its key and the time of the write).
+_ORDER_COLUMNS = (
+    "batch_id",
+    "group_key",
+    "customer_reference",
+    "status",
+    "phone_numbers_json",
+    "country",
+    "phone_number_type",
+    "carrier",
+    "fast_port",
+    "foc_chosen",
+    "foc_reason",
+    "documents_json",
+    "patched_fingerprint",
+    "confirmed",
+    "attention",
+    "support_key",
+)
+#: Where a record keeps the row it was read as or last saved as: an attribute outside the
+#: dataclass's fields, so copies (``dataclasses.replace``), equality and ``asdict`` ignore it and
+#: a copy is simply written whole.
+_SAVED_ROW = "_ledger_saved_row"
+
+# Statements built once: building and compiling one per write cost more than the write.
+_INSERT_INTENT = intents.insert()
+_SETTLE_INTENT = (
+    intents.update()
+    .where(intents.c.intent_id == sa.bindparam("intent"))
+    .values(
+        state=sa.bindparam("new_state"),
+        detail=sa.bindparam("new_detail"),
+        updated_at=sa.bindparam("stamp"),
+    )
+)
+_OPEN_INTENTS_FOR = (
+    sa.select(intents)
+    .where(intents.c.batch_id == sa.bindparam("batch"))
+    .where(intents.c.state == "sent")
+    .where(intents.c.target == sa.bindparam("target"))
+    .order_by(intents.c.intent_id)
+)
+_OPEN_INTENTS_FOR_KINDS = _OPEN_INTENTS_FOR.where(
+    intents.c.kind.in_(sa.bindparam("kinds", expanding=True))
+)
+_DELETE_ORDER_NUMBERS = order_numbers.delete().where(
+    order_numbers.c.order_id == sa.bindparam("order")
+)
+_GROUP_CREATED = (
+    groups.update()
+    .where(groups.c.batch_id == sa.bindparam("group_batch"))
+    .where(groups.c.group_key == sa.bindparam("group"))
+    .values(created=True)
+)
+_ORDER_UPDATES: dict[tuple[str, ...], Any] = {}
+
+
+def _order_update(columns: tuple[str, ...]) -> Any:
+    """The UPDATE of these columns of one order (built once per set of columns)."""
+    statement = _ORDER_UPDATES.get(columns)
+    if statement is None:
+        statement = (
+            orders.update()
+            .where(orders.c.order_id == sa.bindparam("key"))
+            .values({orders.c[c]: sa.bindparam(f"new_{c}") for c in (*columns, "updated_at")})
+        )
+        _ORDER_UPDATES[columns] = statement
+    return statement
+
+
+def _order_values(record: OrderRecord) -> dict[str, Any]:
+    """The record's column values (numbers and documents as JSON text, so they compare as
+    they are stored)."""
+    return {
+        "batch_id": record.batch_id,
+        "group_key": record.group_key,
+        "customer_reference": record.customer_reference,
+        "status": record.status,
+        "phone_numbers_json": json.dumps(record.phone_numbers),
+        "country": record.country,
+        "phone_number_type": record.phone_number_type,
+        "carrier": record.carrier,
+        "fast_port": record.fast_port,
+        "foc_chosen": record.foc_chosen,
+        "foc_reason": record.foc_reason,
+        "documents_json": json.dumps(record.documents, sort_keys=True),
+        "patched_fingerprint": record.patched_fingerprint,
+        "confirmed": record.confirmed,
+        "attention": record.attention,
+        "support_key": record.support_key,
+    }
+
+
+def _saved_row(record: OrderRecord, ledger: Ledger) -> dict[str, Any] | None:
+    """The row ``ledger`` last read or wrote for this record, or None."""
+    saved = vars(record).get(_SAVED_ROW)
+    if saved is None or saved[0] != ledger.token:
+        return None
+    row: dict[str, Any] = saved[1]
+    return row
+
+
+def _remember_row(record: OrderRecord, ledger: Ledger, values: dict[str, Any] | None) -> None:
+    if values is not None:
+        vars(record)[_SAVED_ROW] = (ledger.token, values)
+
+
 def _reason(exc: BaseException) -> str:
     """The database's own complaint, on one line (an operator reads it)."""
     text = str(getattr(exc, "orig", None) or exc).strip()
@@ -677,10 +817,16 @@ def _upsert(
     expressions over the existing row): one statement on SQLite and PostgreSQL."""
     name = conn.dialect.name
     if name in ("sqlite", "postgresql"):
-        insert = sqlite.insert if name == "sqlite" else postgresql.insert
-        statement = insert(table).values(row)
-        set_ = {c: statement.excluded[c] for c in update} | (extra or {})
-        conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=set_))
+        cache_key = (name, table.name, tuple(keys), tuple(update), tuple(row))
+        statement = None if extra else _UPSERTS.get(cache_key)
+        if statement is None:
+            insert = sqlite.insert if name == "sqlite" else postgresql.insert
+            base = insert(table)
+            set_ = {c: base.excluded[c] for c in update} | (extra or {})
+            statement = base.on_conflict_do_update(index_elements=keys, set_=set_)
+            if not extra:
+                _UPSERTS[cache_key] = statement
+        conn.execute(statement, row)
         return
     where = [table.c[k] == row[k] for k in keys]
     if conn.execute(sa.select(*[table.c[k] for k in keys]).where(*where)).first() is None:
@@ -689,6 +835,11 @@ def _upsert(
         conn.execute(
             table.update().where(*where).values({c: row[c] for c in update} | (extra or {}))
         )
+
+
+#: Upsert statements by dialect, table, keys, updated and given columns: the ``excluded``
+#: alias alone costs more to build than the write.
+_UPSERTS: dict[tuple[Any, ...], Any] = {}
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
