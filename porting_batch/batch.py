@@ -174,13 +174,23 @@ class _Intent:
             self.batch_id, self.kind, self.target, self.payload_hash
         )
 
-    def settle(self, state: str, detail: str = "", orders: Sequence[OrderRecord] = ()) -> None:
-        """Settle the intent and save ``orders`` with it, in one transaction."""
+    def settle(
+        self,
+        state: str,
+        detail: str = "",
+        orders: Sequence[OrderRecord] = (),
+        document: tuple[str, str, str] | None = None,
+    ) -> None:
+        """Settle the intent and save ``orders`` and ``document`` with it, in one transaction."""
         if self.intent_id is not None:
-            self.ledger.settle_intent(self.intent_id, state, detail, orders=orders)
-        else:
-            for record in orders:
-                self.ledger.save_order(record)
+            self.ledger.settle_intent(
+                self.intent_id, state, detail, orders=orders, document=document
+            )
+            return
+        for record in orders:
+            self.ledger.save_order(record)
+        if document is not None:
+            self.ledger.save_document(*document)
 
 
 def batch_id_for(path: Path, name: str | None = None) -> str:
@@ -278,6 +288,7 @@ class BatchRun:
         self._open_create_refs: set[str] | None = None
         self._key: bytes | None = None
         self._slots: asyncio.Semaphore | None = None
+        self._uploaded: dict[str, str] | None = None
         #: Open intents by target, as an earlier run left them (read before this run writes).
         self._open_at_start: dict[str, list[dict[str, Any]]] | None = None
         self._progress: dict[str, int] = {"orders": 0, "created": 0, "reused": 0, "attention": 0}
@@ -640,6 +651,12 @@ class BatchRun:
             }
         return self._known
 
+    def _uploaded_documents(self) -> dict[str, str]:
+        """The documents of this batch already uploaded (by any batch), by hash: read once."""
+        if self._uploaded is None:
+            self._uploaded = self.ledger.document_ids(self.document_digests.values())
+        return self._uploaded
+
     def _open_creates(self) -> set[str]:
         """References of creates sent by an earlier run and never settled."""
         if self._open_create_refs is None:
@@ -786,7 +803,7 @@ class BatchRun:
             if digest in self._failed_documents:
                 # One document, one set of attempts per run: the client already retried it.
                 raise self._failed_documents[digest]
-            known = self.ledger.document_id(digest)
+            known = self._uploaded_documents().get(digest)
             if known is None:
                 try:
                     found = await self._upload_once(name, column, digest)
@@ -824,8 +841,7 @@ class BatchRun:
             if not isinstance(exc, NoResponseError | ServerError):
                 intent.settle("failed", str(exc))
             raise
-        self.ledger.save_document(digest, document_id, Path(name).name)
-        intent.settle("done", document_id)
+        intent.settle("done", document_id, document=(digest, document_id, Path(name).name))
         return document_id
 
     def _read_checked(self, name: str, column: str, digest: str) -> bytes | _Refusal:

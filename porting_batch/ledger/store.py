@@ -380,11 +380,13 @@ class Ledger:
         detail: str = "",
         *,
         orders: Iterable[OrderRecord] = (),
+        document: tuple[str, str, str] | None = None,
     ) -> None:
         """Mark an intent done or failed once its answer is known.
 
-        ``orders`` are saved (as by ``save_order``) in the same transaction, so that the answer
-        and what it changed are recorded together or not at all."""
+        ``orders`` are saved (as by ``save_order``), and ``document`` (content hash, remote id,
+        file name) as by ``save_document``, in the same transaction: the answer and what it
+        changed are recorded together or not at all."""
         with self._begin() as conn:
             conn.execute(
                 _SETTLE_INTENT,
@@ -395,7 +397,9 @@ class Ledger:
                     "stamp": now_text(),
                 },
             )
-            written = [(record, self._write_order(conn, record)) for record in orders]
+            written = self._write_orders(conn, list(orders))
+            if document is not None:
+                _write_document(conn, *document)
         for record, values in written:
             _remember_row(record, self, values)
 
@@ -434,49 +438,53 @@ class Ledger:
         numbers only when they changed (nothing at all when nothing did); any other record is
         written whole."""
         with self._begin() as conn:
-            written = self._write_order(conn, record)
+            written = self._write_orders(conn, [record])
         # Only once committed: a rolled-back write must be written again next time.
-        _remember_row(record, self, written)
+        for saved, values in written:
+            _remember_row(saved, self, values)
 
-    def _write_order(self, conn: Connection, record: OrderRecord) -> dict[str, Any] | None:
-        """Write the record's changes; return the row as now written (None: nothing was)."""
-        values = _order_values(record)
-        saved = _saved_row(record, self)
-        numbers_changed = (
-            saved is None or saved["phone_numbers_json"] != values["phone_numbers_json"]
-        )
-        if saved is not None:
-            changed = sorted(k for k in _ORDER_COLUMNS if saved[k] != values[k])
-            if not changed and not numbers_changed:
-                return None
-            if changed:
+    def _write_orders(
+        self, conn: Connection, records: Sequence[OrderRecord]
+    ) -> list[tuple[OrderRecord, dict[str, Any] | None]]:
+        """Write the records' changes, the new ones together; return each record with the row
+        as now written (None: nothing was)."""
+        written: list[tuple[OrderRecord, dict[str, Any] | None]] = []
+        whole: list[dict[str, Any]] = []
+        renumbered: dict[str, OrderRecord] = {}
+        stamp = now_text()
+        for record in records:
+            values = _order_values(record)
+            saved = _saved_row(record, self)
+            if saved is not None:
+                changed = tuple(k for k in _ORDER_COLUMNS if saved[k] != values[k])
+                if not changed:
+                    written.append((record, None))
+                    continue
                 row = {f"new_{k}": values[k] for k in changed}
-                row.update(key=record.order_id, new_updated_at=now_text())
-                result = conn.execute(_order_update(tuple(changed)), row)
-                if result.rowcount != 1:
-                    saved = None  # not the row it was read from (gone, or another ledger's)
-                    numbers_changed = True
-        if saved is None:
-            row = {**values, "order_id": record.order_id, "updated_at": now_text()}
-            _upsert(conn, orders, row, ["order_id"], [*_ORDER_COLUMNS, "updated_at"])
-            conn.execute(
-                _GROUP_CREATED, {"group_batch": record.batch_id, "group": record.group_key}
-            )
-        if numbers_changed:
-            conn.execute(_DELETE_ORDER_NUMBERS, {"order": record.order_id})
-            if record.phone_numbers:
-                conn.execute(
-                    order_numbers.insert(),
-                    [
-                        {
-                            "phone_number": n,
-                            "order_id": record.order_id,
-                            "batch_id": record.batch_id,
-                        }
-                        for n in record.phone_numbers
-                    ],
-                )
-        return values
+                row.update(key=record.order_id, new_updated_at=stamp)
+                if conn.execute(_order_update(changed), row).rowcount == 1:
+                    if "phone_numbers_json" in changed:
+                        renumbered[record.order_id] = record
+                    written.append((record, values))
+                    continue
+                # Not the row it was read from (gone, or another ledger's): written whole.
+            whole.append({**values, "order_id": record.order_id, "updated_at": stamp})
+            renumbered[record.order_id] = record
+            written.append((record, values))
+        if whole:
+            _upsert(conn, orders, whole, ["order_id"], [*_ORDER_COLUMNS, "updated_at"])
+            made = {(row["batch_id"], row["group_key"]) for row in whole}
+            conn.execute(_GROUP_CREATED, [{"group_batch": b, "group": g} for b, g in sorted(made)])
+        if renumbered:
+            conn.execute(_DELETE_ORDER_NUMBERS, {"orders": sorted(renumbered)})
+            held = [
+                {"phone_number": n, "order_id": r.order_id, "batch_id": r.batch_id}
+                for r in renumbered.values()
+                for n in r.phone_numbers
+            ]
+            if held:
+                conn.execute(order_numbers.insert(), held)
+        return written
 
     def orders_for_batch(self, batch_id: str) -> list[OrderRecord]:
         """The batch's orders, oldest first."""
@@ -531,21 +539,24 @@ class Ledger:
             ).first()
         return row.document_id if row is not None else None
 
+    def document_ids(self, content_hashes: Iterable[str]) -> dict[str, str]:
+        """The remote ids of the documents already uploaded with these contents, by hash."""
+        wanted = sorted(set(content_hashes))
+        found: dict[str, str] = {}
+        with self._read() as conn:
+            for start in range(0, len(wanted), 500):
+                rows = conn.execute(
+                    sa.select(documents.c.content_hash, documents.c.document_id).where(
+                        documents.c.content_hash.in_(wanted[start : start + 500])
+                    )
+                )
+                found.update((r.content_hash, r.document_id) for r in rows)
+        return found
+
     def save_document(self, content_hash: str, document_id: str, file_name: str) -> None:
         """Remember an uploaded document by its content hash."""
         with self._begin() as conn:
-            _upsert(
-                conn,
-                documents,
-                {
-                    "content_hash": content_hash,
-                    "document_id": document_id,
-                    "file_name": file_name,
-                    "uploaded_at": now_text(),
-                },
-                keys=["content_hash"],
-                update=["document_id", "file_name", "uploaded_at"],
-            )
+            _write_document(conn, content_hash, document_id, file_name)
 
     # numbers -----------------------------------------------------------------------------------
     def save_numbers(self, batch_id: str, records: Sequence[NumberRecord]) -> None:
@@ -693,7 +704,7 @@ _OPEN_INTENTS_FOR_KINDS = _OPEN_INTENTS_FOR.where(
     intents.c.kind.in_(sa.bindparam("kinds", expanding=True))
 )
 _DELETE_ORDER_NUMBERS = order_numbers.delete().where(
-    order_numbers.c.order_id == sa.bindparam("order")
+    order_numbers.c.order_id.in_(sa.bindparam("orders", expanding=True))
 )
 _GROUP_CREATED = (
     groups.update()
@@ -738,6 +749,21 @@ def _order_values(record: OrderRecord) -> dict[str, Any]:
         "attention": record.attention,
         "support_key": record.support_key,
     }
+
+
+def _write_document(conn: Connection, content_hash: str, document_id: str, file_name: str) -> None:
+    _upsert(
+        conn,
+        documents,
+        {
+            "content_hash": content_hash,
+            "document_id": document_id,
+            "file_name": file_name,
+            "uploaded_at": now_text(),
+        },
+        keys=["content_hash"],
+        update=["document_id", "file_name", "uploaded_at"],
+    )
 
 
 def _saved_row(record: OrderRecord, ledger: Ledger) -> dict[str, Any] | None:
@@ -808,16 +834,18 @@ def _insert_ignoring_conflict(
 def _upsert(
     conn: Connection,
     table: sa.Table,
-    row: dict[str, Any],
+    row: dict[str, Any] | list[dict[str, Any]],
     keys: list[str],
     update: list[str],
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """Insert ``row``, or on a key conflict set the ``update`` columns from it (and ``extra``
-    expressions over the existing row): one statement on SQLite and PostgreSQL."""
+    """Insert ``row`` (or each of a list of rows with the same columns), or on a key conflict
+    set the ``update`` columns from it (and ``extra`` expressions over the existing row): one
+    statement on SQLite and PostgreSQL."""
+    rows = row if isinstance(row, list) else [row]
     name = conn.dialect.name
     if name in ("sqlite", "postgresql"):
-        cache_key = (name, table.name, tuple(keys), tuple(update), tuple(row))
+        cache_key = (name, table.name, tuple(keys), tuple(update), tuple(rows[0]))
         statement = None if extra else _UPSERTS.get(cache_key)
         if statement is None:
             insert = sqlite.insert if name == "sqlite" else postgresql.insert
@@ -826,15 +854,16 @@ def _upsert(
             statement = base.on_conflict_do_update(index_elements=keys, set_=set_)
             if not extra:
                 _UPSERTS[cache_key] = statement
-        conn.execute(statement, row)
+        conn.execute(statement, rows)
         return
-    where = [table.c[k] == row[k] for k in keys]
-    if conn.execute(sa.select(*[table.c[k] for k in keys]).where(*where)).first() is None:
-        conn.execute(table.insert().values(row))
-    else:
-        conn.execute(
-            table.update().where(*where).values({c: row[c] for c in update} | (extra or {}))
-        )
+    for one in rows:
+        where = [table.c[k] == one[k] for k in keys]
+        if conn.execute(sa.select(*[table.c[k] for k in keys]).where(*where)).first() is None:
+            conn.execute(table.insert().values(one))
+        else:
+            conn.execute(
+                table.update().where(*where).values({c: one[c] for c in update} | (extra or {}))
+            )
 
 
 #: Upsert statements by dialect, table, keys, updated and given columns: the ``excluded``
@@ -859,4 +888,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Connection) -> None:
     write = conn.get_execution_options().get("ledger_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    # Straight to the driver: a statement through SQLAlchemy costs more than the BEGIN itself.
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a connection being begun is open
+    driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -163,3 +163,20 @@ def test_settling_an_intent_saves_its_orders_in_the_same_transaction(ledger):
     assert ledger.orders_for_batch("b")[0].status == "submitted"
     ledger.settle_intent(intent, "done", orders=[record])
     assert ledger.open_intents("b") == []
+
+
+def test_document_ids_finds_the_uploaded_ones_among_many_hashes(ledger):
+    """document_ids answers for every known hash asked (beyond one query's 500) and omits the
+    unknown ones."""
+    for i in range(0, 1200, 3):
+        ledger.save_document(f"h{i}", f"doc-{i}", "loa.pdf")
+    found = ledger.document_ids(f"h{i}" for i in range(1200))
+    assert found == {f"h{i}": f"doc-{i}" for i in range(0, 1200, 3)}
+
+
+def test_settling_an_upload_saves_its_document_with_it(ledger):
+    """An upload's intent settled with its document records the document in the same write."""
+    intent = ledger.record_intent("b", "upload", "h1")
+    ledger.settle_intent(intent, "done", "doc-1", document=("h1", "doc-1", "loa.pdf"))
+    assert ledger.document_id("h1") == "doc-1"
+    assert ledger.open_intents("b") == []
