@@ -1,14 +1,16 @@
-"""The runner at scale: how many groups are under way at once, and when intents are written."""
+"""The runner at scale: how many groups are under way at once, when intents are written, and
+the heap left out of the collector's scans while orders are made."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 
 import httpx
 import pytest
 
-from porting_batch.batch import BatchOptions, BatchRun, run_batch
+from porting_batch.batch import BatchOptions, BatchRun, frozen_heap, run_batch
 from porting_batch.client import PortingClient
 from porting_batch.ledger import Ledger
 from porting_batch.settings import Settings
@@ -91,3 +93,15 @@ async def test_an_intent_is_written_only_when_its_request_is_sent(settings, ledg
     assert transport.writes > 20
     assert seen == [1] * transport.writes
     assert ledger.open_intents("sample-batch") == []
+
+
+def test_the_heap_is_frozen_only_while_the_orders_are_made():
+    """frozen_heap keeps existing objects out of the collector's scans inside, and hands every
+    one of them back afterwards, also when the body fails."""
+    before = gc.get_freeze_count()
+    with frozen_heap():
+        assert gc.get_freeze_count() > before
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), frozen_heap():
+        raise RuntimeError("a failing run")
+    assert gc.get_freeze_count() == 0
