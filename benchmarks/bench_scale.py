@@ -41,6 +41,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -71,11 +72,26 @@ CONFIRMS = "POST /porting_orders/{id}/actions/confirm"
 _BLOCKS = len(EXCHANGES) // 3
 
 
+def requested_foc(today: date | None = None) -> str:
+    """A weekday four weeks ahead: inside the FOC windows the API offers today (7 to ~27
+    business days out, holidays excepted), so every order is confirmed rather than held beyond
+    the windows, its FOC is the one asked for (no warning per row), and the confirms count
+    towards the calls as the minimum expects."""
+    from porting_batch.simulator.calendar import is_business_day
+
+    day = (today or datetime.now(UTC).date()) + timedelta(days=28)
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day.isoformat()
+
+
 def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
-    """The CSV batch of bench_batch.write_batch (the same rows wherever that one works), and
-    beyond its 2,630 accounts: once every block of three exchanges of an area code is taken,
-    the next accounts reuse them with higher line numbers, so every number stays unique."""
+    """The CSV batch of bench_batch.write_batch (the same rows wherever that one works, but for
+    a requested FOC the windows reach), and beyond its 2,630 accounts: once every block of three
+    exchanges of an area code is taken, the next accounts reuse them with higher line numbers,
+    so every number stays unique."""
     folder.mkdir(parents=True, exist_ok=True)
+    foc = requested_foc()
     header = [c.name for c in COLUMNS]
     per_account = max(1, numbers // accounts)
     path = folder / "bench-batch.csv"
@@ -103,7 +119,7 @@ def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
                 "postal_code": "60601",
                 "country_code": "US",
                 "port_type": "full",
-                "requested_foc": "2027-02-16",
+                "requested_foc": foc,
                 "loa_file": f"loa-{account}.pdf",
                 "invoice_file": f"invoice-{account}.pdf",
             }

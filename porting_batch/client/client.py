@@ -1,9 +1,9 @@
 """``PortingClient``: the one async client of the Telnyx Porting V2 API for a run.
 
-One ``httpx.AsyncClient`` (HTTP/1.1, keep-alive pool sized to ``max_in_flight``) per client; the
-transport is the only test seam. Every request goes through ``_call``: pacing, one attempt,
-mapping to the ``ApiError`` tree, the retry policy of ``porting_batch.client.retry``, and the
-per-kind counters in ``stats``.
+One ``httpx.AsyncClient`` (HTTP/1.1, keep-alive pool sized to ``max_in_flight``, in small shards:
+``porting_batch.client.pool``) per client; the transport is the only test seam. Every request
+goes through ``_call``: pacing, one attempt, mapping to the ``ApiError`` tree, the retry policy
+of ``porting_batch.client.retry``, and the per-kind counters in ``stats``.
 
 This is the run's one retry layer; callers need no loop of their own. Each public call has one
 budget of ``max_retries + 1`` failed requests, shared by every request sent on its behalf: the
@@ -63,6 +63,7 @@ from porting_batch.client.models import (
     UpdatePortingOrder,
 )
 from porting_batch.client.pacing import Pacer
+from porting_batch.client.pool import ShardedTransport
 from porting_batch.errors import (
     ApiError,
     ConfigError,
@@ -211,7 +212,7 @@ class PortingClient:
             },
             timeout=timeouts.to_httpx(),
             limits=self.limits.to_httpx(),
-            transport=transport,
+            transport=transport if transport is not None else ShardedTransport(self.limits),
             http2=False,
             follow_redirects=False,
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -59,6 +60,8 @@ class Ledger:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        #: Tells this ledger's saved rows on records (see save_order) from another's.
+        self.token = uuid.uuid4().hex
         try:
             shown = sa.engine.make_url(url).render_as_string(hide_password=True)
         except sa.exc.ArgumentError:
@@ -355,27 +358,50 @@ class Ledger:
         stamp = now_text()
         with self._begin() as conn:
             result = conn.execute(
-                intents.insert().values(
-                    batch_id=batch_id,
-                    kind=kind,
-                    target=target,
-                    payload_hash=payload_hash,
-                    state="sent",
-                    created_at=stamp,
-                    updated_at=stamp,
-                )
+                _INSERT_INTENT,
+                {
+                    "batch_id": batch_id,
+                    "kind": kind,
+                    "target": target,
+                    "payload_hash": payload_hash,
+                    "state": "sent",
+                    "detail": "",
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                },
             )
             key = result.inserted_primary_key
             return int(key[0]) if key else 0
 
-    def settle_intent(self, intent_id: int, state: str, detail: str = "") -> None:
-        """Mark an intent done or failed once its answer is known."""
+    def settle_intent(
+        self,
+        intent_id: int,
+        state: str,
+        detail: str = "",
+        *,
+        orders: Iterable[OrderRecord] = (),
+        document: tuple[str, str, str] | None = None,
+    ) -> None:
+        """Mark an intent done or failed once its answer is known.
+
+        ``orders`` are saved (as by ``save_order``), and ``document`` (content hash, remote id,
+        file name) as by ``save_document``, in the same transaction: the answer and what it
+        changed are recorded together or not at all."""
         with self._begin() as conn:
             conn.execute(
-                intents.update()
-                .where(intents.c.intent_id == intent_id)
-                .values(state=state, detail=detail[:2000], updated_at=now_text())
+                _SETTLE_INTENT,
+                {
+                    "intent": intent_id,
+                    "new_state": state,
+                    "new_detail": detail[:2000],
+                    "stamp": now_text(),
+                },
             )
+            written = self._write_orders(conn, list(orders))
+            if document is not None:
+                _write_document(conn, *document)
+        for record, values in written:
+            _remember_row(record, self, values)
 
     def open_intents(self, batch_id: str, kind: str | None = None) -> list[dict[str, Any]]:
         """Intents sent but never settled: the writes a crash may have left in doubt."""
@@ -391,13 +417,12 @@ class Ledger:
         """The open (sent, never settled) intents of one target in a batch, oldest first,
         optionally only of these kinds: whether that target's write is in doubt, found through
         the (batch_id, state, target) index rather than by reading every open intent."""
-        query = sa.select(intents).where(
-            intents.c.batch_id == batch_id, intents.c.state == "sent", intents.c.target == target
-        )
+        query = _OPEN_INTENTS_FOR if kinds is None else _OPEN_INTENTS_FOR_KINDS
+        params: dict[str, Any] = {"batch": batch_id, "target": target}
         if kinds is not None:
-            query = query.where(intents.c.kind.in_(sorted(set(kinds))))
+            params["kinds"] = sorted(set(kinds))
         with self._read() as conn:
-            return [dict(r._mapping) for r in conn.execute(query.order_by(intents.c.intent_id))]
+            return [dict(r._mapping) for r in conn.execute(query, params)]
 
     def intents_for(self, batch_id: str) -> list[dict[str, Any]]:
         """Every intent of a batch, oldest first."""
@@ -407,48 +432,59 @@ class Ledger:
 
     # orders ----------------------------------------------------------------------------------
     def save_order(self, record: OrderRecord) -> None:
-        """Insert or replace an order and the numbers it holds."""
-        values = {
-            "batch_id": record.batch_id,
-            "group_key": record.group_key,
-            "customer_reference": record.customer_reference,
-            "status": record.status,
-            "phone_numbers_json": json.dumps(record.phone_numbers),
-            "country": record.country,
-            "phone_number_type": record.phone_number_type,
-            "carrier": record.carrier,
-            "fast_port": record.fast_port,
-            "foc_chosen": record.foc_chosen,
-            "foc_reason": record.foc_reason,
-            "documents_json": json.dumps(record.documents, sort_keys=True),
-            "patched_fingerprint": record.patched_fingerprint,
-            "confirmed": record.confirmed,
-            "attention": record.attention,
-            "support_key": record.support_key,
-            "updated_at": now_text(),
-        }
+        """Insert or update an order and the numbers it holds.
+
+        A record this ledger read or saved writes only the columns that changed since, and its
+        numbers only when they changed (nothing at all when nothing did); any other record is
+        written whole."""
         with self._begin() as conn:
-            _upsert(
-                conn, orders, {"order_id": record.order_id, **values}, ["order_id"], list(values)
-            )
-            conn.execute(order_numbers.delete().where(order_numbers.c.order_id == record.order_id))
-            if record.phone_numbers:
-                conn.execute(
-                    order_numbers.insert(),
-                    [
-                        {
-                            "phone_number": n,
-                            "order_id": record.order_id,
-                            "batch_id": record.batch_id,
-                        }
-                        for n in record.phone_numbers
-                    ],
-                )
-            conn.execute(
-                groups.update()
-                .where(groups.c.batch_id == record.batch_id, groups.c.group_key == record.group_key)
-                .values(created=True)
-            )
+            written = self._write_orders(conn, [record])
+        # Only once committed: a rolled-back write must be written again next time.
+        for saved, values in written:
+            _remember_row(saved, self, values)
+
+    def _write_orders(
+        self, conn: Connection, records: Sequence[OrderRecord]
+    ) -> list[tuple[OrderRecord, dict[str, Any] | None]]:
+        """Write the records' changes, the new ones together; return each record with the row
+        as now written (None: nothing was)."""
+        written: list[tuple[OrderRecord, dict[str, Any] | None]] = []
+        whole: list[dict[str, Any]] = []
+        renumbered: dict[str, OrderRecord] = {}
+        stamp = now_text()
+        for record in records:
+            values = _order_values(record)
+            saved = _saved_row(record, self)
+            if saved is not None:
+                changed = tuple(k for k in _ORDER_COLUMNS if saved[k] != values[k])
+                if not changed:
+                    written.append((record, None))
+                    continue
+                row = {f"new_{k}": values[k] for k in changed}
+                row.update(key=record.order_id, new_updated_at=stamp)
+                if conn.execute(_order_update(changed), row).rowcount == 1:
+                    if "phone_numbers_json" in changed:
+                        renumbered[record.order_id] = record
+                    written.append((record, values))
+                    continue
+                # Not the row it was read from (gone, or another ledger's): written whole.
+            whole.append({**values, "order_id": record.order_id, "updated_at": stamp})
+            renumbered[record.order_id] = record
+            written.append((record, values))
+        if whole:
+            _upsert(conn, orders, whole, ["order_id"], [*_ORDER_COLUMNS, "updated_at"])
+            made = {(row["batch_id"], row["group_key"]) for row in whole}
+            conn.execute(_GROUP_CREATED, [{"group_batch": b, "group": g} for b, g in sorted(made)])
+        if renumbered:
+            conn.execute(_DELETE_ORDER_NUMBERS, {"orders": sorted(renumbered)})
+            held = [
+                {"phone_number": n, "order_id": r.order_id, "batch_id": r.batch_id}
+                for r in renumbered.values()
+                for n in r.phone_numbers
+            ]
+            if held:
+                conn.execute(order_numbers.insert(), held)
+        return written
 
     def orders_for_batch(self, batch_id: str) -> list[OrderRecord]:
         """The batch's orders, oldest first."""
@@ -456,7 +492,12 @@ class Ledger:
             rows = conn.execute(
                 sa.select(orders).where(orders.c.batch_id == batch_id).order_by(orders.c.order_id)
             )
-            return [_order_record(r._mapping) for r in rows]
+            return [self._order_record(r._mapping) for r in rows]
+
+    def _order_record(self, mapping: Any) -> OrderRecord:
+        record = _order_record(mapping)
+        _remember_row(record, self, _order_values(record))
+        return record
 
     def orders_for_group(self, batch_id: str, group_key: str) -> list[OrderRecord]:
         """Orders already made for one group."""
@@ -476,7 +517,7 @@ class Ledger:
                     .where(orders.c.status.not_in(sorted(INACTIVE_STATUSES)))
                 )
                 for r in rows:
-                    found[r.phone_number] = _order_record(r._mapping)
+                    found[r.phone_number] = self._order_record(r._mapping)
         return found
 
     def delete_order(self, order_id: str) -> None:
@@ -498,21 +539,24 @@ class Ledger:
             ).first()
         return row.document_id if row is not None else None
 
+    def document_ids(self, content_hashes: Iterable[str]) -> dict[str, str]:
+        """The remote ids of the documents already uploaded with these contents, by hash."""
+        wanted = sorted(set(content_hashes))
+        found: dict[str, str] = {}
+        with self._read() as conn:
+            for start in range(0, len(wanted), 500):
+                rows = conn.execute(
+                    sa.select(documents.c.content_hash, documents.c.document_id).where(
+                        documents.c.content_hash.in_(wanted[start : start + 500])
+                    )
+                )
+                found.update((r.content_hash, r.document_id) for r in rows)
+        return found
+
     def save_document(self, content_hash: str, document_id: str, file_name: str) -> None:
         """Remember an uploaded document by its content hash."""
         with self._begin() as conn:
-            _upsert(
-                conn,
-                documents,
-                {
-                    "content_hash": content_hash,
-                    "document_id": document_id,
-                    "file_name": file_name,
-                    "uploaded_at": now_text(),
-                },
-                keys=["content_hash"],
-                update=["document_id", "file_name", "uploaded_at"],
-            )
+            _write_document(conn, content_hash, document_id, file_name)
 
     # numbers -----------------------------------------------------------------------------------
     def save_numbers(self, batch_id: str, records: Sequence[NumberRecord]) -> None:
@@ -614,6 +658,128 @@ def _order_record(m: Any) -> OrderRecord:
     )
 
 
+#: The orders columns an OrderRecord sets (besides its key and the time of the write).
+_ORDER_COLUMNS = (
+    "batch_id",
+    "group_key",
+    "customer_reference",
+    "status",
+    "phone_numbers_json",
+    "country",
+    "phone_number_type",
+    "carrier",
+    "fast_port",
+    "foc_chosen",
+    "foc_reason",
+    "documents_json",
+    "patched_fingerprint",
+    "confirmed",
+    "attention",
+    "support_key",
+)
+#: Where a record keeps the row it was read as or last saved as: an attribute outside the
+#: dataclass's fields, so copies (``dataclasses.replace``), equality and ``asdict`` ignore it and
+#: a copy is simply written whole.
+_SAVED_ROW = "_ledger_saved_row"
+
+# Statements built once: building and compiling one per write cost more than the write.
+_INSERT_INTENT = intents.insert()
+_SETTLE_INTENT = (
+    intents.update()
+    .where(intents.c.intent_id == sa.bindparam("intent"))
+    .values(
+        state=sa.bindparam("new_state"),
+        detail=sa.bindparam("new_detail"),
+        updated_at=sa.bindparam("stamp"),
+    )
+)
+_OPEN_INTENTS_FOR = (
+    sa.select(intents)
+    .where(intents.c.batch_id == sa.bindparam("batch"))
+    .where(intents.c.state == "sent")
+    .where(intents.c.target == sa.bindparam("target"))
+    .order_by(intents.c.intent_id)
+)
+_OPEN_INTENTS_FOR_KINDS = _OPEN_INTENTS_FOR.where(
+    intents.c.kind.in_(sa.bindparam("kinds", expanding=True))
+)
+_DELETE_ORDER_NUMBERS = order_numbers.delete().where(
+    order_numbers.c.order_id.in_(sa.bindparam("orders", expanding=True))
+)
+_GROUP_CREATED = (
+    groups.update()
+    .where(groups.c.batch_id == sa.bindparam("group_batch"))
+    .where(groups.c.group_key == sa.bindparam("group"))
+    .values(created=True)
+)
+_ORDER_UPDATES: dict[tuple[str, ...], Any] = {}
+
+
+def _order_update(columns: tuple[str, ...]) -> Any:
+    """The UPDATE of these columns of one order (built once per set of columns)."""
+    statement = _ORDER_UPDATES.get(columns)
+    if statement is None:
+        statement = (
+            orders.update()
+            .where(orders.c.order_id == sa.bindparam("key"))
+            .values({orders.c[c]: sa.bindparam(f"new_{c}") for c in (*columns, "updated_at")})
+        )
+        _ORDER_UPDATES[columns] = statement
+    return statement
+
+
+def _order_values(record: OrderRecord) -> dict[str, Any]:
+    """The record's column values (numbers and documents as JSON text, so they compare as
+    they are stored)."""
+    return {
+        "batch_id": record.batch_id,
+        "group_key": record.group_key,
+        "customer_reference": record.customer_reference,
+        "status": record.status,
+        "phone_numbers_json": json.dumps(record.phone_numbers),
+        "country": record.country,
+        "phone_number_type": record.phone_number_type,
+        "carrier": record.carrier,
+        "fast_port": record.fast_port,
+        "foc_chosen": record.foc_chosen,
+        "foc_reason": record.foc_reason,
+        "documents_json": json.dumps(record.documents, sort_keys=True),
+        "patched_fingerprint": record.patched_fingerprint,
+        "confirmed": record.confirmed,
+        "attention": record.attention,
+        "support_key": record.support_key,
+    }
+
+
+def _write_document(conn: Connection, content_hash: str, document_id: str, file_name: str) -> None:
+    _upsert(
+        conn,
+        documents,
+        {
+            "content_hash": content_hash,
+            "document_id": document_id,
+            "file_name": file_name,
+            "uploaded_at": now_text(),
+        },
+        keys=["content_hash"],
+        update=["document_id", "file_name", "uploaded_at"],
+    )
+
+
+def _saved_row(record: OrderRecord, ledger: Ledger) -> dict[str, Any] | None:
+    """The row ``ledger`` last read or wrote for this record, or None."""
+    saved = vars(record).get(_SAVED_ROW)
+    if saved is None or saved[0] != ledger.token:
+        return None
+    row: dict[str, Any] = saved[1]
+    return row
+
+
+def _remember_row(record: OrderRecord, ledger: Ledger, values: dict[str, Any] | None) -> None:
+    if values is not None:
+        vars(record)[_SAVED_ROW] = (ledger.token, values)
+
+
 def _reason(exc: BaseException) -> str:
     """The database's own complaint, on one line (an operator reads it)."""
     text = str(getattr(exc, "orig", None) or exc).strip()
@@ -668,27 +834,41 @@ def _insert_ignoring_conflict(
 def _upsert(
     conn: Connection,
     table: sa.Table,
-    row: dict[str, Any],
+    row: dict[str, Any] | list[dict[str, Any]],
     keys: list[str],
     update: list[str],
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """Insert ``row``, or on a key conflict set the ``update`` columns from it (and ``extra``
-    expressions over the existing row): one statement on SQLite and PostgreSQL."""
+    """Insert ``row`` (or each of a list of rows with the same columns), or on a key conflict
+    set the ``update`` columns from it (and ``extra`` expressions over the existing row): one
+    statement on SQLite and PostgreSQL."""
+    rows = row if isinstance(row, list) else [row]
     name = conn.dialect.name
     if name in ("sqlite", "postgresql"):
-        insert = sqlite.insert if name == "sqlite" else postgresql.insert
-        statement = insert(table).values(row)
-        set_ = {c: statement.excluded[c] for c in update} | (extra or {})
-        conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=set_))
+        cache_key = (name, table.name, tuple(keys), tuple(update), tuple(rows[0]))
+        statement = None if extra else _UPSERTS.get(cache_key)
+        if statement is None:
+            insert = sqlite.insert if name == "sqlite" else postgresql.insert
+            base = insert(table)
+            set_ = {c: base.excluded[c] for c in update} | (extra or {})
+            statement = base.on_conflict_do_update(index_elements=keys, set_=set_)
+            if not extra:
+                _UPSERTS[cache_key] = statement
+        conn.execute(statement, rows)
         return
-    where = [table.c[k] == row[k] for k in keys]
-    if conn.execute(sa.select(*[table.c[k] for k in keys]).where(*where)).first() is None:
-        conn.execute(table.insert().values(row))
-    else:
-        conn.execute(
-            table.update().where(*where).values({c: row[c] for c in update} | (extra or {}))
-        )
+    for one in rows:
+        where = [table.c[k] == one[k] for k in keys]
+        if conn.execute(sa.select(*[table.c[k] for k in keys]).where(*where)).first() is None:
+            conn.execute(table.insert().values(one))
+        else:
+            conn.execute(
+                table.update().where(*where).values({c: one[c] for c in update} | (extra or {}))
+            )
+
+
+#: Upsert statements by dialect, table, keys, updated and given columns: the ``excluded``
+#: alias alone costs more to build than the write.
+_UPSERTS: dict[tuple[Any, ...], Any] = {}
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -708,4 +888,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Connection) -> None:
     write = conn.get_execution_options().get("ledger_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    # Straight to the driver: a statement through SQLAlchemy costs more than the BEGIN itself.
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a connection being begun is open
+    driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")

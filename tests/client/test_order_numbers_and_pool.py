@@ -1,5 +1,5 @@
 """Orders of more than 50 numbers are read in full, and the connection pool honours
-max_in_flight."""
+max_in_flight (in small shards)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from porting_batch.client import MAX_PAGE_SIZE, PortingClient
+from porting_batch.client import MAX_PAGE_SIZE, Limits, PortingClient
+from porting_batch.client.pool import SHARD_CONNECTIONS, ShardedTransport
 from porting_batch.settings import Settings
 
 from .conftest import API_KEY, SleepRecorder, order_json
@@ -133,3 +134,41 @@ async def test_more_than_16_requests_are_in_flight_when_allowed(sleeps: SleepRec
         await listener.wait_closed()
     assert len(orders) == 24
     assert server.peak == 24
+
+
+def test_the_pool_is_split_into_small_shards_that_add_up_to_max_connections() -> None:
+    """50 connections become shards of at most SHARD_CONNECTIONS that hold 50 in all."""
+    transport = ShardedTransport(Limits(max_connections=50, max_keepalive_connections=50))
+    assert sum(transport.sizes) == 50
+    assert max(transport.sizes) <= SHARD_CONNECTIONS
+    assert max(transport.sizes) - min(transport.sizes) <= 1
+    assert ShardedTransport(Limits(max_connections=3)).sizes == [3]
+
+
+@pytest.mark.slow
+async def test_a_sharded_pool_sends_all_50_requests_at_once_and_frees_them(
+    sleeps: SleepRecorder,
+) -> None:
+    """With max_in_flight=50 a real loopback server sees all 50 requests at once, across the
+    shards, and once they are answered no shard counts a request as busy."""
+    server = GatheringServer(expected=50)
+    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    try:
+        async with PortingClient(
+            base_url=f"http://127.0.0.1:{port}/v2",
+            api_key=API_KEY,
+            max_in_flight=50,
+            sleep=sleeps,
+            clock=sleeps.clock,
+        ) as client:
+            transport = client._http._transport
+            assert isinstance(transport, ShardedTransport)
+            orders = await asyncio.gather(*(client.get_order("o-1") for _ in range(50)))
+            assert transport.busy == [0] * len(transport.sizes)
+            again = await client.get_order("o-1")
+    finally:
+        listener.close()
+        await listener.wait_closed()
+    assert len(orders) == 50 and again.id == "o-1"
+    assert server.peak == 50

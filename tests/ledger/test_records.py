@@ -85,3 +85,98 @@ def test_unreachable_ledger_is_one_line_without_the_password():
     message = str(caught.value)
     assert message.startswith("cannot open the ledger at postgresql+psycopg://porting:***@")
     assert "s3cret" not in message and "\n" not in message
+
+
+def _statements(ledger: Ledger) -> list[str]:
+    """The SQL text of every statement the ledger's engine runs from now on."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        seen.append(statement)
+
+    sa.event.listen(ledger.engine, "before_cursor_execute", note)
+    return seen
+
+
+def _writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def test_saving_a_read_order_writes_only_the_columns_that_changed(ledger):
+    """An order read from the ledger and changed is saved by one UPDATE of what changed; its
+    numbers are left alone, and saving it unchanged writes nothing."""
+    ledger.save_group("b", "g", customer_reference="r", account="Acme", fingerprint="f1")
+    ledger.save_order(OrderRecord("o1", "b", "g", "r", "draft", ["+13125550100", "+13125550101"]))
+    [record] = ledger.orders_for_batch("b")
+    statements = _statements(ledger)
+    ledger.save_order(record)
+    assert _writes(statements) == []
+    record.status, record.attention = "submitted", "look"
+    ledger.save_order(record)
+    [update] = _writes(statements)
+    assert update.upper().startswith("UPDATE ORDERS")
+    assert "status" in update and "attention" in update and "carrier" not in update
+    [saved] = ledger.orders_for_batch("b")
+    assert (saved.status, saved.attention, saved.phone_numbers) == (
+        "submitted",
+        "look",
+        ["+13125550100", "+13125550101"],
+    )
+
+
+def test_changed_numbers_of_a_read_order_are_written(ledger):
+    """When a read order's numbers change, the numbers it holds are replaced too."""
+    ledger.save_order(OrderRecord("o1", "b", "g", "r", "draft", ["+13125550100"]))
+    [record] = ledger.orders_for_batch("b")
+    record.phone_numbers = ["+13125550100", "+13125550101"]
+    ledger.save_order(record)
+    assert ledger.orders_for_batch("b")[0].phone_numbers == record.phone_numbers
+    found = ledger.active_orders_for_numbers(["+13125550101"])
+    assert found["+13125550101"].order_id == "o1"
+
+
+def test_an_order_read_from_one_ledger_is_written_whole_to_another(new_ledger_url):
+    """A record read from one ledger and saved into another, empty one lands there whole."""
+    with Ledger(new_ledger_url()) as first, Ledger(new_ledger_url()) as second:
+        first.save_order(OrderRecord("o1", "b", "g", "r", "draft", ["+13125550100"]))
+        [record] = first.orders_for_batch("b")
+        second.save_order(record)
+        [copied] = second.orders_for_batch("b")
+    assert copied == record
+    assert second.active_orders_for_numbers(["+13125550100"])["+13125550100"].order_id == "o1"
+
+
+def test_settling_an_intent_saves_its_orders_in_the_same_transaction(ledger):
+    """An intent settled with orders records both, or, when one order cannot be written,
+    neither: the intent stays open and a later save of the others still writes them."""
+    ledger.save_order(OrderRecord("o1", "b", "g", "r", "draft", ["+13125550100"]))
+    [record] = ledger.orders_for_batch("b")
+    intent = ledger.record_intent("b", "confirm", "o1")
+    record.status = "submitted"
+    broken = OrderRecord("o2", "b", "g", "r", "draft", ["+13125550101"])
+    broken.customer_reference = None  # type: ignore[assignment]  # NOT NULL: the write fails
+    with pytest.raises(LedgerError):
+        ledger.settle_intent(intent, "done", orders=[record, broken])
+    assert [i["intent_id"] for i in ledger.open_intents("b")] == [intent]
+    assert ledger.orders_for_batch("b")[0].status == "draft"
+    ledger.save_order(record)
+    assert ledger.orders_for_batch("b")[0].status == "submitted"
+    ledger.settle_intent(intent, "done", orders=[record])
+    assert ledger.open_intents("b") == []
+
+
+def test_document_ids_finds_the_uploaded_ones_among_many_hashes(ledger):
+    """document_ids answers for every known hash asked (beyond one query's 500) and omits the
+    unknown ones."""
+    for i in range(0, 1200, 3):
+        ledger.save_document(f"h{i}", f"doc-{i}", "loa.pdf")
+    found = ledger.document_ids(f"h{i}" for i in range(1200))
+    assert found == {f"h{i}": f"doc-{i}" for i in range(0, 1200, 3)}
+
+
+def test_settling_an_upload_saves_its_document_with_it(ledger):
+    """An upload's intent settled with its document records the document in the same write."""
+    intent = ledger.record_intent("b", "upload", "h1")
+    ledger.settle_intent(intent, "done", "doc-1", document=("h1", "doc-1", "loa.pdf"))
+    assert ledger.document_id("h1") == "doc-1"
+    assert ledger.open_intents("b") == []

@@ -1,0 +1,107 @@
+"""The runner at scale: how many groups are under way at once, when intents are written, and
+the heap left out of the collector's scans while orders are made."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import re
+
+import httpx
+import pytest
+
+from porting_batch.batch import BatchOptions, BatchRun, frozen_heap, run_batch
+from porting_batch.client import PortingClient
+from porting_batch.ledger import Ledger
+from porting_batch.settings import Settings
+
+from .conftest import SAMPLE
+
+pytestmark = pytest.mark.anyio
+
+#: The requests whose intent the runner records: creates, uploads, PATCHes and confirms.
+WRITES = re.compile(r"(POST /v2/porting_orders|POST /v2/documents|PATCH /v2/porting_orders/.+|"
+                    r"POST /v2/porting_orders/.+/actions/confirm)")  # fmt: skip
+
+
+class Watching(httpx.AsyncBaseTransport):
+    """Passes requests to the simulator, noting how many are inside at once; ``on_write`` is
+    called as each write arrives, before the simulator sees it."""
+
+    def __init__(self, app, on_write=None) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.on_write = on_write
+        self.inside = 0
+        self.peak = 0
+        self.writes = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Count the request in, let every other runnable task reach here too, pass it on."""
+        self.inside += 1
+        self.peak = max(self.peak, self.inside)
+        try:
+            if WRITES.fullmatch(f"{request.method} {request.url.path}"):
+                self.writes += 1
+                if self.on_write is not None:
+                    self.on_write(request)
+            # Yield a few times without waiting on anything: every task that could send a
+            # request now gets to, so a peak the runner allows shows up.
+            for _ in range(20):
+                await asyncio.sleep(0)
+            return await self.inner.handle_async_request(request)
+        finally:
+            self.inside -= 1
+
+
+async def test_at_most_group_concurrency_groups_are_under_way(tmp_path, sim_app):
+    """With room for 16 requests but max_in_flight=1 in the settings, no more than the run's
+    group concurrency (3) of the sample's groups send at once, and the batch still ends."""
+    settings = Settings(state_dir=tmp_path / "state", max_in_flight=1)
+    transport = Watching(sim_app)
+    with Ledger(settings.ledger_database_url) as ledger:
+        async with PortingClient(
+            base_url="http://sim/v2", api_key="KEYSIMULATOR", transport=transport, max_in_flight=16
+        ) as client:
+            run = BatchRun(settings, ledger, client, SAMPLE)
+            run.read()
+            await run.check()
+            run.second_pass()
+            plan = run.plan()
+            transport.peak = 0
+            summaries = await run.run_groups()
+    assert run.group_concurrency() == 3
+    assert len(plan.groups) > 3
+    assert len(summaries) == len(plan.groups)
+    assert all(not s.failed for s in summaries)
+    assert transport.peak == 3
+
+
+async def test_an_intent_is_written_only_when_its_request_is_sent(settings, ledger, sim_app):
+    """With one request in flight at a time, each write finds exactly one open intent in the
+    ledger as it arrives, its own: writes still waiting for their turn have recorded none."""
+    seen: list[int] = []
+
+    def on_write(_request: httpx.Request) -> None:
+        seen.append(len(ledger.open_intents("sample-batch")))
+
+    transport = Watching(sim_app, on_write)
+    async with PortingClient(
+        base_url="http://sim/v2", api_key="KEYSIMULATOR", transport=transport, max_in_flight=1
+    ) as client:
+        result = await run_batch(settings, ledger, client, SAMPLE, BatchOptions(confirm=True))
+    assert result.complete
+    assert transport.writes > 20
+    assert seen == [1] * transport.writes
+    assert ledger.open_intents("sample-batch") == []
+
+
+def test_the_heap_is_frozen_only_while_the_orders_are_made():
+    """frozen_heap keeps existing objects out of the collector's scans inside, and hands every
+    one of them back afterwards, also when the body fails."""
+    before = gc.get_freeze_count()
+    with frozen_heap():
+        assert gc.get_freeze_count() > before
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), frozen_heap():
+        raise RuntimeError("a failing run")
+    assert gc.get_freeze_count() == 0
