@@ -24,12 +24,11 @@ from prefect.states import Failed, State
 from flows.deployments import api_slots, run_logging
 from flows.parameters import PortInRequest, spreadsheets_in
 from flows.runtime import describe_api, open_client
-from porting_batch.batch import BatchRun, batch_id_for, file_issue
+from porting_batch.batch import BatchRun, batch_id_for, file_issue, frozen_heap
 from porting_batch.batch_lock import hold_batch
 from porting_batch.client import PortingClient
 from porting_batch.errors import IntakeError, PortingBatchError
 from porting_batch.ledger import Ledger
-from porting_batch.plan import OrderGroup
 from porting_batch.reports import report_folder, summary_markdown, write_reports
 from porting_batch.results import BatchResult
 from porting_batch.settings import Settings, load_settings
@@ -51,12 +50,23 @@ class StepFailed(Exception):
     """A library error inside a task, returned as a value so Prefect logs no traceback."""
 
 
+#: The runs of this process by batch id. Tasks take the batch id (and group keys), never the run
+#: or its rows: Prefect walks every task parameter, which at 100,000 rows costs minutes.
+_RUNS: dict[str, BatchRun] = {}
+#: Each run's result, once its steps are over, for the task that writes its reports.
+_RESULTS: dict[str, BatchResult] = {}
+
+
+def _run(batch_id: str) -> BatchRun:
+    return _RUNS[batch_id]
+
+
 @task(name="read-spreadsheet", cache_policy=NONE)
-def read_spreadsheet(run: BatchRun) -> dict[str, Any]:
+def read_spreadsheet(batch_id: str) -> dict[str, Any]:
     """Intake: read and validate the spreadsheet. A file that cannot be read comes back as
     ``{"error": ...}``: an operator's mistake, not a task traceback."""
     try:
-        intake = run.read()
+        intake = _run(batch_id).read()
     except IntakeError as exc:
         return {"error": exc.message, "hint": exc.hint, "file": exc.file, "sheet": exc.sheet}
     errors = sum(1 for i in intake.issues if i.is_error)
@@ -64,28 +74,33 @@ def read_spreadsheet(run: BatchRun) -> dict[str, Any]:
 
 
 @task(name="check-portability", cache_policy=NONE)
-async def check_chunk(run: BatchRun, numbers: list[str]) -> int | str:
+async def check_chunk(batch_id: str, numbers: list[str]) -> int | str:
     """Portability checks for one chunk of numbers; an API failure comes back as its message
     (an operator's line, not a task traceback)."""
     try:
-        await run.check(numbers)
+        await _run(batch_id).check(numbers)
     except PortingBatchError as exc:
         return str(exc)
     return len(numbers)
 
 
 @task(name="plan-orders", cache_policy=NONE)
-def plan_orders(run: BatchRun) -> dict[str, int]:
+def plan_orders(batch_id: str) -> dict[str, int]:
     """Second-pass validation, then group by account and predict the API's split."""
+    run = _run(batch_id)
     run.second_pass()
     plan = run.plan()
     return {"groups": len(plan.groups), "planned_orders": plan.planned_orders}
 
 
 @task(name="run-order-groups", cache_policy=NONE)
-async def run_group_chunk(run: BatchRun, groups: list[OrderGroup]) -> list[dict[str, Any]] | str:
+async def run_group_chunk(batch_id: str, group_keys: list[str]) -> list[dict[str, Any]] | str:
     """Create, complete and (when asked) confirm the orders of a chunk of groups; a library
     error comes back as its message."""
+    run = _run(batch_id)
+    assert run.plan_ is not None
+    wanted = set(group_keys)
+    groups = [g for g in run.plan_.groups if g.key in wanted]
     try:
         summaries = await run.run_groups(groups)
     except PortingBatchError as exc:
@@ -94,8 +109,9 @@ async def run_group_chunk(run: BatchRun, groups: list[OrderGroup]) -> list[dict[
 
 
 @task(name="write-reports", cache_policy=NONE)
-def write_run_reports(run: BatchRun, result: BatchResult, out_dir: Path) -> str:
-    """Write the report folder and record it in the ledger."""
+def write_run_reports(batch_id: str, out_dir: Path) -> str:
+    """Write the report folder of the run's result and record it in the ledger."""
+    run, result = _run(batch_id), _RESULTS[batch_id]
     folder = report_folder(out_dir, result.name, result.started_at)
     files = write_reports(result, folder)
     run.ledger.finish_batch(
@@ -184,15 +200,23 @@ async def _run_with_reports(
     """Run the steps and write the reports and artifacts; a report is written even when the
     run dies of an unexpected error."""
     run = BatchRun(settings, ledger, client, path, request.options())
+    batch_id = run.batch_id
+    _RUNS[batch_id] = run
     try:
-        result = await _run_steps(run)
-    except Exception as exc:
-        # Not an error we expect (those end in an incomplete result): still leave a
-        # report of how far every row got, then let Prefect mark the run failed.
-        failure = f"unexpected {type(exc).__name__}: {exc}"
-        write_run_reports(run, run.result(complete=False, failure=failure), settings.out_dir)
-        raise
-    folder = write_run_reports(run, result, settings.out_dir)
+        try:
+            result = await _run_steps(run)
+        except Exception as exc:
+            # Not an error we expect (those end in an incomplete result): still leave a
+            # report of how far every row got, then let Prefect mark the run failed.
+            failure = f"unexpected {type(exc).__name__}: {exc}"
+            _RESULTS[batch_id] = run.result(complete=False, failure=failure)
+            write_run_reports(batch_id, settings.out_dir)
+            raise
+        _RESULTS[batch_id] = result
+        folder = write_run_reports(batch_id, settings.out_dir)
+    finally:
+        _RUNS.pop(batch_id, None)
+        _RESULTS.pop(batch_id, None)
     await _publish_artifacts(result, folder)
     return {
         "batch_id": result.batch_id,
@@ -209,7 +233,8 @@ async def _run_with_reports(
 
 
 async def _run_steps(run: BatchRun) -> BatchResult:
-    read = read_spreadsheet(run)
+    batch_id = run.batch_id
+    read = read_spreadsheet(batch_id)
     if "error" in read:
         exc = IntakeError(read["error"], hint=read["hint"], file=read["file"], sheet=read["sheet"])
         run.failure = str(exc)
@@ -218,27 +243,29 @@ async def _run_steps(run: BatchRun) -> BatchResult:
     try:
         numbers = run.numbers_to_check()
         checked = await asyncio.gather(
-            *(check_chunk(run, chunk) for chunk in _chunks(numbers, CHECK_TASK_SIZE))
+            *(check_chunk(batch_id, chunk) for chunk in _chunks(numbers, CHECK_TASK_SIZE))
         )
         errors = [c for c in checked if isinstance(c, str)]
         if errors:
             raise StepFailed(errors[0])
-        plan_orders(run)
+        plan_orders(batch_id)
         if not run.options.dry_run:
             assert run.plan_ is not None
-            chunks = _chunks(run.plan_.groups, GROUPS_PER_TASK)
+            chunks = _chunks([g.key for g in run.plan_.groups], GROUPS_PER_TASK)
             total, done = len(run.plan_.groups), 0
             progress = await acreate_progress_artifact(
                 progress=0.0,
                 key=artifact_key(run.batch_id, "progress"),
                 description=f"Order groups of batch {run.batch_id} finished (%)",
             )
-            for finished in asyncio.as_completed([run_group_chunk(run, c) for c in chunks]):
-                chunk_result = await finished
-                if isinstance(chunk_result, str):
-                    raise StepFailed(chunk_result)
-                done += len(chunk_result)
-                await aupdate_progress_artifact(progress, 100.0 * done / max(total, 1))
+            with frozen_heap():
+                tasks = [run_group_chunk(batch_id, keys) for keys in chunks]
+                for finished in asyncio.as_completed(tasks):
+                    chunk_result = await finished
+                    if isinstance(chunk_result, str):
+                        raise StepFailed(chunk_result)
+                    done += len(chunk_result)
+                    await aupdate_progress_artifact(progress, 100.0 * done / max(total, 1))
     except (PortingBatchError, StepFailed) as exc:
         run.failure = str(exc)
         return run.result(complete=False, failure=str(exc))
