@@ -504,18 +504,7 @@ async def _claim_here(ops: Settings, found: Any, log: Path) -> list[dict[str, An
                         settings, ledger, api, path, options, console
                     )
                     console.summary(result, str(folder))
-                    summaries.append(
-                        {
-                            "batch_id": result.batch_id,
-                            "report_folder": str(folder),
-                            "complete": result.complete,
-                            "failure": result.failure,
-                            "outcomes": result.counts_by_outcome(),
-                            "orders_by_status": result.orders_by_status(),
-                            "orders": len(result.orders),
-                            "numbers": len(result.numbers),
-                        }
-                    )
+                    summaries.append(result.summary(str(folder)))
     except PortingBatchError as exc:
         return str(exc)
     except Exception as exc:  # filed in failed/ with the reason, as the flow files a crash

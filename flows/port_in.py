@@ -219,14 +219,7 @@ async def _run_with_reports(
         _RESULTS.pop(batch_id, None)
     await _publish_artifacts(result, folder)
     return {
-        "batch_id": result.batch_id,
-        "report_folder": folder,
-        "complete": result.complete,
-        "failure": result.failure,
-        "outcomes": result.counts_by_outcome(),
-        "orders_by_status": result.orders_by_status(),
-        "orders": len(result.orders),
-        "numbers": len(result.numbers),
+        **result.summary(folder),
         "api_calls": client.stats.as_dict(),
         "exit_code": exit_code(result),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from porting_batch.issues import Issue
 from porting_batch.outcomes import Outcome
@@ -110,6 +111,20 @@ class BatchResult:
     def orders_needing_attention(self) -> int:
         """How many orders carry something for the operator to act on."""
         return sum(1 for o in self.orders if o.attention)
+
+    def summary(self, report_folder: str) -> dict[str, Any]:
+        """The run in a few plain numbers, as the command line, the flow and the inbox hand it
+        on (the flow adds its API call counts)."""
+        return {
+            "batch_id": self.batch_id,
+            "report_folder": report_folder,
+            "complete": self.complete,
+            "failure": self.failure,
+            "outcomes": self.counts_by_outcome(),
+            "orders_by_status": self.orders_by_status(),
+            "orders": len(self.orders),
+            "numbers": len(self.numbers),
+        }
 
     def counts_by_outcome(self) -> dict[str, int]:
         """Numbers per outcome, in the order outcomes are declared."""
