@@ -31,7 +31,7 @@ def test_the_spec_subset_is_read_from_inside_the_repo() -> None:
 
 
 def test_no_code_or_build_file_reads_the_shared_folder() -> None:
-    """No test, benchmark, library, flow, CI or build file names ../shared."""
+    """No test, benchmark, library, flow, CI or build file names the reading folder."""
     files = [ROOT / "Makefile", ROOT / "pyproject.toml"]
     for top in SCANNED:
         files += [
