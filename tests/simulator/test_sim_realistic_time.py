@@ -244,3 +244,11 @@ def test_ops_split_rate_defaults_follow_the_profile() -> None:
     assert SimState(SimulatorConfig(profile="realistic")).ops_split_rate == REALISTIC_OPS_SPLIT_RATE
     with pytest.raises(ValueError, match="ops_split_rate"):
         SimState(SimulatorConfig(ops_split_rate=1.5))
+
+
+def test_command_line_takes_ops_split_rate() -> None:
+    """--ops-split-rate reaches the parser; absent, the profile decides (None)."""
+    from porting_batch.simulator.server import build_parser
+
+    assert build_parser().parse_args(["--ops-split-rate", "0.5"]).ops_split_rate == 0.5
+    assert build_parser().parse_args([]).ops_split_rate is None
