@@ -16,6 +16,8 @@ REALISTIC_RATE_LIMIT_PER_S = 20.0
 REALISTIC_RATE_LIMIT_BURST = 40.0
 #: Share of submissions a carrier rejects for reasons the order's data cannot explain.
 REALISTIC_RANDOM_REJECTION_RATE = 0.03
+#: Share of submitted orders that Telnyx porting ops split (Telnyx publishes no rate).
+REALISTIC_OPS_SPLIT_RATE = 0.02
 
 
 @dataclass
@@ -146,6 +148,9 @@ class SimulatorConfig:
     profile: Profile | None = None
     # None: the profile's default (0 lenient, REALISTIC_RANDOM_REJECTION_RATE realistic).
     random_rejection_rate: float | None = None
+    # Share of submitted orders porting ops split in two (porting_order.split). None: the
+    # profile's default (0 lenient, REALISTIC_OPS_SPLIT_RATE realistic).
+    ops_split_rate: float | None = None
 
     def effective_profile(self, scenario_profile: str | None = None) -> Profile:
         """The profile in force: this config's, else the scenario file's, else lenient."""

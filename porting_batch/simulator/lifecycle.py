@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from porting_batch.simulator import carriers
+from porting_batch.simulator import carriers, realism
 from porting_batch.simulator.clock import iso, parse_iso
 from porting_batch.simulator.problems import error, unprocessable
 
@@ -100,9 +99,7 @@ REJECTION_AFTER_H = (4.0, 48.0)
 
 def _draw(state: SimState, order: dict[str, Any], what: str) -> float:
     """A seeded draw in [0, 1) for this order's current submission."""
-    attempt = order["_sim"].get("submissions", 1)
-    text = f"{state.config.seed}|{order['id']}|{attempt}|{what}"
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") / 2**64
+    return realism.draw(state, order, what)
 
 
 def realistic_mismatches(state: SimState, order: dict[str, Any]) -> list[dict[str, str]]:
@@ -162,6 +159,12 @@ def _rejection_delay(state: SimState, order: dict[str, Any]) -> timedelta:
 
 def run_step(state: SimState, order: dict[str, Any], step: str, due: datetime) -> None:
     """Apply one automatic step that fell due at ``due``."""
+    if state.realistic and step in {SUBMIT_STEP, EXCEPTION_STEP, FOC_CONFIRM_STEP}:
+        # The losing carrier's clerks answer in their business hours only.
+        opening = realism.next_business_moment(due, realism.carrier_zone(state, order))
+        if opening > due:
+            state.schedule_at(order, opening, step)
+            return
     if step == SUBMIT_STEP:
         details = _carrier_verdict(state, order)
         if details:
@@ -172,21 +175,29 @@ def run_step(state: SimState, order: dict[str, Any], step: str, due: datetime) -
             confirm_at = min(due + timedelta(days=1), foc - timedelta(hours=1))
             state.schedule_at(order, max(confirm_at, due), FOC_CONFIRM_STEP)
         _set_status_at(state, order, "submitted", due)
+        if state.realistic and not details:
+            new = realism.maybe_split(state, order)
+            if new is not None:
+                state.schedule_at(new, parse_iso(order["_sim"]["next_at"]), FOC_CONFIRM_STEP)
     elif step == EXCEPTION_STEP:
         details = order["_sim"].pop("pending_exception", None) or [
             {"code": "OTHER", "description": EXCEPTION_DESCRIPTIONS["OTHER"]}
         ]
         _set_status_at(state, order, "exception", due, details)
     elif step == FOC_CONFIRM_STEP:
-        foc = order["activation_settings"]["foc_datetime_requested"]
-        order["activation_settings"]["foc_datetime_actual"] = foc
+        foc_text: str = order["activation_settings"]["foc_datetime_requested"]
+        moved = realism.moved_foc(state, order, parse_iso(foc_text)) if state.realistic else None
+        if moved is not None:
+            requested, foc_text = foc_text, iso(moved) or foc_text
+            realism.note_foc_moved(state, order, requested, foc_text)
+        order["activation_settings"]["foc_datetime_actual"] = foc_text
         for number in order["_sim"]["numbers"]:
             number["activation_status"] = "Pending"
             if number["portability_status"] == "pending":
                 number["portability_status"] = "confirmed"
         if order["activation_settings"]["fast_port_eligible"]:
             _create_activation_job(state, order)
-        state.schedule_at(order, parse_iso(foc), PORT_STEP)
+        state.schedule_at(order, parse_iso(foc_text), PORT_STEP)
         _set_status_at(state, order, "foc-date-confirmed", due)
     elif step == PORT_STEP:
         mark_ported(state, order, due)
@@ -227,7 +238,8 @@ def mark_ported(state: SimState, order: dict[str, Any], moment: datetime) -> Non
 
 
 def _create_activation_job(state: SimState, order: dict[str, Any]) -> None:
-    foc = parse_iso(order["activation_settings"]["foc_datetime_requested"])
+    settings = order["activation_settings"]
+    foc = parse_iso(settings["foc_datetime_actual"] or settings["foc_datetime_requested"])
     start = foc.replace(hour=11, minute=0, second=0, microsecond=0)  # 06:00 CT as UTC
     end = foc.replace(hour=23, minute=59, second=0, microsecond=0)
     now = state.now_iso()

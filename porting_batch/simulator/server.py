@@ -185,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of submissions rejected for no data reason (realistic default 0.03)",
     )
     parser.add_argument(
+        "--ops-split-rate",
+        type=float,
+        help="share of submitted orders split by porting ops (realistic default 0.02)",
+    )
+    parser.add_argument(
         "--webhook-receiver",
         action="append",
         type=_receiver,
@@ -208,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         webhook_receivers=tuple(args.webhook_receiver or ()),
         profile=args.profile,
         random_rejection_rate=args.random_rejection_rate,
+        ops_split_rate=args.ops_split_rate,
     )
     try:
         app = create_app(config)

@@ -12,6 +12,7 @@ from typing import Any
 
 from porting_batch.simulator.clock import SimClock, iso, parse_iso
 from porting_batch.simulator.config import (
+    REALISTIC_OPS_SPLIT_RATE,
     REALISTIC_RANDOM_REJECTION_RATE,
     REALISTIC_RATE_LIMIT_BURST,
     REALISTIC_RATE_LIMIT_PER_S,
@@ -19,6 +20,7 @@ from porting_batch.simulator.config import (
 )
 from porting_batch.simulator.lifecycle import run_step
 from porting_batch.simulator.limits import RateLimiter
+from porting_batch.simulator.realism import sweep
 from porting_batch.simulator.scenario import Scenario, load_scenario
 from porting_batch.simulator.store import Store
 
@@ -51,6 +53,12 @@ class SimState:
         if not 0.0 <= rejections <= 1.0:
             raise ValueError(f"random_rejection_rate must be between 0 and 1, got {rejections}")
         self.random_rejection_rate = rejections
+        splits = config.ops_split_rate
+        if splits is None:
+            splits = REALISTIC_OPS_SPLIT_RATE if self.realistic else 0.0
+        if not 0.0 <= splits <= 1.0:
+            raise ValueError(f"ops_split_rate must be between 0 and 1, got {splits}")
+        self.ops_split_rate = splits
         start = parse_iso(config.start_time) if config.start_time else None
         self.clock = SimClock(speed=config.clock_speed, start=start)
         saved_now = self.store.meta.get("clock_now")
@@ -66,6 +74,9 @@ class SimState:
         self._lock = threading.RLock()
         self._clock_saved_at = float("-inf")
         self._rebuild_indexes()
+        if self.realistic:
+            # Unlinked documents and stale drafts expire (issue 15 item 4).
+            self.tick_hooks.append(sweep)
 
     # ---- identity and time -------------------------------------------------------------
     def new_id(self) -> str:
