@@ -301,31 +301,7 @@ async def create_comment(request: Request) -> Response:
     text = body.get("body") if isinstance(body, dict) else None
     if not isinstance(text, str) or not text.strip():
         raise unprocessable([error("10004", "The comment 'body' is required.", pointer="/body")])
-    now = state.now_iso()
-    comment = {
-        "id": state.new_id(),
-        "body": text,
-        "porting_order_id": order["id"],
-        "user_type": "user",
-        "record_type": "porting_comment",
-        "created_at": now,
-    }
-    state.store.put("comments", comment)
-    state.add_event(
-        order,
-        "porting_order.new_comment",
-        {
-            "comment": {
-                "id": comment["id"],
-                "body": text,
-                "inserted_at": now,
-                "user_id": order["user_id"],
-                "user_type": "user",
-            },
-            "porting_order_id": order["id"],
-            "support_key": order["support_key"] or "",
-        },
-    )
+    comment = state.add_comment(order, text, "user")
     return JSON({"data": comment}, status_code=201)
 
 

@@ -84,31 +84,8 @@ def moved_foc(state: SimState, order: dict[str, Any], requested: datetime) -> da
 
 def note_foc_moved(state: SimState, order: dict[str, Any], requested: str, actual: str) -> None:
     """Tell the customer, as Telnyx porting ops would: a comment and its event."""
-    now = state.now_iso()
     text = f"The losing carrier confirmed FOC {actual} instead of the requested {requested}."
-    comment = {
-        "id": state.new_id(),
-        "body": text,
-        "porting_order_id": order["id"],
-        "user_type": "admin",
-        "record_type": "porting_comment",
-        "created_at": now,
-    }
-    state.store.put("comments", comment)
-    state.add_event(
-        order,
-        "porting_order.new_comment",
-        {
-            "comment": {
-                "id": comment["id"],
-                "body": text,
-                "inserted_at": now,
-                "user_id": order["user_id"],
-                "user_type": "admin",
-            },
-            "porting_order_id": order["id"],
-        },
-    )
+    state.add_comment(order, text, "admin")
 
 
 def number_id(order_id: str, phone_number: str) -> str:

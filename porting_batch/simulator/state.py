@@ -189,6 +189,36 @@ class SimState:
         return self.store.get("orders", order_id)
 
     # ---- events ------------------------------------------------------------------------
+    def add_comment(self, order: dict[str, Any], body: str, user_type: str) -> dict[str, Any]:
+        """Record a comment on an order (by the customer, or by porting ops as ``admin``) and
+        its ``porting_order.new_comment`` event."""
+        now = self.now_iso()
+        comment = {
+            "id": self.new_id(),
+            "body": body,
+            "porting_order_id": order["id"],
+            "user_type": user_type,
+            "record_type": "porting_comment",
+            "created_at": now,
+        }
+        self.store.put("comments", comment)
+        self.add_event(
+            order,
+            "porting_order.new_comment",
+            {
+                "comment": {
+                    "id": comment["id"],
+                    "body": body,
+                    "inserted_at": now,
+                    "user_id": order["user_id"],
+                    "user_type": user_type,
+                },
+                "porting_order_id": order["id"],
+                "support_key": order["support_key"] or "",
+            },
+        )
+        return comment
+
     def add_event(
         self, order: dict[str, Any], event_type: str, payload: dict[str, Any] | None
     ) -> dict[str, Any]:
