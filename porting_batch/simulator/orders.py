@@ -20,6 +20,7 @@ from porting_batch.simulator.lifecycle import (
 from porting_batch.simulator.numbers import NumberFacts, is_e164
 from porting_batch.simulator.problems import bad_field, error, unprocessable
 from porting_batch.simulator.state import USER_ID, SimState
+from porting_batch.simulator.store import plain_copy
 
 NUMBERS_SHOWN = 50
 ADMIN_KEYS = (
@@ -239,15 +240,6 @@ def render(order: dict[str, Any], *, include_phone_numbers: bool = True) -> dict
     if include_phone_numbers:
         shown["phone_numbers"] = order["_sim"]["numbers"][:NUMBERS_SHOWN]
     return shown
-
-
-def plain_copy(value: Any) -> Any:
-    """A deep copy of JSON-shaped data, several times faster than copy.deepcopy."""
-    if isinstance(value, dict):
-        return {key: plain_copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain_copy(item) for item in value]
-    return value
 
 
 def order_meta(order: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from porting_batch.simulator import calendar, carriers
 from porting_batch.simulator.clock import iso, parse_iso
+from porting_batch.simulator.store import plain_copy
 
 if TYPE_CHECKING:
     from porting_batch.simulator.state import SimState
@@ -104,11 +105,11 @@ def maybe_split(state: SimState, order: dict[str, Any]) -> dict[str, Any] | None
         return None
     keep, move = numbers[: len(numbers) // 2], numbers[len(numbers) // 2 :]
     new = {key: value for key, value in order.items() if key not in {"_sim", "id"}}
-    new = _deep_copy(new)
+    new = plain_copy(new)
     new["id"] = state.new_id()
     new["support_key"] = state.short_key("sr")
     new["created_at"] = state.now_iso()
-    sim = _deep_copy({k: v for k, v in order["_sim"].items() if k not in {"numbers"}})
+    sim = plain_copy({k: v for k, v in order["_sim"].items() if k not in {"numbers"}})
     sim["next_at"] = None
     sim["next_step"] = None
     for number in move:
@@ -131,14 +132,6 @@ def maybe_split(state: SimState, order: dict[str, Any]) -> dict[str, Any] | None
     state.add_event(order, "porting_order.split", payload)
     state.add_event(new, "porting_order.split", payload)
     return new
-
-
-def _deep_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _deep_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_deep_copy(v) for v in value]
-    return value
 
 
 def sweep(state: SimState) -> None:

@@ -147,3 +147,12 @@ class Store:
             with self._lock:
                 self._db.close()
             self._db = None
+
+
+def plain_copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data, several times faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {key: plain_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain_copy(item) for item in value]
+    return value
