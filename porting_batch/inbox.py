@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from porting_batch.files import file_sha256, write_text_atomic
 from porting_batch.source import SPREADSHEET_SUFFIXES
 
 #: The suffix (before the extension) that asks for a new run of content already done.
@@ -128,7 +129,7 @@ class Claim:
 
     def save(self) -> None:
         """Write ``claim.json`` atomically."""
-        _write_atomic(self.folder / CLAIM_FILE, json.dumps(self.to_json(), indent=2))
+        write_text_atomic(self.folder / CLAIM_FILE, json.dumps(self.to_json(), indent=2))
 
 
 #: Runs a claim: each batch's summary (``batch_id``, ``report_folder``, ``complete``,
@@ -200,11 +201,11 @@ def ready(first: Mapping[str, Look], second: Mapping[str, Look]) -> list[str]:
 def content_hash(path: Path) -> str:
     """SHA-256 of a file's bytes; for a folder, of each file's relative name and bytes."""
     if path.is_file():
-        return _file_sha256(path)
+        return file_sha256(path)
     digest = hashlib.sha256()
     for child in sorted(p for p in path.rglob("*") if p.is_file()):
         digest.update(child.relative_to(path).as_posix().encode() + b"\0")
-        digest.update(_file_sha256(child).encode() + b"\n")
+        digest.update(file_sha256(child).encode() + b"\n")
     return digest.hexdigest()
 
 
@@ -396,9 +397,9 @@ def finish(
         "error": error,
         "earlier_result": str(earlier) if earlier else "",
     }
-    _write_atomic(found.folder / RESULT_FILE, json.dumps(result, indent=2, default=str))
+    write_text_atomic(found.folder / RESULT_FILE, json.dumps(result, indent=2, default=str))
     note = _note(status, found, reports, error, earlier, target)
-    _write_atomic(found.folder / ("error.md" if status == "failed" else "result.md"), note)
+    write_text_atomic(found.folder / ("error.md" if status == "failed" else "result.md"), note)
     _unlock(found.lock, found.folder)
     found.lock = None
     os.rename(found.folder, target)
@@ -470,20 +471,6 @@ def _unique(path: Path) -> Path:
         n += 1
         candidate = path.with_name(f"{path.name}-{n}")
     return candidate
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    partial = target.with_name(target.name + ".tmp")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, target)
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def move_aside(paths: InboxPaths, name: str, reason: str, *, now: datetime | None = None) -> Path:

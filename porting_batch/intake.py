@@ -29,6 +29,7 @@ from typing import Any, NoReturn
 from xml.etree.ElementTree import ParseError
 
 from porting_batch import validation
+from porting_batch.cells import column_letter
 from porting_batch.columns import (
     IDENTIFIER_COLUMNS,
     NUMBERS_SHEET,
@@ -37,6 +38,7 @@ from porting_batch.columns import (
 )
 from porting_batch.errors import IntakeError
 from porting_batch.issues import Issue, Severity
+from porting_batch.media import ZIP_MAGIC
 from porting_batch.numbers import clean_text
 from porting_batch.settings import Settings
 from porting_batch.source import (
@@ -44,7 +46,6 @@ from porting_batch.source import (
     OLE_MAGIC,
     SPREADSHEET_SUFFIXES,
     XLSX_SUFFIXES,
-    ZIP_MAGIC,
     ReaderFailed,
     SheetEntry,
     check_package,
@@ -130,16 +131,6 @@ class Intake:
     def valid_rows(self) -> list[InputRow]:
         """The rows no error keeps out of the run."""
         return [row for row in self.rows if not row.errors]
-
-
-def column_letter(index: int) -> str:
-    """Excel's letter for a 0-based column index: 0 -> A, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 @dataclass

@@ -45,14 +45,15 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, iterparse
 
+from porting_batch.cells import column_index, column_letter
 from porting_batch.errors import IntakeError
+from porting_batch.media import ZIP_MAGIC
 from porting_batch.settings import Settings
 
 #: The kinds of file a batch can be: ``run FILE``, a folder run and the inbox take these only.
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".csv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 CSV_SUFFIXES = frozenset({".csv"})
-ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 #: Address space the reader process may use. A legitimate 250,000-row sheet of the template's
@@ -96,22 +97,6 @@ def is_xlsx_package(data: bytes) -> bool:
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError):
         return False
     return True
-
-
-def column_index(letters: str) -> int:
-    """Excel's 1-based index of column letters: A -> 1, XFD -> 16384."""
-    index = 0
-    for char in letters.upper():
-        index = index * 26 + (ord(char) - 64)
-    return index
-
-
-def _letters(index: int) -> str:
-    letters = ""
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 @dataclass(frozen=True)
@@ -244,7 +229,7 @@ def declared_dimension(archive: zipfile.ZipFile, part: str) -> tuple[int, int] |
                 found = _CELL_REF.fullmatch(last.replace("$", ""))
                 if not found:
                     return None
-                return int(found.group(2)), column_index(found.group(1))
+                return int(found.group(2)), column_index(found.group(1)) + 1
     return None
 
 
@@ -297,7 +282,7 @@ def scan_cells(
                     )
                 if found:
                     row_number = int(found.group(2))
-                    column = column_index(found.group(1))
+                    column = column_index(found.group(1)) + 1
                 else:
                     column += 1
                 if len(element):
@@ -340,7 +325,7 @@ def _refuse_cell(
         if over
     )
     raise IntakeError(
-        f"{path.name}, sheet '{sheet}', cell {_letters(column)}{row} ({shown!r}): a value "
+        f"{path.name}, sheet '{sheet}', cell {column_letter(column - 1)}{row} ({shown!r}): a value "
         f"beyond the last {where} read (at most {settings.max_rows:,} rows and "
         f"{settings.max_columns:,} columns)",
         file=str(path),
@@ -499,7 +484,7 @@ def read_sheet_isolated(
     if message[0] == "memory":
         raise ReaderFailed("memory")
     if message[0] == "extent":
-        raise ReaderFailed("extent", f"A1:{_letters(message[2])}{message[1]}")
+        raise ReaderFailed("extent", f"A1:{column_letter(message[2] - 1)}{message[1]}")
     raise ReaderFailed("error", message[2], message[1])
 
 

@@ -73,6 +73,7 @@ from porting_batch.errors import (
     ServerError,
     UnprocessableEntityError,
 )
+from porting_batch.media import image_or_pdf_type
 from porting_batch.settings import Settings
 
 logger = logging.getLogger("porting_batch.client")
@@ -94,12 +95,6 @@ DRAFT = "draft"
 #: The order statuses a confirm is accepted in; past them, the order was already submitted.
 CONFIRMABLE = frozenset({DRAFT, "exception"})
 USER_AGENT = "porting-batch"
-
-_MAGIC_TYPES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
 
 
 @dataclass
@@ -1055,8 +1050,8 @@ def detect_content_type(path: Path) -> str:
 
 
 def _content_type(head: bytes, filename: str) -> str:
-    for magic, media_type in _MAGIC_TYPES:
-        if head.startswith(magic):
-            return media_type
+    known = image_or_pdf_type(head)
+    if known:
+        return known
     guessed, _ = mimetypes.guess_type(filename)
     return guessed or "application/octet-stream"

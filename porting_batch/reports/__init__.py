@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from porting_batch.errors import ReportError
+from porting_batch.files import atomic_path
 from porting_batch.reports.annotated import (
     ANNOTATED_MAX_CELLS,
     ANNOTATED_MAX_ROWS,
@@ -24,7 +25,6 @@ from porting_batch.reports.annotated import (
 )
 from porting_batch.reports.files import (
     ReportFiles,
-    atomic_path,
     publish_folder,
     remove_stale_temp_folders,
     remove_stale_temps,

@@ -32,9 +32,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from porting_batch.columns import canonical_column
+from porting_batch.files import atomic_path
 from porting_batch.issues import Issue
+from porting_batch.media import ZIP_MAGIC
 from porting_batch.outcomes import Outcome
-from porting_batch.reports.files import atomic_path
 from porting_batch.reports.tables import Tables
 from porting_batch.results import BatchResult, NumberResult
 from porting_batch.safety import cap_text, looks_like_formula, safe_text
@@ -121,7 +122,7 @@ def write_annotated(
             f"{limit_mb:g} MB the run reads."
         )
     with source.open("rb") as handle:
-        zipped = handle.read(4) == b"PK\x03\x04"
+        zipped = handle.read(len(ZIP_MAGIC)) == ZIP_MAGIC
     try:
         if suffix in _EXCEL_SUFFIXES or (suffix in _CSV_SUFFIXES and zipped):
             with warnings.catch_warnings(), source.open("rb") as handle:

@@ -10,12 +10,13 @@ import shutil
 import socket
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from porting_batch.files import atomic_path
 from porting_batch.reports.tables import Cell
 from porting_batch.safety import FORMULA_STARTS, looks_like_formula
 
@@ -144,23 +145,6 @@ def publish_folder(temp: Path, final: Path, order: Sequence[str]) -> None:
     for name in names:
         os.replace(temp / name, final / name)
     shutil.rmtree(temp, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def atomic_path(final: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``final``; rename it to ``final`` only if the block succeeds.
-
-    The temporary name starts with a dot and keeps the extension (writers such as xlsxwriter
-    look at it). On any failure the temporary file is removed and ``final`` is left untouched,
-    so a reader only ever sees the previous file or the new one, never half of one.
-    """
-    temp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:12]}.tmp{final.suffix}")
-    try:
-        yield temp
-        os.replace(temp, final)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
 
 
 def csv_row(cells: Sequence[Cell]) -> list[str | int | float]:

@@ -11,11 +11,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from porting_batch.cells import column_letter
 from porting_batch.issues import Severity
 from porting_batch.outcomes import Outcome
 from porting_batch.reports.files import CSV_ENCODING, csv_row
 from porting_batch.reports.tables import ISSUES_COLUMNS, ORDERS_COLUMNS, Cell, Col, Tables
-from porting_batch.reports.xlsx import MAX_ROWS, Sheet, Style, XlsxWriter, column_letter
+from porting_batch.reports.xlsx import MAX_ROWS, Sheet, Style, XlsxWriter
 from porting_batch.safety import csv_safe, looks_like_formula
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from porting_batch.cells import column_letter
 from porting_batch.safety import FORMULA_STARTS, looks_like_formula, safe_text
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -56,16 +57,6 @@ class Style:
 
 
 DEFAULT = Style()
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def escape(text: str) -> str:

@@ -8,6 +8,7 @@ import zipfile
 from io import BytesIO
 from typing import Any
 
+from porting_batch.media import ZIP_MAGIC, image_or_pdf_type
 from porting_batch.simulator.problems import error, unprocessable
 from porting_batch.simulator.state import SimState
 
@@ -32,13 +33,10 @@ EXTENSIONS = {
 def sniff(content: bytes, filename: str) -> str | None:
     """The MIME type of an accepted file, from its bytes (and its name for text and OLE)."""
     lower = filename.lower()
-    if content.startswith(b"%PDF-"):
-        return "application/pdf"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content.startswith(b"PK\x03\x04"):
+    known = image_or_pdf_type(content)
+    if known:
+        return known
+    if content.startswith(ZIP_MAGIC):
         try:
             names = zipfile.ZipFile(BytesIO(content)).namelist()
         except zipfile.BadZipFile:

@@ -11,7 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from porting_batch.reports.xlsx import DEFAULT, Style, XlsxWriter, column_letter, excel_serial
+from porting_batch.cells import column_letter
+from porting_batch.reports.xlsx import DEFAULT, Style, XlsxWriter, excel_serial
 from porting_batch.safety import EXCEL_CELL_LIMIT, TRUNCATION_MARKER
 
 TEXTS = [
