@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 
 def check_duplicates(rules: Rules) -> None:
+    """A number already in an earlier row is used once, from that row: a row of nothing but
+    repeats is an error, a range that overlaps is trimmed with a warning."""
     first_seen: dict[str, int] = {}
     for row in rules.rows:
         if not row.phone_numbers:
@@ -139,10 +141,12 @@ def _fields_that_differ(rules: Rules, key: str, fields: Iterable[str]) -> list[s
 
 
 def check_account_consistency(rules: Rules) -> None:
+    """Rows of one account_number must agree on the account's fields."""
     _consistency(rules, "account_number", _ACCOUNT_FIELDS, "account_mismatch", "account")
 
 
 def check_order_ref_consistency(rules: Rules) -> None:
+    """Rows of one order_ref must agree on the order-level columns."""
     _consistency(rules, "order_ref", ORDER_LEVEL_COLUMNS, "order_ref_mismatch", "order_ref")
 
 
@@ -162,6 +166,7 @@ def _consistency(
 
 
 def check_partial_includes_btn(rules: Rules) -> None:
+    """A warning when a partial port moves the account's own BTN."""
     if "partial" not in set(rules.columns["port_type"]):
         return
     numbers_by_btn: dict[str, set[str]] = defaultdict(set)

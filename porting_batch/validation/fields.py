@@ -26,6 +26,7 @@ def _positions(column: list[str], wanted: set[str] | frozenset[str]) -> list[int
 
 
 def check_required(rules: Rules) -> None:
+    """An error on every empty cell of a required column."""
     for name in REQUIRED_COLUMNS:
         column = COLUMN_BY_NAME[name]
         hint = f"fill it in: {column.description} Example: {column.example}"
@@ -39,6 +40,8 @@ def check_required(rules: Rules) -> None:
 
 
 def check_choices(rules: Rules) -> None:
+    """Drop-down columns hold a listed choice (any case), normalised to its spelling; yes/no
+    cells become true/false."""
     for name, choices in ENUMERATIONS.items():
         column = rules.columns[name]
         normal: dict[str, str] = {}
@@ -77,6 +80,7 @@ def check_choices(rules: Rules) -> None:
 
 
 def check_countries(rules: Rules) -> None:
+    """country and country_code: an ISO 3166 two-letter code, upper-cased."""
     for name in ("country", "country_code"):
         column = rules.columns[name]
         distinct = set(column) - {""}
@@ -122,21 +126,12 @@ def per_distinct(rules: Rules, names: tuple[str, ...], rule: DistinctRule) -> No
 
 
 def check_address(country: str, area: str, postal: str) -> tuple[tuple[str, ...], list[Problem]]:
+    """US and Canadian addresses: a known state or province code and a well-formed postal code,
+    both normalised (upper case; 'M5V 3L9' spaced)."""
     problems: list[Problem] = []
     upper_country = country.upper()
     if upper_country == "US":
-        if area and area.upper() not in US_STATES:
-            problems.append(
-                (
-                    Severity.ERROR,
-                    "invalid_state",
-                    "administrative_area",
-                    "is not a US state code",
-                    "use the 2-letter code, e.g. IL or NY",
-                )
-            )
-        elif area:
-            area = area.upper()
+        area = _area(area, US_STATES, "US state", "IL or NY", problems)
         if postal and not US_ZIP.fullmatch(postal):
             hint = "write 5 digits or ZIP+4, e.g. 60601 or 60601-1234"
             if postal.isdigit() and len(postal) < 5:
@@ -145,18 +140,7 @@ def check_address(country: str, area: str, postal: str) -> tuple[tuple[str, ...]
                 (Severity.ERROR, "invalid_postal_code", "postal_code", "is not a US ZIP code", hint)
             )
     elif upper_country == "CA":
-        if area and area.upper() not in CA_PROVINCES:
-            problems.append(
-                (
-                    Severity.ERROR,
-                    "invalid_state",
-                    "administrative_area",
-                    "is not a Canadian province code",
-                    "use the 2-letter code, e.g. ON or BC",
-                )
-            )
-        elif area:
-            area = area.upper()
+        area = _area(area, CA_PROVINCES, "Canadian province", "ON or BC", problems)
         match = CA_POSTAL.fullmatch(postal.upper()) if postal else None
         if postal and match is None:
             problems.append(
@@ -173,9 +157,31 @@ def check_address(country: str, area: str, postal: str) -> tuple[tuple[str, ...]
     return (country, area, postal), problems
 
 
+def _area(
+    area: str, known: frozenset[str], what: str, examples: str, problems: list[Problem]
+) -> str:
+    """The area upper-cased when ``known``, else as typed with an error added to ``problems``."""
+    if not area:
+        return area
+    if area.upper() in known:
+        return area.upper()
+    problems.append(
+        (
+            Severity.ERROR,
+            "invalid_state",
+            "administrative_area",
+            f"is not a {what} code",
+            f"use the 2-letter code, e.g. {examples}",
+        )
+    )
+    return area
+
+
 def check_port_type(
     port_type: str, action: str, new_btn: str
 ) -> tuple[tuple[str, ...], list[Problem]]:
+    """A partial port says what happens to the numbers left (and keeps a BTN); a full port
+    ignores both."""
     problems: list[Problem] = []
     if port_type == "partial":
         if not action:
@@ -213,12 +219,14 @@ def check_port_type(
 
 
 def normalise_tags(tags: str) -> tuple[tuple[str, ...], list[Problem]]:
+    """Tags split on commas or semicolons, trimmed, joined with commas."""
     if not tags:
         return (tags,), []
     return (",".join(t.strip() for t in re.split(r"[,;]", tags) if t.strip()),), []
 
 
 def check_account_is_btn(account: str, btn: str) -> tuple[tuple[str, ...], list[Problem]]:
+    """A warning when the account number is just the billing number's digits."""
     digits = "".join(c for c in account if c.isdigit())
     if btn.startswith("+1") and digits in {btn[2:], btn[1:]}:
         return (account, btn), [

@@ -11,10 +11,11 @@ from porting_batch.validation.reference import ISO_COUNTRIES
 
 
 def check_phone_numbers(rules: Rules) -> None:
+    """Each phone_number cell to E.164 (a range to its numbers), filling country from the
+    number and warning when a typed country disagrees."""
     columns = rules.columns
     phones, countries = columns["phone_number"], columns["country"]
     default = rules.settings.default_region.upper() or "US"
-    max_range = rules.settings.max_range_size
     rows = rules.rows
     prefixes: dict[str, tuple[bool, str, bool]] = {}
     for position, (text, digits) in enumerate(zip(phones, _digit_strings(phones), strict=True)):
@@ -43,26 +44,31 @@ def check_phone_numbers(rules: Rules) -> None:
                 ):
                     rules.report(position, [_country_mismatch(number_region, region)])
                 continue
-        parsed = parse_phone(text, region or default, max_range=max_range)
-        row = rows[position]
-        if not parsed.ok:
-            rules.report(
-                position,
-                [(Severity.ERROR, parsed.error, "phone_number", parsed.message, parsed.hint)],
-            )
-            continue
-        row.phone_numbers = list(parsed.numbers)
-        if not parsed.is_range:
-            phones[position] = parsed.numbers[0]
-        if not country:
-            countries[position] = parsed.region or default
-        elif (
-            region
-            and parsed.region
-            and parsed.region != region
-            and not (region in NANP_REGIONS and is_toll_free(parsed.numbers[0]))
-        ):
-            rules.report(position, [_country_mismatch(parsed.region, region)])
+        _parse_general(rules, position, text, region, default)
+
+
+def _parse_general(rules: Rules, position: int, text: str, region: str, default: str) -> None:
+    """A number the NANP fast path did not take: phonenumbers decides (ranges, other plans)."""
+    phones, countries = rules.columns["phone_number"], rules.columns["country"]
+    parsed = parse_phone(text, region or default, max_range=rules.settings.max_range_size)
+    if not parsed.ok:
+        rules.report(
+            position,
+            [(Severity.ERROR, parsed.error, "phone_number", parsed.message, parsed.hint)],
+        )
+        return
+    rules.rows[position].phone_numbers = list(parsed.numbers)
+    if not parsed.is_range:
+        phones[position] = parsed.numbers[0]
+    if not countries[position]:
+        countries[position] = parsed.region or default
+    elif (
+        region
+        and parsed.region
+        and parsed.region != region
+        and not (region in NANP_REGIONS and is_toll_free(parsed.numbers[0]))
+    ):
+        rules.report(position, [_country_mismatch(parsed.region, region)])
 
 
 def _country_mismatch(actual: str, typed: str) -> Problem:
@@ -105,6 +111,7 @@ def _plain_nanp(digits: str, region: str) -> str:
 
 
 def check_billing_numbers(rules: Rules) -> None:
+    """The billing numbers to E.164: one number each, never a range."""
     columns = rules.columns
     default = rules.settings.default_region.upper() or "US"
     regions = [
