@@ -67,7 +67,10 @@ def _build(
         moment = datetime.combine(
             the_day, time(int(hh), int(mm or 0), int(ss or 0)), tzinfo=_zone(zone)
         )
-    except ValueError:
+        # An offset can push year 1 or 9999 past what a UTC datetime holds: refuse it here
+        # rather than let the FOC's conversion to UTC raise later.
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return ParsedDate(error="is not a real date", hint=DATE_HINT)
     if moment.time() == time(0) and zone is None:
         return ParsedDate(day=the_day)  # a date cell read back as midnight: a date, not a time
