@@ -1,0 +1,51 @@
+"""The rules that need the portability answers: a mobile number needs a PIN and an account."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from porting_batch.issues import Issue, Severity
+
+if TYPE_CHECKING:
+    from porting_batch.intake import Intake
+
+
+def second_pass(intake: Intake, answers: Mapping[str, Mapping[str, object]]) -> list[Issue]:
+    """Issues that need the portability answers: mobile numbers need a PIN and an account.
+
+    Returns new issues only; the caller decides how they affect the run (rows are not changed).
+    """
+    issues: list[Issue] = []
+    for row in intake.rows:
+        if row.errors or not row.phone_numbers:
+            continue
+        mobile = [
+            number
+            for number in row.phone_numbers
+            if str(answers.get(number, {}).get("phone_number_type", "")).lower() == "mobile"
+        ]
+        if not mobile:
+            continue
+        for name, what in (
+            ("pin_passcode", "PIN or passcode"),
+            ("account_number", "account number"),
+        ):
+            if row.values.get(name):
+                continue
+            issues.append(
+                Issue(
+                    Severity.ERROR,
+                    f"{mobile[0]} is a mobile number: its port needs the {what} of the "
+                    "losing account",
+                    hint=f"fill in {name} from the customer's mobile account",
+                    sheet=row.sheet,
+                    row=row.row,
+                    column=name,
+                    column_letter=row.letter(name),
+                    value="",
+                    code=f"mobile_needs_{'pin' if name == 'pin_passcode' else 'account'}",
+                    source="portability",
+                )
+            )
+    return issues
