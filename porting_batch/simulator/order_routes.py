@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from porting_batch.simulator import lifecycle, orders
+from porting_batch.simulator import lifecycle, order_confirm, order_create, order_patch, orders
 from porting_batch.simulator.clock import iso, parse_iso
 from porting_batch.simulator.filter_checks import (
     CONFIGURATION_FILTERS,
@@ -35,6 +35,7 @@ from porting_batch.simulator.http import (
 )
 from porting_batch.simulator.lifecycle import EXCEPTION_DESCRIPTIONS
 from porting_batch.simulator.loa import loa_lines, render_pdf
+from porting_batch.simulator.numbers import is_e164
 from porting_batch.simulator.problems import error, not_found, unprocessable
 
 ORDER_SORTS = {
@@ -66,7 +67,7 @@ async def portability_checks(request: Request) -> Response:
     bad = [
         error("10015", f"{n!r} is not in +E.164 format.", pointer=f"/phone_numbers/{i}")
         for i, n in enumerate(numbers)
-        if not isinstance(n, str) or not orders.is_e164(n)
+        if not isinstance(n, str) or not is_e164(n)
     ]
     if bad:
         raise unprocessable(bad)
@@ -79,7 +80,7 @@ async def portability_checks(request: Request) -> Response:
 async def create_porting_orders(request: Request) -> Response:
     """POST /porting_orders: one or more drafts."""
     state = sim_of(request)
-    created = orders.create_orders(state, await json_body(request))
+    created = order_create.create_orders(state, await json_body(request))
     return JSON({"data": [orders.render(order) for order in created]}, status_code=201)
 
 
@@ -172,14 +173,14 @@ async def patch_porting_order(request: Request) -> Response:
     """PATCH /porting_orders/{id}."""
     order = order_from(request)
     body = await json_body(request)
-    orders.patch_order(sim_of(request), order, body)
+    order_patch.patch_order(sim_of(request), order, body)
     return order_answer(order, request)
 
 
 @handles_problems
 async def delete_porting_order(request: Request) -> Response:
     """DELETE /porting_orders/{id}: drafts only."""
-    orders.delete_order(sim_of(request), order_from(request))
+    order_confirm.delete_order(sim_of(request), order_from(request))
     return Response(status_code=204)
 
 
@@ -190,7 +191,7 @@ async def order_action(request: Request) -> Response:
     order = order_from(request)
     action = request.url.path.rsplit("/", 1)[1]
     if action == "confirm":
-        orders.confirm_order(state, order)
+        order_confirm.confirm_order(state, order)
         return order_answer(order, request)
     if action == "cancel":
         lifecycle.cancel_order(state, order)
