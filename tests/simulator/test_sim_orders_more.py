@@ -16,7 +16,7 @@ from porting_batch.simulator.numbers import NANP_CARRIERS, derive_facts
 from porting_batch.simulator.scenario import ScenarioError, load_scenario
 
 from .conftest import frozen_config, make_client
-from .helpers import END_USER, FAST_NUMBERS, SLOW_NUMBERS, complete, create, first_window
+from .helpers import END_USER, FAST_NUMBERS, SLOW_NUMBERS, complete, create, first_window, upload
 
 
 def test_comments_are_posted_and_listed(api: TestClient) -> None:
@@ -219,6 +219,7 @@ ORDER_FILTER_CASES = [
     ("end_user.admin.auth_person_name", "Nobody", set()),
     ("activation_settings.fast_port_eligible", "true", {"b"}),
     ("activation_settings.fast_port_eligible", "false", {"a", "c"}),
+    ("activation_settings.fast_port_eligible", "TRUE", {"b"}),
     ("activation_settings][foc_datetime_requested][gt", "2026-03-01T00:00:00Z", {"a", "b"}),
     ("activation_settings][foc_datetime_requested][lt", "2026-03-01T00:00:00Z", set()),
     ("activation_settings][foc_datetime_requested][lt", "2026-04-30T00:00:00Z", {"a", "b"}),
@@ -276,3 +277,20 @@ def test_list_filter_with_a_bad_foc_bound_is_a_422_naming_it(api: TestClient) ->
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["source"] == {"parameter": f"filter[{name}]"}
+
+
+def test_additional_documents_list_every_bad_item_and_attach_nothing(api: TestClient) -> None:
+    """Each bad item gives its errors (id, then type) in item order; nothing is attached."""
+    [order] = create(api, SLOW_NUMBERS)
+    url = f"/porting_orders/{order['id']}/additional_documents"
+    items = [5, {"document_id": "x", "document_type": "bad"}, {"document_id": upload(api)}]
+    response = api.post(url, json={"additional_documents": items})
+    assert response.status_code == 422
+    found = [(e["code"], e["source"]["pointer"]) for e in response.json()["errors"]]
+    assert found == [
+        ("10015", "/additional_documents/0"),
+        ("10015", "/additional_documents/1/document_id"),
+        ("80022", "/additional_documents/1/document_type"),
+        ("80022", "/additional_documents/2/document_type"),
+    ]
+    assert api.get(url).json()["data"] == []
