@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -165,46 +166,57 @@ def run_step(state: SimState, order: dict[str, Any], step: str, due: datetime) -
         if opening > due:
             state.schedule_at(order, opening, step)
             return
-    if step == SUBMIT_STEP:
-        details = _carrier_verdict(state, order)
-        if details:
-            state.schedule_at(order, due + _rejection_delay(state, order), EXCEPTION_STEP)
-            order["_sim"]["pending_exception"] = details
-        else:
-            foc = parse_iso(order["activation_settings"]["foc_datetime_requested"])
-            confirm_at = min(due + timedelta(days=1), foc - timedelta(hours=1))
-            state.schedule_at(order, max(confirm_at, due), FOC_CONFIRM_STEP)
-        _set_status_at(state, order, "submitted", due)
-        if state.realistic and not details:
-            new = realism.maybe_split(state, order)
-            if new is not None:
-                state.schedule_at(new, parse_iso(order["_sim"]["next_at"]), FOC_CONFIRM_STEP)
-    elif step == EXCEPTION_STEP:
-        details = order["_sim"].pop("pending_exception", None) or [
-            {"code": "OTHER", "description": EXCEPTION_DESCRIPTIONS["OTHER"]}
-        ]
-        _set_status_at(state, order, "exception", due, details)
-    elif step == FOC_CONFIRM_STEP:
-        foc_text: str = order["activation_settings"]["foc_datetime_requested"]
-        moved = realism.moved_foc(state, order, parse_iso(foc_text)) if state.realistic else None
-        if moved is not None:
-            requested, foc_text = foc_text, iso(moved) or foc_text
-            realism.note_foc_moved(state, order, requested, foc_text)
-        order["activation_settings"]["foc_datetime_actual"] = foc_text
-        for number in order["_sim"]["numbers"]:
-            number["activation_status"] = "Pending"
-            if number["portability_status"] == "pending":
-                number["portability_status"] = "confirmed"
-        if order["activation_settings"]["fast_port_eligible"]:
-            _create_activation_job(state, order)
-        state.schedule_at(order, parse_iso(foc_text), PORT_STEP)
-        _set_status_at(state, order, "foc-date-confirmed", due)
-    elif step == PORT_STEP:
-        mark_ported(state, order, due)
-    elif step == CANCEL_STEP:
-        for number in order["_sim"]["numbers"]:
-            number["activation_status"] = "Cancelled"
-        _set_status_at(state, order, "cancelled", due)
+    handler = _STEPS.get(step)
+    if handler is not None:
+        handler(state, order, due)
+
+
+def _submitted(state: SimState, order: dict[str, Any], due: datetime) -> None:
+    """The carrier has the order: it will raise an exception, or confirm the FOC."""
+    details = _carrier_verdict(state, order)
+    if details:
+        state.schedule_at(order, due + _rejection_delay(state, order), EXCEPTION_STEP)
+        order["_sim"]["pending_exception"] = details
+    else:
+        foc = parse_iso(order["activation_settings"]["foc_datetime_requested"])
+        confirm_at = min(due + timedelta(days=1), foc - timedelta(hours=1))
+        state.schedule_at(order, max(confirm_at, due), FOC_CONFIRM_STEP)
+    _set_status_at(state, order, "submitted", due)
+    if state.realistic and not details:
+        new = realism.maybe_split(state, order)
+        if new is not None:
+            state.schedule_at(new, parse_iso(order["_sim"]["next_at"]), FOC_CONFIRM_STEP)
+
+
+def _exception(state: SimState, order: dict[str, Any], due: datetime) -> None:
+    details = order["_sim"].pop("pending_exception", None) or [
+        {"code": "OTHER", "description": EXCEPTION_DESCRIPTIONS["OTHER"]}
+    ]
+    _set_status_at(state, order, "exception", due, details)
+
+
+def _foc_confirmed(state: SimState, order: dict[str, Any], due: datetime) -> None:
+    """The carrier confirms the FOC (in the realistic profile, sometimes a later one)."""
+    foc_text: str = order["activation_settings"]["foc_datetime_requested"]
+    moved = realism.moved_foc(state, order, parse_iso(foc_text)) if state.realistic else None
+    if moved is not None:
+        requested, foc_text = foc_text, iso(moved) or foc_text
+        realism.note_foc_moved(state, order, requested, foc_text)
+    order["activation_settings"]["foc_datetime_actual"] = foc_text
+    for number in order["_sim"]["numbers"]:
+        number["activation_status"] = "Pending"
+        if number["portability_status"] == "pending":
+            number["portability_status"] = "confirmed"
+    if order["activation_settings"]["fast_port_eligible"]:
+        _create_activation_job(state, order)
+    state.schedule_at(order, parse_iso(foc_text), PORT_STEP)
+    _set_status_at(state, order, "foc-date-confirmed", due)
+
+
+def _cancelled(state: SimState, order: dict[str, Any], due: datetime) -> None:
+    for number in order["_sim"]["numbers"]:
+        number["activation_status"] = "Cancelled"
+    _set_status_at(state, order, "cancelled", due)
 
 
 def _set_status_at(
@@ -334,3 +346,13 @@ def activate_order(state: SimState, order: dict[str, Any]) -> dict[str, Any]:
     state.store.put("activation_jobs", job)
     mark_ported(state, order, now)
     return job
+
+
+#: What each automatic step does when it falls due.
+_STEPS: dict[str, Callable[[SimState, dict[str, Any], datetime], None]] = {
+    SUBMIT_STEP: _submitted,
+    EXCEPTION_STEP: _exception,
+    FOC_CONFIRM_STEP: _foc_confirmed,
+    PORT_STEP: mark_ported,
+    CANCEL_STEP: _cancelled,
+}

@@ -84,20 +84,7 @@ def load_scenario(source: Path | str | dict[str, Any] | None) -> Scenario:
     """Read a scenario from a JSON or YAML file, or take it as a dict; None gives an empty one."""
     if source is None:
         return Scenario()
-    where = "scenario"
-    if isinstance(source, dict):
-        data: Any = source
-    else:
-        path = Path(source)
-        where = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ScenarioError(f"{where}: cannot read the scenario file ({exc})") from exc
-        try:
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (ValueError, yaml.YAMLError) as exc:
-            raise ScenarioError(f"{where}: not valid JSON or YAML ({exc})") from exc
+    where, data = _read(source)
     if data is None:
         return Scenario()
     if not isinstance(data, dict):
@@ -112,7 +99,30 @@ def load_scenario(source: Path | str | dict[str, Any] | None) -> Scenario:
                 f"{where}: profile {data['profile']!r} is not one of {', '.join(PROFILES)}"
             )
         scenario.profile = str(data["profile"])
-    for key, overrides in (data.get("numbers") or {}).items():
+    _add_numbers(scenario, where, data.get("numbers") or {})
+    _add_accounts(scenario, where, data.get("accounts") or [])
+    return scenario
+
+
+def _read(source: Path | str | dict[str, Any]) -> tuple[str, Any]:
+    """Where the scenario came from (for messages), and its parsed content."""
+    if isinstance(source, dict):
+        return "scenario", source
+    path = Path(source)
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{where}: cannot read the scenario file ({exc})") from exc
+    try:
+        return where, json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ScenarioError(f"{where}: not valid JSON or YAML ({exc})") from exc
+
+
+def _add_numbers(scenario: Scenario, where: str, numbers: dict[Any, Any]) -> None:
+    """The ``numbers`` overrides: exact numbers, and prefixes longest first."""
+    for key, overrides in numbers.items():
         if not isinstance(overrides, dict):
             raise ScenarioError(f"{where}: numbers[{key!r}] must be a mapping of facts")
         bad = set(overrides) - OVERRIDABLE
@@ -126,7 +136,11 @@ def load_scenario(source: Path | str | dict[str, Any] | None) -> Scenario:
         else:
             scenario.exact[str(key)] = dict(overrides)
     scenario.prefixes.sort(key=lambda item: len(item[0]), reverse=True)
-    for index, raw in enumerate(data.get("accounts") or []):
+
+
+def _add_accounts(scenario: Scenario, where: str, accounts: list[Any]) -> None:
+    """The ``accounts``: each one's numbers and its CSR record."""
+    for index, raw in enumerate(accounts):
         if not isinstance(raw, dict) or not raw.get("numbers"):
             raise ScenarioError(f"{where}: accounts[{index}] needs a 'numbers' list")
         scenario.accounts.append(
@@ -137,4 +151,3 @@ def load_scenario(source: Path | str | dict[str, Any] | None) -> Scenario:
                 csr_available=bool(raw.get("csr_available", True)),
             )
         )
-    return scenario

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -15,7 +16,7 @@ from porting_batch.simulator.numbers import NANP_CARRIERS, derive_facts
 from porting_batch.simulator.scenario import ScenarioError, load_scenario
 
 from .conftest import frozen_config, make_client
-from .helpers import END_USER, FAST_NUMBERS, SLOW_NUMBERS, complete, create
+from .helpers import END_USER, FAST_NUMBERS, SLOW_NUMBERS, complete, create, first_window, upload
 
 
 def test_comments_are_posted_and_listed(api: TestClient) -> None:
@@ -202,3 +203,94 @@ def test_loa_pdf_cross_reference_table_points_at_its_objects(api: TestClient) ->
     for number, offset in enumerate(offsets, start=1):
         assert pdf[offset:].startswith(f"{number} 0 obj".encode())
     assert pdf.count(b"/Type /Page ") == 3
+
+
+ORDER_FILTER_CASES = [
+    ("customer_reference", "a", {"a"}),
+    ("customer_group_reference", "g-a", {"a"}),
+    ("status", "in-process", {"b"}),
+    ("status", "draft,in-process", {"a", "b", "c"}),
+    ("phone_numbers][phone_number][contains", "560010", {"b"}),
+    ("phone_numbers.country_code", "US,GB", {"a", "b", "c"}),
+    ("phone_numbers.carrier_name", "Bluegrass Telco", {"a"}),
+    ("misc.type", "partial", {"a"}),
+    ("misc.type", "full", {"b", "c"}),
+    ("end_user.admin.entity_name", "Acme Widgets Inc.", {"a", "b"}),
+    ("end_user.admin.auth_person_name", "Nobody", set()),
+    ("activation_settings.fast_port_eligible", "true", {"b"}),
+    ("activation_settings.fast_port_eligible", "false", {"a", "c"}),
+    ("activation_settings.fast_port_eligible", "TRUE", {"b"}),
+    ("activation_settings][foc_datetime_requested][gt", "2026-03-01T00:00:00Z", {"a", "b"}),
+    ("activation_settings][foc_datetime_requested][lt", "2026-03-01T00:00:00Z", set()),
+    ("activation_settings][foc_datetime_requested][lt", "2026-04-30T00:00:00Z", {"a", "b"}),
+    ("not_a_filter", "x", {"a", "b", "c"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    ORDER_FILTER_CASES,
+    ids=[f"{name}={value}" for name, value, _ in ORDER_FILTER_CASES],
+)
+def test_list_filters_select_orders_by_each_field(
+    app: Any, name: str, value: str, expected: set[str]
+) -> None:
+    """Each order filter selects by its field; the lenient profile ignores unknown filters."""
+    with make_client(app, validate=False) as api:
+        [a] = create(api, SLOW_NUMBERS[:1], reference="a")
+        body = {
+            "customer_group_reference": "g-a",
+            "misc": {"type": "partial"},
+            "end_user": END_USER,
+            "activation_settings": {"foc_datetime_requested": first_window(api, a["id"])},
+        }
+        assert api.patch(f"/porting_orders/{a['id']}", json=body).status_code == 200
+        [b] = create(api, FAST_NUMBERS[:1], reference="b")
+        complete(api, b["id"])
+        assert api.post(f"/porting_orders/{b['id']}/actions/confirm").status_code == 200
+        [c] = create(api, ["+442079460000"], reference="c")
+        labels = {a["id"]: "a", b["id"]: "b", c["id"]: "c"}
+        response = api.get("/porting_orders", params={f"filter[{name}]": value})
+    assert response.status_code == 200
+    assert {labels[order["id"]] for order in response.json()["data"]} == expected
+
+
+def test_list_filter_by_parent_support_key_finds_the_confirmed_order(api: TestClient) -> None:
+    """filter[parent_support_key] matches the key a confirmed order was given."""
+    [order] = create(api, FAST_NUMBERS[:1])
+    complete(api, order["id"])
+    confirmed = api.post(f"/porting_orders/{order['id']}/actions/confirm").json()["data"]
+    create(api, SLOW_NUMBERS[:1])
+    key = confirmed["parent_support_key"]
+    listed = api.get("/porting_orders", params={"filter[parent_support_key]": key}).json()
+    assert [o["id"] for o in listed["data"]] == [order["id"]]
+
+
+def test_list_filter_with_a_bad_foc_bound_is_a_422_naming_it(api: TestClient) -> None:
+    """An unreadable FOC bound is a 422 whose source names the filter parameter."""
+    [order] = create(api, SLOW_NUMBERS[:1])
+    complete(api, order["id"])
+    name = "activation_settings.foc_datetime_requested.gt"
+    response = api.get(
+        "/porting_orders",
+        params={"filter[activation_settings][foc_datetime_requested][gt]": "soon"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"] == {"parameter": f"filter[{name}]"}
+
+
+def test_additional_documents_list_every_bad_item_and_attach_nothing(api: TestClient) -> None:
+    """Each bad item gives its errors (id, then type) in item order; nothing is attached."""
+    [order] = create(api, SLOW_NUMBERS)
+    url = f"/porting_orders/{order['id']}/additional_documents"
+    items = [5, {"document_id": "x", "document_type": "bad"}, {"document_id": upload(api)}]
+    response = api.post(url, json={"additional_documents": items})
+    assert response.status_code == 422
+    found = [(e["code"], e["source"]["pointer"]) for e in response.json()["errors"]]
+    assert found == [
+        ("10015", "/additional_documents/0"),
+        ("10015", "/additional_documents/1/document_id"),
+        ("80022", "/additional_documents/1/document_type"),
+        ("80022", "/additional_documents/2/document_type"),
+    ]
+    assert api.get(url).json()["data"] == []
