@@ -26,6 +26,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import ExitStack
+from functools import partial
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -295,32 +296,25 @@ class BaseClient:
             data=data,
         )
 
-        def redaction() -> Redactor:
-            return self._redactor(json)
-
+        redaction = partial(self._redactor, json)
         while True:
             if budget.left <= 0:
                 raise BudgetSpent(request.kind)
-            outcome = await self._attempt(request, budget)
-            response: httpx.Response | None = None
-            error: ApiError
-            if isinstance(outcome, httpx.Response):
-                response = outcome
-                if response.is_success:
-                    try:
-                        return decode(response, expect, method, request.path, envelope, redaction)
-                    except ServerError as unreadable:
-                        # Garbage under a 2xx (a proxy's page): retried like a 5xx on reads,
-                        # and ambiguous on writes, which may well have landed.
-                        error = unreadable
-                else:
-                    if response.status_code == 429:
-                        self.stats.rate_limited += 1
-                    error = status_error(
-                        response, method=method, path=request.path, redact=redaction()
-                    )
+            response = await self._attempt(request, budget)
+            if not isinstance(response, httpx.Response):
+                await self._after_failure(request, response, None, budget, idempotent)
+                continue
+            if response.is_success:
+                try:
+                    return decode(response, expect, method, request.path, envelope, redaction)
+                except ServerError as unreadable:
+                    # Garbage under a 2xx (a proxy's page): retried like a 5xx on reads,
+                    # and ambiguous on writes, which may well have landed.
+                    error: ApiError = unreadable
             else:
-                error = outcome
+                if response.status_code == 429:
+                    self.stats.rate_limited += 1
+                error = status_error(response, method=method, path=request.path, redact=redaction())
             await self._after_failure(request, error, response, budget, idempotent)
 
     async def _attempt(self, request: Request, budget: Budget) -> httpx.Response | ApiError:
