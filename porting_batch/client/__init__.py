@@ -21,14 +21,10 @@ Errors it raises are the ``ApiError`` subtree of ``porting_batch.errors``::
 No ``httpx`` exception leaves this package.
 """
 
-from porting_batch.client.client import (
-    MAX_PAGE_SIZE,
-    ClientStats,
-    PortingClient,
-    detect_content_type,
-    encode_query,
-)
+from porting_batch.client.base import MAX_PAGE_SIZE
+from porting_batch.client.client import PortingClient
 from porting_batch.client.config import DEFAULT_LIMITS, DEFAULT_TIMEOUTS, Limits, Timeouts
+from porting_batch.client.documents import detect_content_type
 from porting_batch.client.models import (
     ActivationJob,
     ActivationSettings,
@@ -57,6 +53,8 @@ from porting_batch.client.models import (
     UpdateRequirement,
 )
 from porting_batch.client.pacing import Pacer
+from porting_batch.client.query import encode_query
+from porting_batch.client.stats import ClientStats
 
 __all__ = [
     "DEFAULT_LIMITS",

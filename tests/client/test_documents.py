@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from porting_batch.client import PortingClient
-from porting_batch.client.client import MAX_HASHLESS_DOWNLOADS
+from porting_batch.client.documents import MAX_HASHLESS_DOWNLOADS
 
 pytestmark = pytest.mark.anyio
 
