@@ -143,6 +143,19 @@ def write_reports(
     return files
 
 
+def _files_in(folder: Path) -> ReportFiles:
+    """The report's files as they will be named in ``folder``, the annotated copy not yet."""
+    return ReportFiles(
+        folder=folder,
+        xlsx=folder / REPORT_XLSX,
+        numbers_csv=folder / NUMBERS_CSV,
+        orders_csv=folder / ORDERS_CSV,
+        issues_csv=folder / ISSUES_CSV,
+        summary_json=folder / SUMMARY_JSON,
+        annotated=None,
+    )
+
+
 def _write_into(
     result: BatchResult,
     work: Path,
@@ -155,15 +168,7 @@ def _write_into(
     """Write every file into ``work``; the ReportFiles returned name them in ``folder``,
     where they will be (the summary names those paths)."""
     tables = Tables(result, masked_headers)
-    files = ReportFiles(
-        folder=folder,
-        xlsx=folder / REPORT_XLSX,
-        numbers_csv=folder / NUMBERS_CSV,
-        orders_csv=folder / ORDERS_CSV,
-        issues_csv=folder / ISSUES_CSV,
-        summary_json=folder / SUMMARY_JSON,
-        annotated=None,
-    )
+    files = _files_in(folder)
     current = "annotated.xlsx"
     try:
         # The annotated copy goes first so the Summary sheet can say whether it exists.
