@@ -6,7 +6,8 @@ Issues), ``numbers.csv``, ``orders.csv``, ``issues.csv`` (UTF-8 with BOM), ``sum
 The folder is written whole under a temporary sibling name and renamed into place, so it
 appears complete or not at all; a rewrite into an existing folder renames each file over its
 old version. Temporary folders a killed run of the same batch left are removed by the next.
-The columns of every file are listed in ``docs/reports.md``.
+The columns of every file are listed in ``docs/reports.md``; :func:`result_frames` gives the
+same tables as pandas DataFrames, for notebooks.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from porting_batch.reports.files import (
     temp_folder_for,
     write_json,
 )
+from porting_batch.reports.frames import result_frames
 from porting_batch.reports.summary import summary_dict, summary_markdown, summary_rows
 from porting_batch.reports.tables import Tables
 from porting_batch.reports.workbook import overflow_notes, write_report_files
@@ -42,6 +44,7 @@ __all__ = [
     "ANNOTATED_MAX_ROWS",
     "ReportFiles",
     "report_folder",
+    "result_frames",
     "summary_dict",
     "summary_markdown",
     "write_reports",
