@@ -15,6 +15,7 @@ Every string is written as an inline string: nothing is ever a formula, and text
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,7 +37,16 @@ from porting_batch.reports.xlsx_parts import (
 )
 from porting_batch.safety import FORMULA_STARTS, looks_like_formula, safe_text
 
-__all__ = ["DATETIME_FORMAT", "DEFAULT", "MAX_ROWS", "Sheet", "Style", "XlsxWriter", "escape"]
+__all__ = [
+    "DATETIME_FORMAT",
+    "DEFAULT",
+    "MAX_ROWS",
+    "Sheet",
+    "Style",
+    "XlsxWriter",
+    "escape",
+    "excel_text",
+]
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 #: Excel's row limit per sheet, header included.
@@ -46,6 +56,15 @@ _FORMULA_FIRST = frozenset(FORMULA_STARTS)
 # Text up to this length cannot exceed Excel's cell limit, however it is counted.
 _SHORT = 16_383
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+# Excel reads _xHHHH_ in a cell's text as the character HHHH; its own escape keeps it literal.
+_EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+
+
+def excel_text(text: str) -> str:
+    """Cell text for the XML: escaped, and ``_xHHHH_`` kept literal (``_x005F_xHHHH_``)."""
+    if "_x" in text:
+        text = _EXCEL_ESCAPE.sub(r"_x005F\g<0>", text)
+    return escape(text)
 
 
 def excel_serial(value: datetime) -> float:
@@ -167,10 +186,11 @@ class Sheet:
                         continue
                 if text[0] in _FORMULA_FIRST and looks_like_formula(text):
                     style = quoted
-                if "&" in text or "<" in text or ">" in text or "\r" in text:
-                    text = escape(text)
+                # Edge whitespace is judged before escaping: a CR becomes &#13; but is still one.
                 edges = text[0] + text[-1]
                 space = ' xml:space="preserve"' if edges.strip() != edges else ""
+                if "&" in text or "<" in text or ">" in text or "\r" in text or "_x" in text:
+                    text = excel_text(text)
                 s_attr = f' s="{style}"' if style else ""
                 append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             else:
@@ -209,8 +229,11 @@ def _cell(ref: str, value: object, style: int) -> str:
         value = "yes" if value else "no"
     if isinstance(value, str):
         text = safe_text(value)
+        if not text:
+            # Nothing but control characters: a blank cell, as the table path writes it.
+            return f'<c r="{ref}"{s_attr}/>' if style else ""
         space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-        return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+        return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{excel_text(text)}</t></is></c>'
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             raise ValueError("Excel has no time zones: convert date-times to naive UTC first")
