@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -43,15 +45,18 @@ FLOATS = st.floats(allow_nan=False, allow_infinity=False)
 DATETIMES = st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(9999, 12, 31))
 
 
-def _write_rows(rows: list[list[object]], *, fast: bool) -> Path:
-    path = Path(tempfile.mkdtemp(prefix="xlsx-prop-")) / "t.xlsx"
-    with XlsxWriter(path) as book, book.sheet("Data") as sheet:
-        for row in rows:
-            if fast:
-                sheet.add_fast_row(row, [0] * len(row))
-            else:
-                sheet.add_row(row)
-    return path
+@contextmanager
+def _written(rows: list[list[object]], *, fast: bool) -> Iterator[Path]:
+    # Not tmp_path: a function fixture is shared by every example hypothesis runs.
+    with tempfile.TemporaryDirectory(prefix="xlsx-prop-") as folder:
+        path = Path(folder) / "t.xlsx"
+        with XlsxWriter(path) as book, book.sheet("Data") as sheet:
+            for row in rows:
+                if fast:
+                    sheet.add_fast_row(row, [0] * len(row))
+                else:
+                    sheet.add_row(row)
+        yield path
 
 
 def _openpyxl_form(text: str) -> str:
@@ -65,14 +70,14 @@ def _openpyxl_form(text: str) -> str:
 def test_any_text_reads_back_as_its_safe_form(texts: list[str], fast: bool) -> None:
     """Text comes back as safe_text made it (controls gone, capped), a text cell, never a formula;
     the table path (add_fast_row) also quote-prefixes what looks like a formula."""
-    path = _write_rows([texts], fast=fast)
+    with _written([texts], fast=fast) as path:
+        calamine = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Data").to_python()
+        rows = list(load_workbook(path)["Data"].iter_rows())
     expected = [safe_text(text) for text in texts]
-    calamine = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Data").to_python()
     # calamine starts its range at the first cell written: compare the cells that hold text.
     assert [value for value in (calamine[0] if calamine else []) if value != ""] == [
         text for text in expected if text
     ]
-    rows = list(load_workbook(path)["Data"].iter_rows())
     cells = {cell.column - 1: cell for cell in (rows[0] if rows else ())}
     for index, text in enumerate(expected):
         if not text:
@@ -89,8 +94,8 @@ def test_any_text_reads_back_as_its_safe_form(texts: list[str], fast: bool) -> N
 @given(st.lists(st.one_of(EXACT_INTS, FLOATS), min_size=1, max_size=8), st.booleans())
 def test_numbers_read_back_as_the_same_numbers(numbers: list[int | float], fast: bool) -> None:
     """Integers a double holds exactly and finite floats come back equal and of their type."""
-    path = _write_rows([list(numbers)], fast=fast)
-    read = next(load_workbook(path)["Data"].iter_rows(values_only=True))
+    with _written([list(numbers)], fast=fast) as path:
+        read = next(load_workbook(path)["Data"].iter_rows(values_only=True))
     assert list(read) == numbers
     assert [type(value) for value in read] == [type(value) for value in numbers]
 
@@ -99,8 +104,8 @@ def test_numbers_read_back_as_the_same_numbers(numbers: list[int | float], fast:
 @given(st.lists(DATETIMES, min_size=1, max_size=8), st.booleans())
 def test_date_times_read_back_to_the_millisecond(values: list[datetime], fast: bool) -> None:
     """Naive date-times are Excel date-times (formatted) equal to within a millisecond."""
-    path = _write_rows([list(values)], fast=fast)
-    cells = next(load_workbook(path)["Data"].iter_rows())
+    with _written([list(values)], fast=fast) as path:
+        cells = next(load_workbook(path)["Data"].iter_rows())
     for cell, value in zip(cells, values, strict=True):
         assert cell.is_date and cell.number_format == "yyyy-mm-dd hh:mm"
         assert abs((cell.value - value).total_seconds()) < 0.001
