@@ -9,6 +9,8 @@ when wall time is far above CPU time, other processes were competing for the cor
 
 With ``--with-input`` the operator's workbook is written too (openpyxl, write-only), so the
 annotated copy is timed as well; use it with ``--rows 20000``, the largest input annotated.
+With ``--frames`` the DataFrames of ``result_frames`` (the notebook view) are timed after the
+reports, pandas' import included, with their own peak memory.
 
 Peak RSS comes from /proc/self/status (VmHWM), reset through /proc/self/clear_refs where the
 kernel allows it; otherwise the figure is the process peak minus the baseline.
@@ -33,6 +35,7 @@ from openpyxl import Workbook
 from porting_batch.issues import Issue, Severity
 from porting_batch.outcomes import Outcome
 from porting_batch.reports import write_reports
+from porting_batch.reports.frames import result_frames
 from porting_batch.results import BatchResult, NumberResult, OrderResult
 
 HEADERS = [
@@ -156,6 +159,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--with-input", action="store_true", help="also time annotated.xlsx")
+    parser.add_argument("--frames", action="store_true", help="also time result_frames")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-reports-"))
     try:
@@ -183,8 +187,31 @@ def main() -> None:
                 f"peak RSS {peak - baseline:.1f} MB above the "
                 f"baseline of {baseline:.0f} MB{'' if was_reset else ' (peak not reset)'}; {sizes}"
             )
+        if args.frames:
+            time_frames(result)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def time_frames(result: BatchResult) -> None:
+    """Time result_frames (pandas imported on the way, as in a fresh notebook) and its peak."""
+    gc.collect()
+    baseline = rss_mb("VmRSS")
+    was_reset = reset_peak()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    frames = result_frames(result)
+    elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    peak = rss_mb("VmHWM")
+    shapes = ", ".join(
+        f"{name} {frame.shape[0]:,}x{frame.shape[1]}" for name, frame in frames.items()
+    )
+    held = sum(int(frame.memory_usage(deep=True).sum()) for frame in frames.values()) / 1e6
+    print(
+        f"result_frames: {elapsed:.2f} s wall ({cpu:.2f} s CPU), peak RSS {peak - baseline:.1f} MB "
+        f"above {baseline:.0f} MB{'' if was_reset else ' (peak not reset)'}; {shapes}; "
+        f"frames hold {held:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

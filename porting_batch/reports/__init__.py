@@ -6,7 +6,8 @@ Issues), ``numbers.csv``, ``orders.csv``, ``issues.csv`` (UTF-8 with BOM), ``sum
 The folder is written whole under a temporary sibling name and renamed into place, so it
 appears complete or not at all; a rewrite into an existing folder renames each file over its
 old version. Temporary folders a killed run of the same batch left are removed by the next.
-The columns of every file are listed in ``docs/reports.md``.
+The columns of every file are listed in ``docs/reports.md``; :func:`result_frames` gives the
+same tables as pandas DataFrames, for notebooks.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from porting_batch.reports.files import (
     temp_folder_for,
     write_json,
 )
+from porting_batch.reports.frames import result_frames
 from porting_batch.reports.summary import summary_dict, summary_markdown, summary_rows
 from porting_batch.reports.tables import Tables
 from porting_batch.reports.workbook import overflow_notes, write_report_files
@@ -42,6 +44,7 @@ __all__ = [
     "ANNOTATED_MAX_ROWS",
     "ReportFiles",
     "report_folder",
+    "result_frames",
     "summary_dict",
     "summary_markdown",
     "write_reports",
@@ -143,6 +146,19 @@ def write_reports(
     return files
 
 
+def _files_in(folder: Path) -> ReportFiles:
+    """The report's files as they will be named in ``folder``, the annotated copy not yet."""
+    return ReportFiles(
+        folder=folder,
+        xlsx=folder / REPORT_XLSX,
+        numbers_csv=folder / NUMBERS_CSV,
+        orders_csv=folder / ORDERS_CSV,
+        issues_csv=folder / ISSUES_CSV,
+        summary_json=folder / SUMMARY_JSON,
+        annotated=None,
+    )
+
+
 def _write_into(
     result: BatchResult,
     work: Path,
@@ -155,15 +171,7 @@ def _write_into(
     """Write every file into ``work``; the ReportFiles returned name them in ``folder``,
     where they will be (the summary names those paths)."""
     tables = Tables(result, masked_headers)
-    files = ReportFiles(
-        folder=folder,
-        xlsx=folder / REPORT_XLSX,
-        numbers_csv=folder / NUMBERS_CSV,
-        orders_csv=folder / ORDERS_CSV,
-        issues_csv=folder / ISSUES_CSV,
-        summary_json=folder / SUMMARY_JSON,
-        annotated=None,
-    )
+    files = _files_in(folder)
     current = "annotated.xlsx"
     try:
         # The annotated copy goes first so the Summary sheet can say whether it exists.

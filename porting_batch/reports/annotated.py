@@ -94,6 +94,23 @@ def write_annotated(
     Only problems with the input (too big, gone, unreadable, of a kind openpyxl cannot open)
     are returned as a note; a failure to write ``path`` itself raises.
     """
+    note = _refusal(result, tables, max_rows=max_rows, max_cells=max_cells)
+    if note:
+        return note
+    opened = _open_input(result)
+    if isinstance(opened, str):
+        return opened
+    book, from_csv = opened
+    _annotate(book, result, tables, from_csv=from_csv)
+    if not clear_secrets:
+        _mask_secrets(book, result, tables)
+    with atomic_path(path) as temp:
+        book.save(temp)
+    return ""
+
+
+def _refusal(result: BatchResult, tables: Tables, *, max_rows: int, max_cells: int) -> str:
+    """Why the input is not to be opened at all (never read, too big, gone), or ""."""
     if not result.numbers and not any(issue.row > 0 for issue in result.issues):
         # Nothing was read from the input (intake refused it): nothing to mark, and a file
         # refused as too large or hostile must not be loaded whole to find that out.
@@ -113,7 +130,6 @@ def write_annotated(
     source = Path(result.input_path)
     if not source.is_file():
         return f"annotated.xlsx was not written: the input file {source} is no longer there."
-    suffix = source.suffix.casefold()
     setting = result.settings.get("max_input_mb")
     limit_mb = float(setting) if isinstance(setting, int | float | str) and setting else 0.0
     if limit_mb and source.stat().st_size > limit_mb * 1024 * 1024:
@@ -121,6 +137,13 @@ def write_annotated(
             f"annotated.xlsx was not written: {source.name} is now larger than the "
             f"{limit_mb:g} MB the run reads."
         )
+    return ""
+
+
+def _open_input(result: BatchResult) -> tuple[Any, bool] | str:
+    """The input as an openpyxl workbook and whether it was a CSV, or why it cannot be."""
+    source = Path(result.input_path)
+    suffix = source.suffix.casefold()
     with source.open("rb") as handle:
         zipped = handle.read(len(ZIP_MAGIC)) == ZIP_MAGIC
     try:
@@ -129,15 +152,9 @@ def write_annotated(
                 # openpyxl warns about every extension it does not keep; they add nothing here.
                 warnings.simplefilter("ignore", UserWarning)
                 # A handle, not the name: a workbook named .csv is opened for what it is.
-                book = load_workbook(handle)
-            suffix = ".xlsx"
-        elif suffix in _CSV_SUFFIXES:
-            book = _workbook_from_csv(source, _sheet_names(result))
-        else:
-            return (
-                f"annotated.xlsx was not written: {source.suffix or 'this'} files cannot be "
-                "annotated; only .xlsx, .xlsm and .csv can."
-            )
+                return load_workbook(handle), False
+        if suffix in _CSV_SUFFIXES:
+            return _workbook_from_csv(source, _sheet_names(result)), True
     except (
         InvalidFileException,
         zipfile.BadZipFile,
@@ -146,13 +163,10 @@ def write_annotated(
         ValueError,
     ) as exc:
         return f"annotated.xlsx was not written: {source.name} could not be opened again ({exc})."
-
-    _annotate(book, result, tables, from_csv=suffix in _CSV_SUFFIXES)
-    if not clear_secrets:
-        _mask_secrets(book, result, tables)
-    with atomic_path(path) as temp:
-        book.save(temp)
-    return ""
+    return (
+        f"annotated.xlsx was not written: {source.suffix or 'this'} files cannot be "
+        "annotated; only .xlsx, .xlsm and .csv can."
+    )
 
 
 def _annotate(book: Any, result: BatchResult, tables: Tables, *, from_csv: bool) -> None:

@@ -7,28 +7,47 @@ of file (one XML part per sheet, inline strings, rows strictly in order, memory 
 fraction of that time, because it only knows the few things a report needs: text, numbers,
 date-times, a handful of styles, frozen header rows, column widths and auto-filters.
 
+The package parts around the sheets (styles, workbook, relationships) are in ``xlsx_parts``.
+
 Every string is written as an inline string: nothing is ever a formula, and text such as
 ``=HYPERLINK(...)`` also gets the ``quotePrefix`` style so editing the cell keeps it text.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
 from porting_batch.cells import column_letter
+from porting_batch.reports.xlsx_parts import (
+    DEFAULT,
+    MAIN_NS,
+    REL_NS,
+    XML_HEAD,
+    SheetInfo,
+    Style,
+    escape,
+    package_parts,
+)
 from porting_batch.safety import FORMULA_STARTS, looks_like_formula, safe_text
 
-_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+__all__ = [
+    "DATETIME_FORMAT",
+    "DEFAULT",
+    "MAX_ROWS",
+    "Sheet",
+    "Style",
+    "XlsxWriter",
+    "escape",
+    "excel_text",
+]
+
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 #: Excel's row limit per sheet, header included.
 MAX_ROWS = 1_048_576
@@ -37,56 +56,21 @@ _FORMULA_FIRST = frozenset(FORMULA_STARTS)
 # Text up to this length cannot exceed Excel's cell limit, however it is counted.
 _SHORT = 16_383
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+# Excel reads _xHHHH_ in a cell's text as the character HHHH; its own escape keeps it literal.
+_EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 
 
-@dataclass(frozen=True)
-class Style:
-    """A cell style: font, fill, number format, alignment. The writer numbers them."""
-
-    bold: bool = False
-    size: float = 11
-    color: str = ""  # font colour, RRGGBB
-    fill: str = ""  # background colour, RRGGBB
-    num_fmt: str = ""
-    wrap: bool = False
-    top: bool = False  # vertical alignment at the top
-    border: bool = False
-    bottom_border: bool = False
-    quote_prefix: bool = False
-    text_format: bool = False  # number format "@": Excel keeps typed input as text
-
-
-DEFAULT = Style()
-
-
-def escape(text: str) -> str:
-    """Text for an XML element (control characters are the caller's job: see safe_text)."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:
-        # XML readers turn a raw CR into LF; a character reference survives.
-        text = text.replace("\r", "&#13;")
-    return text
-
-
-def _attr(text: str) -> str:
-    return escape(text).replace('"', "&quot;")
+def excel_text(text: str) -> str:
+    """Cell text for the XML: escaped, and ``_xHHHH_`` kept literal (``_x005F_xHHHH_``)."""
+    if "_x" in text:
+        text = _EXCEL_ESCAPE.sub(r"_x005F\g<0>", text)
+    return escape(text)
 
 
 def excel_serial(value: datetime) -> float:
     """A naive date-time as Excel's serial day number (1900 date system)."""
     delta = value - _EXCEL_EPOCH
     return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86_400
-
-
-@dataclass(frozen=True)
-class _SheetInfo:
-    name: str
-    filter_ref: str
 
 
 class Sheet:
@@ -128,7 +112,7 @@ class Sheet:
                 )
             cols = "<cols>" + "".join(parts) + "</cols>"
         self._write(
-            f'{_XML_HEAD}<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
+            f'{XML_HEAD}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
             f"<sheetViews>{view}</sheetViews>"
             f'<sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData>'
         )
@@ -202,10 +186,11 @@ class Sheet:
                         continue
                 if text[0] in _FORMULA_FIRST and looks_like_formula(text):
                     style = quoted
-                if "&" in text or "<" in text or ">" in text or "\r" in text:
-                    text = escape(text)
+                # Edge whitespace is judged before escaping: a CR becomes &#13; but is still one.
                 edges = text[0] + text[-1]
                 space = ' xml:space="preserve"' if edges.strip() != edges else ""
+                if "&" in text or "<" in text or ">" in text or "\r" in text or "_x" in text:
+                    text = excel_text(text)
                 s_attr = f' s="{style}"' if style else ""
                 append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             else:
@@ -244,8 +229,11 @@ def _cell(ref: str, value: object, style: int) -> str:
         value = "yes" if value else "no"
     if isinstance(value, str):
         text = safe_text(value)
+        if not text:
+            # Nothing but control characters: a blank cell, as the table path writes it.
+            return f'<c r="{ref}"{s_attr}/>' if style else ""
         space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-        return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+        return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{excel_text(text)}</t></is></c>'
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             raise ValueError("Excel has no time zones: convert date-times to naive UTC first")
@@ -263,7 +251,7 @@ class XlsxWriter:
         self._zip = zipfile.ZipFile(
             path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compress_level
         )
-        self._sheets: list[_SheetInfo] = []
+        self._sheets: list[SheetInfo] = []
         self._styles: dict[Style, int] = {DEFAULT: 0}
         self.quoted_id = self.style_id(Style(quote_prefix=True))
         # A date-time written without a style still has to look like one.
@@ -317,187 +305,14 @@ class XlsxWriter:
             yield sheet
             ref = sheet.filter_ref
             sheet.close(ref)
-        self._sheets.append(_SheetInfo(name, ref))
+        self._sheets.append(SheetInfo(name, ref))
 
     def close(self) -> None:
         """Write the workbook, styles and package parts, and close the file."""
-        n = len(self._sheets)
-        sheets = "".join(
-            f'<sheet name="{_attr(info.name)}" sheetId="{i}" r:id="rId{i}"/>'
-            for i, info in enumerate(self._sheets, start=1)
-        )
-        names = "".join(
-            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-            f"{_attr(_quote_sheet(info.name))}!{_absolute(info.filter_ref)}</definedName>"
-            for i, info in enumerate(self._sheets)
-            if info.filter_ref
-        )
-        self._put(
-            "xl/workbook.xml",
-            f'{_XML_HEAD}<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><workbookPr/>'
-            '<bookViews><workbookView activeTab="0"/></bookViews>'
-            f"<sheets>{sheets}</sheets>"
-            + (f"<definedNames>{names}</definedNames>" if names else "")
-            + "</workbook>",
-        )
-        rels = "".join(
-            f'<Relationship Id="rId{i}" Type="{_REL_NS}/worksheet" '
-            f'Target="worksheets/sheet{i}.xml"/>'
-            for i in range(1, n + 1)
-        )
-        rels += f'<Relationship Id="rId{n + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/>'
-        self._put(
-            "xl/_rels/workbook.xml.rels",
-            f'{_XML_HEAD}<Relationships xmlns="{_PKG_REL_NS}">{rels}</Relationships>',
-        )
-        self._put("xl/styles.xml", _styles_xml(list(self._styles)))
-        sheet_types = "".join(
-            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            for i in range(1, n + 1)
-        )
-        self._put(
-            "[Content_Types].xml",
-            f"{_XML_HEAD}<Types "
-            'xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" '
-            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-            '<Override PartName="/docProps/core.xml" '
-            'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-            '<Override PartName="/docProps/app.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.extended-properties+xml"/>'
-            f"{sheet_types}</Types>",
-        )
-        self._put(
-            "_rels/.rels",
-            f'{_XML_HEAD}<Relationships xmlns="{_PKG_REL_NS}">'
-            f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" '
-            'Target="xl/workbook.xml"/>'
-            f'<Relationship Id="rId2" Type="{_PKG_REL_NS}/metadata/core-properties" '
-            'Target="docProps/core.xml"/>'
-            f'<Relationship Id="rId3" Type="{_REL_NS}/extended-properties" '
-            'Target="docProps/app.xml"/></Relationships>',
-        )
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self._put(
-            "docProps/core.xml",
-            f"{_XML_HEAD}<cp:coreProperties "
-            'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/" '
-            'xmlns:dcterms="http://purl.org/dc/terms/" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            "<dc:creator>porting-batch</dc:creator>"
-            f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created>'
-            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{now}</dcterms:modified>'
-            "</cp:coreProperties>",
-        )
-        self._put(
-            "docProps/app.xml",
-            f"{_XML_HEAD}<Properties xmlns="
-            '"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-            "<Application>porting-batch</Application></Properties>",
-        )
+        parts = package_parts(self._sheets, list(self._styles), datetime.now(UTC))
+        for name, text in parts.items():
+            self._put(name, text)
         self._zip.close()
 
     def _put(self, name: str, text: str) -> None:
         self._zip.writestr(name, text.encode("utf-8"))
-
-
-def _quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
-
-
-def _absolute(ref: str) -> str:
-    def one(cell: str) -> str:
-        letters = "".join(ch for ch in cell if ch.isalpha())
-        return f"${letters}${cell[len(letters) :]}"
-
-    return ":".join(one(part) for part in ref.split(":"))
-
-
-def _styles_xml(styles: list[Style]) -> str:
-    """styles.xml holding one cellXfs entry per style, in registration order."""
-    fonts: dict[tuple[bool, float, str], int] = {}
-    fills: dict[str, int] = {"": 0, "gray125": 1}
-    borders: dict[tuple[bool, bool], int] = {(False, False): 0}
-    num_fmts: dict[str, int] = {"": 0, "@": 49}
-    xfs = []
-    for style in styles:
-        font_key = (style.bold, style.size, style.color)
-        font_id = fonts.setdefault(font_key, len(fonts))
-        fill_id = fills.setdefault(style.fill, len(fills)) if style.fill else 0
-        border_id = borders.setdefault((style.border, style.bottom_border), len(borders))
-        code = "@" if style.text_format else style.num_fmt
-        fmt_id = num_fmts.setdefault(code, 164 + len(num_fmts) - 2)
-        attrs = f'numFmtId="{fmt_id}" fontId="{font_id}" fillId="{fill_id}" borderId="{border_id}"'
-        attrs += ' xfId="0"'
-        if fmt_id:
-            attrs += ' applyNumberFormat="1"'
-        if font_id:
-            attrs += ' applyFont="1"'
-        if fill_id:
-            attrs += ' applyFill="1"'
-        if border_id:
-            attrs += ' applyBorder="1"'
-        if style.quote_prefix:
-            attrs += ' quotePrefix="1"'
-        if style.wrap or style.top:
-            align = (' wrapText="1"' if style.wrap else "") + (
-                ' vertical="top"' if style.top else ""
-            )
-            xfs.append(f'<xf {attrs} applyAlignment="1"><alignment{align}/></xf>')
-        else:
-            xfs.append(f"<xf {attrs}/>")
-    font_xml = "".join(
-        "<font>"
-        + ("<b/>" if bold else "")
-        + f'<sz val="{size:g}"/>'
-        + (f'<color rgb="FF{color}"/>' if color else "")
-        + '<name val="Calibri"/><family val="2"/></font>'
-        for (bold, size, color) in fonts
-    )
-    fill_xml = '<fill><patternFill patternType="none"/></fill>'
-    fill_xml += '<fill><patternFill patternType="gray125"/></fill>'
-    fill_xml += "".join(
-        f'<fill><patternFill patternType="solid"><fgColor rgb="FF{rgb}"/>'
-        '<bgColor indexed="64"/></patternFill></fill>'
-        for rgb in list(fills)[2:]
-    )
-    border_xml = ""
-    for box, bottom in borders:
-        if box:
-            side = '<{0} style="thin"><color auto="1"/></{0}>'
-            border_xml += "<border>" + "".join(
-                side.format(s) for s in ("left", "right", "top", "bottom")
-            )
-            border_xml += "<diagonal/></border>"
-        elif bottom:
-            border_xml += (
-                '<border><left/><right/><top/><bottom style="thin"><color auto="1"/></bottom>'
-                "<diagonal/></border>"
-            )
-        else:
-            border_xml += "<border><left/><right/><top/><bottom/><diagonal/></border>"
-    custom = [(code, fmt_id) for code, fmt_id in num_fmts.items() if fmt_id >= 164]
-    num_xml = ""
-    if custom:
-        num_xml = f'<numFmts count="{len(custom)}">' + "".join(
-            f'<numFmt numFmtId="{fmt_id}" formatCode="{_attr(code)}"/>' for code, fmt_id in custom
-        )
-        num_xml += "</numFmts>"
-    return (
-        f'{_XML_HEAD}<styleSheet xmlns="{_MAIN_NS}">{num_xml}'
-        f'<fonts count="{len(fonts)}">{font_xml}</fonts>'
-        f'<fills count="{len(fills)}">{fill_xml}</fills>'
-        f'<borders count="{len(borders)}">{border_xml}</borders>'
-        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
-        "</cellStyleXfs>"
-        f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
-        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-        '<dxfs count="0"/><tableStyles count="0"/></styleSheet>'
-    )

@@ -22,6 +22,7 @@ def test_reports_public_surface_is_pinned() -> None:
         "ANNOTATED_MAX_ROWS",
         "ReportFiles",
         "report_folder",
+        "result_frames",
         "summary_dict",
         "summary_markdown",
         "write_reports",

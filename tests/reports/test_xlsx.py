@@ -157,3 +157,30 @@ def test_time_zones_and_bad_sheet_names_are_refused(tmp_path: Path) -> None:
 def test_column_letters_follow_excel(index: int, letters: str) -> None:
     """Column numbers become Excel's letters."""
     assert column_letter(index) == letters
+
+
+def test_edge_carriage_returns_and_excel_escapes_survive_as_excel_reads_them(
+    tmp_path: Path,
+) -> None:
+    """A CR at either end keeps xml:space, and '_x0041_' stays literal rather than 'A'."""
+    texts = ["\r", "\rlead", "trail\r", "_x0041_", "a_x000D_b"]
+    path = _write(tmp_path / "t.xlsx", [texts])
+    calamine = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Data").to_python()
+    assert calamine[0] == texts
+    # openpyxl does not decode Excel's escapes, so it shows the escape that keeps them literal.
+    assert list(next(load_workbook(path)["Data"].iter_rows(values_only=True)))[3:] == [
+        "_x005F_x0041_",
+        "a_x005F_x000D_b",
+    ]
+
+
+def test_a_value_of_control_characters_only_leaves_the_cell_blank_on_either_path(
+    tmp_path: Path,
+) -> None:
+    """add_row and add_fast_row agree: nothing left to show is no cell, not an empty string."""
+    path = tmp_path / "t.xlsx"
+    with XlsxWriter(path) as book, book.sheet("S") as sheet:
+        sheet.add_row(["\x00\x1f", "x"])
+        sheet.add_fast_row(["\x00\x1f", "x"], [0, 0])
+    rows = list(load_workbook(path)["S"].iter_rows(values_only=True))
+    assert rows == [(None, "x"), (None, "x")]
