@@ -42,27 +42,7 @@ async def hold_batch(
     because the event loop was blocked, and another run took the batch over), the body is
     cancelled and ``BatchBusyError`` raised, so two runs never go on writing together."""
     owner = f"{this_host()[:150]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait_s
-    told = ""
-    while True:
-        holder = ledger.acquire_hold(batch_id, owner, lease_s=lease_s)
-        if holder.owner == owner:
-            break
-        if loop.time() >= deadline:
-            raise BatchBusyError(
-                f"batch {batch_id} is being run by {holder.describe()}; "
-                f"stopped waiting after {wait_s:g} s",
-                hint="let that run finish or stop it, or wait longer with PORTING_BATCH_WAIT_S",
-            )
-        if on_wait is not None and holder.owner != told:
-            told = holder.owner
-            on_wait(
-                f"batch {batch_id} is being run by {holder.describe()}; "
-                f"waiting (up to {wait_s:g} s)"
-            )
-        await asyncio.sleep(max(0.0, min(POLL_S, deadline - loop.time())))
-
+    await _acquire(ledger, batch_id, owner, wait_s=wait_s, lease_s=lease_s, on_wait=on_wait)
     body = asyncio.current_task()
     lost: list[BatchHold | None] = []
     renewer = asyncio.create_task(_renew(ledger, batch_id, owner, lease_s, body, lost))
@@ -96,6 +76,39 @@ async def hold_batch(
             logger.warning(
                 "renewing the hold on batch %s failed: %s", batch_id, renewer.exception()
             )
+
+
+async def _acquire(
+    ledger: Ledger,
+    batch_id: str,
+    owner: str,
+    *,
+    wait_s: float,
+    lease_s: float,
+    on_wait: Callable[[str], None] | None,
+) -> None:
+    """Hold ``batch_id`` for ``owner``, asking every ``POLL_S`` for up to ``wait_s``; raise
+    ``BatchBusyError`` naming the holder when it is still held then."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    told = ""
+    while True:
+        holder = ledger.acquire_hold(batch_id, owner, lease_s=lease_s)
+        if holder.owner == owner:
+            return
+        if loop.time() >= deadline:
+            raise BatchBusyError(
+                f"batch {batch_id} is being run by {holder.describe()}; "
+                f"stopped waiting after {wait_s:g} s",
+                hint="let that run finish or stop it, or wait longer with PORTING_BATCH_WAIT_S",
+            )
+        if on_wait is not None and holder.owner != told:
+            told = holder.owner
+            on_wait(
+                f"batch {batch_id} is being run by {holder.describe()}; "
+                f"waiting (up to {wait_s:g} s)"
+            )
+        await asyncio.sleep(max(0.0, min(POLL_S, deadline - loop.time())))
 
 
 async def _renew(

@@ -1,7 +1,9 @@
 """The ledger: what was done, so that every re-run is safe.
 
 ``schema`` holds the live table definitions, ``migrations`` the frozen DDL that builds them,
-``records`` the values handed out, and ``store`` the ``Ledger`` itself.
+``records`` the values handed out (with the ``OrderStatus``, ``IntentState`` and ``BatchStatus``
+enums), ``sql`` the dialect upserts, and ``store`` the ``Ledger`` itself, put together from one
+``*_store`` module per kind of thing kept.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ from porting_batch.ledger.migrations import MIGRATIONS, _initial_schema, _issues
 from porting_batch.ledger.records import (
     INACTIVE_STATUSES,
     BatchHold,
+    BatchStatus,
+    IntentState,
     NumberRecord,
     OrderRecord,
+    OrderStatus,
     now_text,
 )
 from porting_batch.ledger.schema import (
@@ -33,9 +38,12 @@ __all__ = [
     "INACTIVE_STATUSES",
     "MIGRATIONS",
     "BatchHold",
+    "BatchStatus",
+    "IntentState",
     "Ledger",
     "NumberRecord",
     "OrderRecord",
+    "OrderStatus",
     "_initial_schema",
     "_issues_table",
     "batch_holds",

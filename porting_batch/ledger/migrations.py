@@ -36,6 +36,14 @@ def _m0001_initial_schema(conn: Connection) -> None:
     # The tables as released at ee373c7, copied here so later edits to the live schema cannot
     # change what this migration makes.
     meta = sa.MetaData()
+    _m0001_batches_and_groups(meta)
+    _m0001_orders(meta)
+    _m0001_documents_intents_numbers(meta)
+    meta.create_all(conn)
+
+
+def _m0001_batches_and_groups(meta: sa.MetaData) -> None:
+    # Part of 0001 as released: the batches and their order groups.
     sa.Table(
         "batches",
         meta,
@@ -60,6 +68,10 @@ def _m0001_initial_schema(conn: Connection) -> None:
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("created", sa.Boolean, nullable=False),
     )
+
+
+def _m0001_orders(meta: sa.MetaData) -> None:
+    # Part of 0001 as released: the orders and the numbers each holds.
     sa.Table(
         "orders",
         meta,
@@ -89,6 +101,10 @@ def _m0001_initial_schema(conn: Connection) -> None:
         sa.Column("order_id", sa.String(64), primary_key=True),
         sa.Column("batch_id", sa.String(200), nullable=False, index=True),
     )
+
+
+def _m0001_documents_intents_numbers(meta: sa.MetaData) -> None:
+    # Part of 0001 as released: uploaded documents, write intents, per-number states.
     sa.Table(
         "documents",
         meta,
@@ -122,7 +138,6 @@ def _m0001_initial_schema(conn: Connection) -> None:
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("order_id", sa.String(64), nullable=False),
     )
-    meta.create_all(conn)
 
 
 def _m0002_issues(conn: Connection) -> None:

@@ -2,10 +2,46 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+
+class OrderStatus(enum.StrEnum):
+    """A porting order's status: Telnyx's own values, plus ``deleted`` for an order the ledger
+    saw deleted remotely. Members equal the plain strings, which is what the ledger stores."""
+
+    DRAFT = "draft"
+    IN_PROCESS = "in-process"
+    SUBMITTED = "submitted"
+    EXCEPTION = "exception"
+    FOC_DATE_CONFIRMED = "foc-date-confirmed"
+    CANCEL_PENDING = "cancel-pending"
+    PORTED = "ported"
+    CANCELLED = "cancelled"
+    DELETED = "deleted"
+
+
+class IntentState(enum.StrEnum):
+    """Where a recorded remote write stands: ``sent`` until its answer is known, then ``done``,
+    ``failed``, or ``unknown`` (resolved without learning whether it landed)."""
+
+    SENT = "sent"
+    DONE = "done"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+class BatchStatus(enum.StrEnum):
+    """How a batch's latest run stands: ``running``, then how it ended; ``interrupted`` when
+    its run is gone without saying."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    INTERRUPTED = "interrupted"
 
 
 def now_text() -> str:
@@ -32,7 +68,7 @@ class OrderRecord:
     batch_id: str
     group_key: str
     customer_reference: str
-    status: str
+    status: str  # an OrderStatus, or a status Telnyx added since (kept as it came)
     phone_numbers: list[str]
     country: str = ""
     phone_number_type: str = ""
@@ -60,7 +96,7 @@ class NumberRecord:
 
 
 #: Order statuses after which a number is free to be ordered again.
-INACTIVE_STATUSES = frozenset({"cancelled", "deleted"})
+INACTIVE_STATUSES = frozenset({OrderStatus.CANCELLED, OrderStatus.DELETED})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,102 @@
+"""The ledger's connection to its database: opening, migrating, and the transactions every
+table's store writes and reads in."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from porting_batch.errors import LedgerError
+from porting_batch.ledger import migrations
+from porting_batch.ledger.schema import migrations_table
+from porting_batch.ledger.sql import SUPPORTED_DIALECTS, reason, sqlite_begin, sqlite_connect
+
+
+class LedgerBase:
+    """An open ledger database, migrated to the current schema."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        #: Tells this ledger's saved rows on records (see save_order) from another's.
+        self.token = uuid.uuid4().hex
+        try:
+            shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+        except sa.exc.ArgumentError:
+            shown = url.split("://", 1)[0] + "://..."
+        try:
+            if url.startswith("sqlite:///"):
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = sa.create_engine(url, future=True)
+        except (sa.exc.SQLAlchemyError, OSError) as exc:
+            raise LedgerError(f"cannot open the ledger at {shown}: {reason(exc)}") from exc
+        dialect = self.engine.dialect.name
+        if dialect not in SUPPORTED_DIALECTS:
+            self.engine.dispose()
+            raise LedgerError(
+                f"cannot open the ledger at {shown}: it runs on SQLite or PostgreSQL, not {dialect}"
+            )
+        if dialect == "sqlite":
+            sa.event.listen(self.engine, "connect", sqlite_connect)
+            sa.event.listen(self.engine, "begin", sqlite_begin)
+        try:
+            self.migrate()
+        except LedgerError as exc:
+            self.engine.dispose()
+            raise LedgerError(f"cannot open the ledger at {shown}: {exc}") from exc
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        # A write transaction. On SQLite it takes the write lock up front (BEGIN IMMEDIATE): a
+        # read-then-write transaction that upgrades later fails at once with "database is locked"
+        # when another writer got in between, whatever the busy timeout.
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(ledger_write=True)
+                with conn.begin():
+                    yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise LedgerError(f"ledger write failed: {reason(exc)}") from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise LedgerError(f"ledger read failed: {reason(exc)}") from exc
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet recorded; return their names.
+
+        Safe when several processes open a new ledger at once: one applies them, the others wait
+        for its transaction and find nothing left to do."""
+        names = {name for name, _ in migrations.MIGRATIONS}
+        with self._read() as conn:
+            if names <= migrations.applied(conn):
+                return []
+        with self._begin() as conn:
+            return migrations.apply_pending(conn)
+
+    def applied_migrations(self) -> list[str]:
+        """Names of the migrations this ledger has had, in order applied."""
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(migrations_table.c.name).order_by(migrations_table.c.name)
+            )
+            return [r.name for r in rows]

@@ -1,0 +1,111 @@
+"""Write intents: every remote write is recorded before it is sent, so a crash between sending
+and recording is recognised on the next run instead of being repeated blindly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from porting_batch.ledger.base import LedgerBase
+from porting_batch.ledger.document_store import write_document
+from porting_batch.ledger.order_store import remember_rows, write_orders
+from porting_batch.ledger.records import IntentState, OrderRecord, now_text
+from porting_batch.ledger.schema import intents
+
+
+class IntentStore(LedgerBase):
+    """The intents, open and settled."""
+
+    def record_intent(self, batch_id: str, kind: str, target: str, payload_hash: str = "") -> int:
+        """Write down a remote write before it is sent; returns the intent's id."""
+        stamp = now_text()
+        row = {
+            "batch_id": batch_id,
+            "kind": kind,
+            "target": target,
+            "payload_hash": payload_hash,
+            "state": IntentState.SENT.value,
+            "detail": "",
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        with self._begin() as conn:
+            key = conn.execute(_INSERT_INTENT, row).inserted_primary_key
+            return int(key[0]) if key else 0
+
+    def settle_intent(
+        self,
+        intent_id: int,
+        state: str,
+        detail: str = "",
+        *,
+        orders: Iterable[OrderRecord] = (),
+        document: tuple[str, str, str] | None = None,
+    ) -> None:
+        """Mark an intent settled (an ``IntentState``: done, failed, unknown) once its answer is
+        known.
+
+        ``orders`` are saved (as by ``save_order``), and ``document`` (content hash, remote id,
+        file name) as by ``save_document``, in the same transaction: the answer and what it
+        changed are recorded together or not at all."""
+        settled = {"intent": intent_id, "new_state": state, "new_detail": detail[:2000]}
+        with self._begin() as conn:
+            conn.execute(_SETTLE_INTENT, {**settled, "stamp": now_text()})
+            written = write_orders(conn, list(orders), self.token)
+            if document is not None:
+                write_document(conn, *document)
+        remember_rows(written, self.token)
+
+    def open_intents(self, batch_id: str, kind: str | None = None) -> list[dict[str, Any]]:
+        """Intents sent but never settled: the writes a crash may have left in doubt."""
+        query = sa.select(intents).where(
+            intents.c.batch_id == batch_id, intents.c.state == IntentState.SENT
+        )
+        if kind:
+            query = query.where(intents.c.kind == kind)
+        with self._read() as conn:
+            return [dict(r._mapping) for r in conn.execute(query.order_by(intents.c.intent_id))]
+
+    def open_intents_for(
+        self, batch_id: str, target: str, kinds: Iterable[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The open (sent, never settled) intents of one target in a batch, oldest first,
+        optionally only of these kinds: whether that target's write is in doubt, found through
+        the (batch_id, state, target) index rather than by reading every open intent."""
+        query = _OPEN_INTENTS_FOR if kinds is None else _OPEN_INTENTS_FOR_KINDS
+        params: dict[str, Any] = {"batch": batch_id, "target": target}
+        if kinds is not None:
+            params["kinds"] = sorted(set(kinds))
+        with self._read() as conn:
+            return [dict(r._mapping) for r in conn.execute(query, params)]
+
+    def intents_for(self, batch_id: str) -> list[dict[str, Any]]:
+        """Every intent of a batch, oldest first."""
+        query = sa.select(intents).where(intents.c.batch_id == batch_id)
+        with self._read() as conn:
+            return [dict(r._mapping) for r in conn.execute(query.order_by(intents.c.intent_id))]
+
+
+# Statements built once: building and compiling one per write cost more than the write.
+_INSERT_INTENT = intents.insert()
+_SETTLE_INTENT = (
+    intents.update()
+    .where(intents.c.intent_id == sa.bindparam("intent"))
+    .values(
+        state=sa.bindparam("new_state"),
+        detail=sa.bindparam("new_detail"),
+        updated_at=sa.bindparam("stamp"),
+    )
+)
+_OPEN_INTENTS_FOR = (
+    sa.select(intents)
+    .where(intents.c.batch_id == sa.bindparam("batch"))
+    .where(intents.c.state == IntentState.SENT.value)
+    .where(intents.c.target == sa.bindparam("target"))
+    .order_by(intents.c.intent_id)
+)
+_OPEN_INTENTS_FOR_KINDS = _OPEN_INTENTS_FOR.where(
+    intents.c.kind.in_(sa.bindparam("kinds", expanding=True))
+)
