@@ -16,10 +16,10 @@ from xml.etree.ElementTree import Element, ParseError
 from porting_batch.intake.sheets import BadReference, iter_cells, local_name, workbook_sheets
 
 _GATE_CHUNK = 1 << 22
-#: An element named f (any prefix) ends its name with one of these; an error cell has t="e"
-#: (or t='e'). Lower-case 'f' is rare in sheet XML, so it guards the longer formula checks.
-_AFTER_NAME = (b"f>", b"f ", b"f/", b"f\t", b"f\n", b"f\r")
-_ERROR_VALUES = (b'"e"', b"'e'")
+#: An element named f, with or without a prefix, starts "<f" or ":f" and goes on with one of
+#: these; "<formula1>" (data validations) does not.
+_FORMULA_STARTS = (b"<f", b":f")
+_AFTER_NAME = frozenset(b"> /\t\n\r")
 #: A UTF-16 sheet (legal XML, never written by Excel) hides every byte pattern: parse it.
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -72,7 +72,11 @@ def _why(cell: Element) -> str:
 
 
 def _may_hold_formula_or_error(archive: zipfile.ZipFile, part: str) -> bool:
-    """Whether the sheet's XML may hold a formula or an error cell, read in chunks."""
+    """Whether the sheet's XML may hold a formula or an error cell, read in chunks.
+
+    False only when no ``f`` element and no ``"e"`` value (an error cell's ``t="e"``) can be
+    there, whatever the prefixes and the order of the attributes.
+    """
     with archive.open(part) as stream:
         chunk = stream.read(_GATE_CHUNK)
         if chunk.startswith(_UTF16_BOMS):
@@ -80,10 +84,21 @@ def _may_hold_formula_or_error(archive: zipfile.ZipFile, part: str) -> bool:
         tail = b""
         while chunk:
             window = tail + chunk
-            if any(token in window for token in _ERROR_VALUES):
+            if b'"e"' in window or (b"'" in window and b"'e'" in window):
                 return True
-            if b"f" in window and any(token in window for token in _AFTER_NAME):
+            if any(_has_formula_start(window, start) for start in _FORMULA_STARTS):
                 return True
             tail = window[-8:]
             chunk = stream.read(_GATE_CHUNK)
+    return False
+
+
+def _has_formula_start(window: bytes, start: bytes) -> bool:
+    found = window.find(start)
+    while found >= 0:
+        after = found + len(start)
+        # At the window's end the next byte is unknown: say "maybe".
+        if after == len(window) or window[after] in _AFTER_NAME:
+            return True
+        found = window.find(start, after)
     return False

@@ -131,8 +131,10 @@ def iter_cells(stream: IO[bytes]) -> Iterator[tuple[int, int, Element]]:
     row_number = 0
     column = 0
     row_element: Element | None = None
+    names: dict[str, str] = {}  # a sheet has few distinct tags and millions of elements
     for event, element in iterparse(stream, events=("start", "end")):  # noqa: S314 - see XML_SAFETY
-        name = local_name(element.tag)
+        tag = element.tag
+        name = names.get(tag) or names.setdefault(tag, local_name(tag))
         if event == "start":
             if name == "row":
                 given = element.get("r", "")
