@@ -1,14 +1,17 @@
 """The input template's column catalogue: one place that says what each column means.
 
-The template writer, the reader's header matching, the validation rules and the Instructions
-sheet all read this catalogue, so a column is described once.
+The template writer, the reader, the validation rules and the Instructions sheet all read this
+catalogue, so a column is described once. The other headers operators give a column ("TN",
+"Zip Code") and the matching of a header to its column live in
+:mod:`porting_batch.header_aliases`; ``canonical_column`` and ``header_key`` are importable
+from here too.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
+
+from porting_batch.header_aliases import ALIASES, canonical_column, header_key
 
 TEMPLATE_VERSION = "1.0"
 NUMBERS_SHEET = "Numbers"
@@ -30,7 +33,6 @@ class Column:
     example: str
     required: bool = False
     when_required: str = "optional"
-    synonyms: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     #: "phone", "country", "text", "identifier", "postal", "date", "datetime", "choice", "bool",
     #: "file", "url", "tags"
@@ -53,7 +55,6 @@ COLUMNS: tuple[Column, ...] = (
         "+1 312 555 0142",
         required=True,
         when_required="always",
-        synonyms=("number", "tn", "telephone number", "phone", "did", "phone numbers", "numbers"),
         kind="phone",
         width=22,
     ),
@@ -61,7 +62,6 @@ COLUMNS: tuple[Column, ...] = (
         "country",
         "ISO country of the number (US, CA...). Empty: taken from the number, US when unclear.",
         "US",
-        synonyms=("number country", "iso country"),
         kind="country",
         width=9,
     ),
@@ -70,13 +70,11 @@ COLUMNS: tuple[Column, ...] = (
         "Your own label to keep rows in one order group; rows with the same order_ref must "
         "agree on every account-level column.",
         "ACME-2026-01",
-        synonyms=("order reference", "group", "order group", "batch ref", "batch reference"),
     ),
     Column(
         "customer_type",
         "business or residential (empty means business).",
         "business",
-        synonyms=("account type", "type of customer"),
         choices=("business", "residential"),
         kind="choice",
         width=13,
@@ -87,16 +85,6 @@ COLUMNS: tuple[Column, ...] = (
         "Acme Widgets Inc.",
         required=True,
         when_required="always",
-        synonyms=(
-            "business name",
-            "customer name",
-            "company",
-            "company name",
-            "end user name",
-            "account name",
-            "name on account",
-            "entity",
-        ),
         order_level=True,
         width=28,
     ),
@@ -106,14 +94,6 @@ COLUMNS: tuple[Column, ...] = (
         "Jane Doe",
         required=True,
         when_required="always",
-        synonyms=(
-            "authorized person",
-            "authorised person",
-            "authorized name",
-            "authorized representative",
-            "auth person",
-            "contact name",
-        ),
         order_level=True,
         width=22,
     ),
@@ -122,15 +102,6 @@ COLUMNS: tuple[Column, ...] = (
         "Account number with the losing carrier, exactly as on the bill (kept as text).",
         "00012345",
         when_required="for mobile numbers, and when the losing carrier asks for it",
-        synonyms=(
-            "account",
-            "account no",
-            "acct",
-            "acct no",
-            "account #",
-            "acct #",
-            "carrier account number",
-        ),
         kind="identifier",
         order_level=True,
         secret=True,
@@ -140,7 +111,6 @@ COLUMNS: tuple[Column, ...] = (
         "Port-out PIN or passcode of the losing account (kept as text).",
         "0520",
         when_required="for mobile numbers",
-        synonyms=("pin", "passcode", "port out pin", "port pin", "security pin", "pin code"),
         kind="identifier",
         order_level=True,
         secret=True,
@@ -152,15 +122,6 @@ COLUMNS: tuple[Column, ...] = (
         "+1 312 555 0100",
         required=True,
         when_required="always",
-        synonyms=(
-            "btn",
-            "billing telephone number",
-            "billing number",
-            "atn",
-            "account telephone number",
-            "main number",
-            "billing phone",
-        ),
         kind="phone",
         order_level=True,
         width=20,
@@ -171,15 +132,6 @@ COLUMNS: tuple[Column, ...] = (
         "123 N Main St",
         required=True,
         when_required="always",
-        synonyms=(
-            "street",
-            "address",
-            "address line 1",
-            "address1",
-            "service address",
-            "service street",
-            "street address 1",
-        ),
         order_level=True,
         width=26,
     ),
@@ -187,7 +139,6 @@ COLUMNS: tuple[Column, ...] = (
         "extended_address",
         "Suite, floor or unit of the service address.",
         "Suite 400",
-        synonyms=("address line 2", "address2", "suite", "unit", "service street2", "street 2"),
         order_level=True,
     ),
     Column(
@@ -196,7 +147,6 @@ COLUMNS: tuple[Column, ...] = (
         "Chicago",
         required=True,
         when_required="always",
-        synonyms=("city", "town", "service city"),
         order_level=True,
     ),
     Column(
@@ -205,7 +155,6 @@ COLUMNS: tuple[Column, ...] = (
         "IL",
         required=True,
         when_required="always",
-        synonyms=("state", "province", "region", "state province", "service state", "st"),
         order_level=True,
         width=10,
     ),
@@ -215,15 +164,6 @@ COLUMNS: tuple[Column, ...] = (
         "60601",
         required=True,
         when_required="always",
-        synonyms=(
-            "zip",
-            "zip code",
-            "zipcode",
-            "postcode",
-            "postal",
-            "service postal code",
-            "service zip",
-        ),
         kind="postal",
         order_level=True,
         width=12,
@@ -234,7 +174,6 @@ COLUMNS: tuple[Column, ...] = (
         "US",
         required=True,
         when_required="always",
-        synonyms=("address country", "service country", "country of address"),
         kind="country",
         order_level=True,
         width=12,
@@ -245,7 +184,6 @@ COLUMNS: tuple[Column, ...] = (
         "full",
         required=True,
         when_required="always",
-        synonyms=("port", "type of port", "full or partial"),
         choices=("full", "partial"),
         kind="choice",
         order_level=True,
@@ -256,7 +194,6 @@ COLUMNS: tuple[Column, ...] = (
         "Partial ports only: keep or disconnect the numbers left on the losing account.",
         "keep",
         when_required="when port_type is partial",
-        synonyms=("remaining numbers", "remaining action", "remaining"),
         choices=("keep", "disconnect"),
         kind="choice",
         order_level=True,
@@ -266,7 +203,6 @@ COLUMNS: tuple[Column, ...] = (
         "Partial ports that keep numbers: the BTN the losing account keeps.",
         "+1 312 555 0199",
         when_required="when port_type is partial and remaining_numbers_action is keep",
-        synonyms=("new btn", "new billing telephone number", "new billing number"),
         kind="phone",
         order_level=True,
         width=20,
@@ -277,15 +213,6 @@ COLUMNS: tuple[Column, ...] = (
         + FOC_TIME_ZONE_NOTE
         + " Empty, past or too soon: the earliest allowed window is used.",
         "2026-12-21",
-        synonyms=(
-            "foc",
-            "foc date",
-            "requested foc date",
-            "port date",
-            "due date",
-            "requested date",
-            "activation date",
-        ),
         kind="datetime",
         order_level=True,
         width=18,
@@ -296,7 +223,6 @@ COLUMNS: tuple[Column, ...] = (
         "spreadsheet's folder (at most 20 MB).",
         "loa-acme.pdf",
         when_required="to confirm the order (drafts can wait for it)",
-        synonyms=("loa", "letter of authorization", "loa path", "loa document"),
         kind="file",
         order_level=True,
         width=22,
@@ -306,7 +232,6 @@ COLUMNS: tuple[Column, ...] = (
         "A recent bill from the losing carrier (30 days or newer), same rules as loa_file.",
         "invoice-acme.pdf",
         when_required="to confirm the order (drafts can wait for it)",
-        synonyms=("invoice", "bill", "invoice path", "bill copy", "csr file"),
         kind="file",
         order_level=True,
         width=22,
@@ -315,7 +240,6 @@ COLUMNS: tuple[Column, ...] = (
         "invoice_date",
         "Date of the invoice; older than 30 days gets a warning.",
         "2026-11-10",
-        synonyms=("bill date", "date of invoice", "statement date"),
         kind="date",
         width=12,
     ),
@@ -323,7 +247,6 @@ COLUMNS: tuple[Column, ...] = (
         "connection_id",
         "Telnyx connection (SIP trunk) the numbers go to after the port.",
         "1234567890",
-        synonyms=("connection", "sip connection", "trunk", "trunk id"),
         kind="identifier",
         order_level=True,
     ),
@@ -331,14 +254,12 @@ COLUMNS: tuple[Column, ...] = (
         "messaging_profile_id",
         "Telnyx messaging profile for the numbers.",
         "400017fd-0000-0000-0000-000000000000",
-        synonyms=("messaging profile", "messaging profile id"),
         order_level=True,
     ),
     Column(
         "emergency_address_id",
         "Telnyx emergency (E911) address id.",
         "1293384261075731499",
-        synonyms=("e911 address id", "emergency address", "e911"),
         kind="identifier",
         order_level=True,
     ),
@@ -346,14 +267,12 @@ COLUMNS: tuple[Column, ...] = (
         "billing_group_id",
         "Telnyx billing group id.",
         "f1486bae-0000-0000-0000-000000000000",
-        synonyms=("billing group",),
         order_level=True,
     ),
     Column(
         "tags",
         "Tags for the numbers, separated by commas.",
         "chicago,main-office",
-        synonyms=("tag", "labels"),
         kind="tags",
         order_level=True,
     ),
@@ -361,7 +280,6 @@ COLUMNS: tuple[Column, ...] = (
         "enable_messaging",
         "yes to port messaging (SMS) with the numbers, no to leave it.",
         "yes",
-        synonyms=("messaging", "sms", "port messaging", "enable sms"),
         choices=("yes", "no"),
         kind="bool",
         order_level=True,
@@ -371,7 +289,6 @@ COLUMNS: tuple[Column, ...] = (
         "webhook_url",
         "https URL that receives this order's status events.",
         "https://example.com/porting-events",
-        synonyms=("webhook", "callback url", "notification url"),
         kind="url",
         order_level=True,
         width=26,
@@ -380,14 +297,12 @@ COLUMNS: tuple[Column, ...] = (
         "customer_reference",
         "Your reference sent to Telnyx with the order (one per order).",
         "ACME-PORT-1",
-        synonyms=("reference", "customer ref", "your reference", "po number"),
         order_level=True,
     ),
     Column(
         "notes",
         "Free text for you; not sent to the carrier.",
         "Front desk lines",
-        synonyms=("note", "comment", "comments", "remarks"),
         width=30,
     ),
 )
@@ -422,31 +337,23 @@ REJECTION_CHECKLIST: tuple[str, ...] = (
     "No unpaid balance or port freeze on the losing account.",
 )
 
-_SEPARATORS = re.compile(r"[\s_\-./#:()]+")
-
-
-def header_key(text: str) -> str:
-    """The form a header is compared in: NFKC, case-folded, no spaces, underscores or marks."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    key = _SEPARATORS.sub("", folded)
-    # "account #" and "account no" mean the same thing; '#' is gone by now
-    return key
-
-
-def _build_lookup() -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for column in COLUMNS:
-        for text in (column.name, *column.synonyms):
-            key = header_key(text)
-            if key in lookup and lookup[key] != column.name:
-                raise AssertionError(f"header {text!r} maps to two columns")
-            lookup[key] = column.name
-    return lookup
-
-
-_HEADER_LOOKUP = _build_lookup()
-
-
-def canonical_column(header: str) -> str | None:
-    """The canonical column a header names, or None when it is not a template column."""
-    return _HEADER_LOOKUP.get(header_key(header))
+__all__ = [
+    "ALIASES",
+    "COLUMNS",
+    "COLUMN_BY_NAME",
+    "COLUMN_NAMES",
+    "ENUMERATIONS",
+    "FOC_TIME_ZONE_NOTE",
+    "IDENTIFIER_COLUMNS",
+    "INSTRUCTIONS_SHEET",
+    "NUMBERS_SHEET",
+    "ORDER_LEVEL_COLUMNS",
+    "PHONE_COLUMNS",
+    "REJECTION_CHECKLIST",
+    "REQUIRED_COLUMNS",
+    "SECRET_COLUMNS",
+    "TEMPLATE_VERSION",
+    "Column",
+    "canonical_column",
+    "header_key",
+]

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from porting_batch.files import file_sha256, write_text_atomic
-from porting_batch.source import SPREADSHEET_SUFFIXES
+from porting_batch.intake.source import SPREADSHEET_SUFFIXES
 
 #: The suffix (before the extension) that asks for a new run of content already done.
 FORCE_MARK = ".rerun"

@@ -20,6 +20,7 @@ from porting_batch.columns import (
     TEMPLATE_VERSION,
 )
 from porting_batch.errors import IntakeError
+from porting_batch.files import atomic_path
 
 #: Rows that get drop-downs and text formatting in the template (Excel's limit is 1,048,576).
 FORMATTED_ROWS = 100_000
@@ -64,16 +65,14 @@ def write_batch(
             hint="give a new file name, or add --force to replace it",
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
+    with atomic_path(path) as partial:
         if suffix == ".csv":
             _write_csv(partial, rows)
         else:
             _write_xlsx(partial, rows, created)
-        if overwrite:
-            partial.replace(path)
-        else:
-            # link() fails if the name appeared meanwhile: no race replaces an operator's file
+        if not overwrite:
+            # link() fails if the name appeared meanwhile: no race replaces an operator's file.
+            # Once linked, atomic_path's rename of one link onto the other changes nothing.
             try:
                 os.link(partial, path)
             except FileExistsError:
@@ -82,8 +81,6 @@ def write_batch(
                     file=str(path),
                     hint="give a new file name, or add --force to replace it",
                 ) from None
-    finally:
-        partial.unlink(missing_ok=True)
     return path
 
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from porting_batch.cells import column_letter
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -40,11 +42,7 @@ _WORKBOOK_RELS = (
 
 def cell_ref(column: int, row: int) -> str:
     """Excel's address of a 1-based column and row: (1, 1) -> A1."""
-    letters = ""
-    while column:
-        column, remainder = divmod(column - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return f"{letters}{row}"
+    return f"{column_letter(column - 1)}{row}"
 
 
 def sheet_xml(

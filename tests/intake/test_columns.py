@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from porting_batch.columns import (
+    ALIASES,
     COLUMN_NAMES,
     ORDER_LEVEL_COLUMNS,
     REQUIRED_COLUMNS,
@@ -47,6 +48,18 @@ def test_headers_match_regardless_of_case_spacing_and_synonyms(header: str, name
 def test_unknown_header_matches_nothing() -> None:
     """A header that is not a template column is not guessed."""
     assert canonical_column("Favourite colour") is None
+
+
+def test_aliases_name_exactly_the_catalogue_columns() -> None:
+    """Every column has its aliases entry, and no entry names a column the catalogue lacks."""
+    assert tuple(ALIASES) == COLUMN_NAMES
+
+
+def test_every_alias_and_column_name_matches_its_own_column() -> None:
+    """Each column's name and each of its aliases match that column and no other."""
+    for name, aliases in ALIASES.items():
+        for header in (name, *aliases):
+            assert canonical_column(header) == name, header
 
 
 def test_catalogue_has_every_issue_column_in_order() -> None:
