@@ -10,31 +10,27 @@ Three deployments from one process:
 Each has a deployment concurrency limit of one run with ENQUEUE, so two runs of the same
 deployment (and so of the same spreadsheet or folder through it) never overlap; a run that
 would collide waits its turn. Across deployments and machines, one run per batch is the
-ledger's lease (``porting_batch.batch_lock.hold_batch``), and :func:`api_slots` reserves a
-run's requests in flight against the ``porting-api`` global limit shared by every worker.
+ledger's lease (``porting_batch.batch_lock.hold_batch``), and ``flows.runtime.api_slots``
+reserves a run's requests in flight against the ``porting-api`` global limit shared by every
+worker.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+from flows.runtime import INBOX, MANUAL, SCHEDULED, run_logging
 from porting_batch.settings import Settings
 
-logger = logging.getLogger("porting_batch.operating")
-
-MANUAL = "manual"
-SCHEDULED = "scheduled"
-INBOX = "inbox"
-#: Name of the global concurrency limit that caps API requests in flight across all workers.
-API_LIMIT = "porting-api"
-#: Seconds an ``api_slots`` lease lasts without renewal (the server's minimum). Prefect renews
-#: it while the run lives; a killed run's slots come back when it expires and the server's
-#: repossessor (every 15 s by default) revokes it.
-API_LEASE_S = 60.0
+__all__ = [
+    "INBOX",
+    "MANUAL",
+    "OPERATING_FIELDS",
+    "SCHEDULED",
+    "build_deployments",
+    "serve_deployments",
+]
 
 
 #: The settings fields that shape the served deployments (documented in docs/operating.md).
@@ -119,59 +115,3 @@ def serve_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
     ops.scheduled_dir.mkdir(parents=True, exist_ok=True)
     # One run per deployment at a time (their limits); inbox batches are subflows of the scan.
     serve(*build_deployments(ops, overrides), limit=3)
-
-
-def run_logging() -> None:
-    """Library loggers at INFO in the run logs; httpx and httpcore (a line per request) quiet.
-
-    ``PREFECT_LOGGING_EXTRA_LOGGERS=porting_batch`` hands the library's records to Prefect, but
-    an unset level inherits the root's WARNING, which would drop every INFO line.
-    """
-    library = logging.getLogger("porting_batch")
-    if library.level == logging.NOTSET:
-        library.setLevel(logging.INFO)
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
-async def _limit(client: Any, name: str) -> Any | None:
-    from prefect.exceptions import ObjectNotFound
-
-    try:
-        return await client.read_global_concurrency_limit_by_name(name)
-    except ObjectNotFound:
-        return None
-
-
-@asynccontextmanager
-async def api_slots(settings: Settings, name: str = API_LIMIT) -> AsyncIterator[int]:
-    """Reserve this run's requests in flight from the ``porting-api`` global limit.
-
-    Yields how many requests the run may have in flight: its own ``max_in_flight``, capped by
-    the limit. The slots are held for the whole run, so the sum over every worker stays under
-    the limit; the client's own pacing still spaces the requests of each run. Without an
-    active limit of that name, nothing is held and the run keeps its own setting.
-
-    The slots are a lease of ``API_LEASE_S`` that Prefect renews in the background: a run that
-    is killed stops renewing, and the server revokes the lease once it expires, so its slots
-    are not lost. A failed renewal (the server restarting) does not stop the run.
-    """
-    from prefect.client.orchestration import get_client
-    from prefect.concurrency.asyncio import concurrency
-
-    async with get_client() as client:
-        limit = await _limit(client, name)
-    if limit is None or not limit.active:
-        yield settings.max_in_flight
-        return
-    granted = max(1, min(settings.max_in_flight, limit.limit))
-    logger.info("waiting for %d of the %d '%s' API slots", granted, limit.limit, name)
-    async with concurrency(
-        name,
-        occupy=granted,
-        strict=True,
-        lease_duration=API_LEASE_S,
-        raise_on_lease_renewal_failure=False,
-    ):
-        logger.info("holding %d '%s' API slots", granted, name)
-        yield granted

@@ -26,9 +26,9 @@ from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NONE
 
-from flows.deployments import INBOX, run_logging
 from flows.parameters import PortInRequest
 from flows.port_in import port_in_batch
+from flows.runtime import INBOX, run_logging
 from porting_batch.inbox import (
     Claim,
     InboxPaths,

@@ -21,9 +21,8 @@ from prefect.artifacts import (
 from prefect.cache_policies import NONE
 from prefect.states import Failed, State
 
-from flows.deployments import api_slots, run_logging
 from flows.parameters import PortInRequest, spreadsheets_in
-from flows.runtime import describe_api, open_client
+from flows.runtime import api_slots, describe_api, open_client, run_logging
 from porting_batch.batch import BatchRun, batch_id_for, file_issue, frozen_heap
 from porting_batch.batch_lock import hold_batch
 from porting_batch.client import PortingClient
@@ -168,7 +167,7 @@ async def port_in_batch(
 
 def exit_code(result: BatchResult) -> int:
     """The command line's exit code for one batch (flows.cli.exit_code_for)."""
-    from flows.cli import exit_code_for
+    from flows.exit_codes import exit_code_for
 
     return exit_code_for(result)
 

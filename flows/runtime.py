@@ -1,12 +1,18 @@
-"""Where a run gets its API: the built-in simulator (started here, on loopback) or Telnyx.
+"""What every run shares, whichever flow or command started it: its API, its API slots, its logs.
 
-This is an entry-point module: it is the one place besides the tests that starts the simulator.
-One simulator serves every run in a process (runs share its state file), started on first use
-and stopped when the last run ends.
+The API is the built-in simulator (started here, on loopback) or Telnyx. This is an entry-point
+module: it is the one place besides the tests that starts the simulator. One simulator serves
+every run in a process (runs share its state file), started on first use and stopped when the
+last run ends.
+
+``port_in``, ``inbox`` and ``deployments`` all import from here and this imports none of them,
+so the flows' imports stay a tree (``tests/orchestration/test_flow_imports.py``). Prefect is
+imported inside the functions that need it: the command line without a server imports none.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager
@@ -14,6 +20,20 @@ from typing import Any
 
 from porting_batch.client import PortingClient
 from porting_batch.settings import Settings
+
+logger = logging.getLogger("porting_batch.operating")
+
+#: The deployments ``porting-batch serve`` serves (``flows.deployments``); the watcher starts
+#: the inbox one.
+MANUAL = "manual"
+SCHEDULED = "scheduled"
+INBOX = "inbox"
+#: Name of the global concurrency limit that caps API requests in flight across all workers.
+API_LIMIT = "porting-api"
+#: Seconds an ``api_slots`` lease lasts without renewal (the server's minimum). Prefect renews
+#: it while the run lives; a killed run's slots come back when it expires and the server's
+#: repossessor (every 15 s by default) revokes it.
+API_LEASE_S = 60.0
 
 _lock = threading.Lock()
 _shared: dict[str, Any] = {"users": 0, "handle": None, "context": None}
@@ -69,3 +89,59 @@ def describe_api(settings: Settings) -> str:
     if settings.api == "telnyx":
         return f"Telnyx API at {settings.api_base_url}"
     return f"built-in simulator (state in {settings.simulator_state_file})"
+
+
+def run_logging() -> None:
+    """Library loggers at INFO in the run logs; httpx and httpcore (a line per request) quiet.
+
+    ``PREFECT_LOGGING_EXTRA_LOGGERS=porting_batch`` hands the library's records to Prefect, but
+    an unset level inherits the root's WARNING, which would drop every INFO line.
+    """
+    library = logging.getLogger("porting_batch")
+    if library.level == logging.NOTSET:
+        library.setLevel(logging.INFO)
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+async def _limit(client: Any, name: str) -> Any | None:
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        return await client.read_global_concurrency_limit_by_name(name)
+    except ObjectNotFound:
+        return None
+
+
+@asynccontextmanager
+async def api_slots(settings: Settings, name: str = API_LIMIT) -> AsyncIterator[int]:
+    """Reserve this run's requests in flight from the ``porting-api`` global limit.
+
+    Yields how many requests the run may have in flight: its own ``max_in_flight``, capped by
+    the limit. The slots are held for the whole run, so the sum over every worker stays under
+    the limit; the client's own pacing still spaces the requests of each run. Without an
+    active limit of that name, nothing is held and the run keeps its own setting.
+
+    The slots are a lease of ``API_LEASE_S`` that Prefect renews in the background: a run that
+    is killed stops renewing, and the server revokes the lease once it expires, so its slots
+    are not lost. A failed renewal (the server restarting) does not stop the run.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.concurrency.asyncio import concurrency
+
+    async with get_client() as client:
+        limit = await _limit(client, name)
+    if limit is None or not limit.active:
+        yield settings.max_in_flight
+        return
+    granted = max(1, min(settings.max_in_flight, limit.limit))
+    logger.info("waiting for %d of the %d '%s' API slots", granted, limit.limit, name)
+    async with concurrency(
+        name,
+        occupy=granted,
+        strict=True,
+        lease_duration=API_LEASE_S,
+        raise_on_lease_renewal_failure=False,
+    ):
+        logger.info("holding %d '%s' API slots", granted, name)
+        yield granted

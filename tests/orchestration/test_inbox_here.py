@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from porting_batch.inbox import InboxPaths, claim, release
+from porting_batch.inbox import InboxPaths, claim, finish, release
 from porting_batch.ledger import Ledger
 from porting_batch.settings import Settings
 
@@ -126,3 +126,16 @@ def test_scan_here_with_nothing_dropped_says_so(here, capsys):
     """An empty inbox: one line saying nothing is ready, exit 0."""
     assert main(["inbox"]) == 0
     assert f"Nothing ready in {here.inbox}" in capsys.readouterr().out
+
+
+def test_the_inbox_logs_claim_and_filing_under_one_logger_name(here, caplog):
+    """Claiming and filing an entry are logged as ``porting_batch.inbox``, the name operators
+    filter on, whichever module of the inbox package does the work."""
+    (here.inbox / "april.csv").write_text("x\n", encoding="utf-8")
+    with caplog.at_level("INFO", logger="porting_batch.inbox"):
+        found = claim(here, "april.csv")
+        assert found is not None
+        finish(here, found, "failed", error="not a real batch")
+    messages = [(r.name, r.getMessage().split(" ", 1)[0]) for r in caplog.records]
+    assert ("porting_batch.inbox", "claimed") in messages
+    assert ("porting_batch.inbox", "april.csv:") in messages

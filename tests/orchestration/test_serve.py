@@ -36,9 +36,9 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.deployments import api_slots
 from flows.inbox import trigger_scan
 from flows.port_in import artifact_key
+from flows.runtime import api_slots
 from porting_batch.inbox import InboxPaths, claim, finish, release
 from porting_batch.settings import Settings
 
@@ -476,7 +476,7 @@ def test_api_limit_caps_requests_in_flight_across_runs(served):
 
 _HOLDER = """
 import asyncio, sys
-from flows.deployments import api_slots
+from flows.runtime import api_slots
 from porting_batch.settings import Settings
 
 async def main():

@@ -1,0 +1,7 @@
+"""``python -m flows.cli``: the same as the ``porting-batch`` command."""
+
+import sys
+
+from flows.cli import main
+
+sys.exit(main())
