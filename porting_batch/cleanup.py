@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from porting_batch.errors import NotFoundError
-from porting_batch.ledger import Ledger
+from porting_batch.ledger import IntentState, Ledger, OrderStatus
 from porting_batch.tracking import repair_numbers
 
 
@@ -39,7 +39,7 @@ async def clean_batch(ledger: Ledger, api: OrderApi, batch_id: str) -> list[Clea
     """
     outcomes: list[CleanOutcome] = []
     for record in ledger.orders_for_batch(batch_id):
-        if record.status == "deleted":
+        if record.status == OrderStatus.DELETED:
             continue
         try:
             order = await api.get_order(record.order_id)
@@ -48,7 +48,7 @@ async def clean_batch(ledger: Ledger, api: OrderApi, batch_id: str) -> list[Clea
             outcomes.append(CleanOutcome(record.order_id, "gone", True, "already gone at Telnyx"))
             continue
         status = str(getattr(order.status, "value", order.status))
-        if status != "draft":
+        if status != OrderStatus.DRAFT:
             # The order stays: its numbers stay taken, all of them (not only the 50 shown).
             await repair_numbers(api, record, order)
             record.status = status
@@ -65,7 +65,7 @@ async def clean_batch(ledger: Ledger, api: OrderApi, batch_id: str) -> list[Clea
             continue
         intent = ledger.record_intent(batch_id, "delete", record.order_id)
         await api.delete_order(record.order_id)
-        ledger.settle_intent(intent, "done")
+        ledger.settle_intent(intent, IntentState.DONE)
         ledger.delete_order(record.order_id)
-        outcomes.append(CleanOutcome(record.order_id, "draft", True, "draft deleted"))
+        outcomes.append(CleanOutcome(record.order_id, OrderStatus.DRAFT, True, "draft deleted"))
     return outcomes

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from porting_batch.errors import NotFoundError
-from porting_batch.ledger import Ledger, OrderRecord
+from porting_batch.ledger import Ledger, OrderRecord, OrderStatus
 from porting_batch.order_numbers import all_numbers
 
 #: Statuses after which an order needs no more tracking.
-FINAL_STATUSES = frozenset({"ported", "cancelled", "deleted"})
+FINAL_STATUSES = frozenset({OrderStatus.PORTED, OrderStatus.CANCELLED, OrderStatus.DELETED})
 
 
 class OrderReader(Protocol):
@@ -77,11 +77,13 @@ async def refresh_order_statuses(
             try:
                 order = await api.get_order(record.order_id)
             except NotFoundError:
-                changes.append(StatusChange(current, record.order_id, record.status, "deleted", ""))
+                changes.append(
+                    StatusChange(current, record.order_id, record.status, OrderStatus.DELETED, "")
+                )
                 ledger.delete_order(record.order_id)
                 continue
             status = str(getattr(order.status, "value", order.status) or record.status)
-            attention = _exception_text(order) if status == "exception" else ""
+            attention = _exception_text(order) if status == OrderStatus.EXCEPTION else ""
             repaired = await repair_numbers(api, record, order)
             if status == record.status and attention == (record.attention if attention else ""):
                 if repaired:

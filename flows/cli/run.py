@@ -24,6 +24,7 @@ from flows.cli.common import (
 )
 from flows.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, exit_code_for, worst
 from porting_batch.errors import PortingBatchError
+from porting_batch.ledger import BatchStatus
 from porting_batch.settings import Settings
 
 
@@ -117,7 +118,9 @@ async def batch_here(
         )
     files = write_reports(result, report_folder(settings.out_dir, result.name, result.started_at))
     ledger.finish_batch(
-        result.batch_id, "complete" if result.complete else "incomplete", str(files.folder)
+        result.batch_id,
+        BatchStatus.COMPLETE if result.complete else BatchStatus.INCOMPLETE,
+        str(files.folder),
     )
     return result, files.folder
 
