@@ -22,6 +22,8 @@ from porting_batch.simulator.state import SimState
 STEP = "associated_phone_numbers"
 KIND = "associated_numbers"
 ACTIONS = ("keep", "disconnect")
+#: The docs' "GB local" numbers: rule 1 types GB geographic (fixed-line) numbers ``landline``.
+GEOGRAPHIC = frozenset({"local", "landline"})
 _RANGE_END = re.compile(r"^\+\d{7,15}$")
 #: Ranges can change only while the order can (rule 11's editable statuses).
 OPEN_STATUSES = frozenset({"draft", "in-process", "submitted", "exception", "foc-date-confirmed"})
@@ -32,7 +34,7 @@ def needs_step(order: dict[str, Any]) -> bool:
     misc = order.get("misc") or {}
     return (
         order["_sim"]["country_code"] == "GB"
-        and order["phone_number_type"] == "local"
+        and order["phone_number_type"] in GEOGRAPHIC
         and misc.get("type") == "partial"
     )
 

@@ -123,7 +123,7 @@ def types_for(state: SimState, order: dict[str, Any]) -> list[RequirementType]:
     kind = order["phone_number_type"]
     if kind == "mobile":
         return [*base, PAC]
-    if kind == "local":
+    if kind in ("local", "landline"):  # rule 1 types GB geographic numbers landline
         return [*base, UNDERLYING_CARRIER, LINE_TYPE]
     return [*base, UNDERLYING_CARRIER]
 
