@@ -12,11 +12,13 @@ from starlette.routing import Route
 
 from porting_batch.simulator import (
     admin,
+    associated,
     document_routes,
     event_routes,
     number_routes,
     order_routes,
     order_sub_routes,
+    requirement_routes,
 )
 from porting_batch.simulator import csr as csr_ops
 from porting_batch.simulator.config import SimulatorConfig
@@ -66,7 +68,7 @@ def _order_routes() -> list[Route]:
             for action in ("confirm", "cancel", "activate")
         ),
         Route(f"{ORDER}/allowed_foc_windows", order_routes.allowed_foc_windows, methods=["GET"]),
-        Route(f"{ORDER}/requirements", order_routes.order_requirements, methods=["GET"]),
+        Route(f"{ORDER}/requirements", requirement_routes.order_requirements, methods=["GET"]),
         Route(f"{ORDER}/loa_template", order_routes.loa_template, methods=["GET"]),
         Route(f"{ORDER}/sub_request", order_routes.sub_request, methods=["GET"]),
     ]
@@ -75,6 +77,7 @@ def _order_routes() -> list[Route]:
 def _order_sub_routes() -> list[Route]:
     documents = f"{ORDER}/additional_documents"
     jobs = f"{ORDER}/activation_jobs"
+    associated_path = f"{V2}/porting_orders/{{porting_order_id}}/associated_phone_numbers"
     return [
         Route(f"{ORDER}/comments", order_sub_routes.list_comments, methods=["GET"]),
         Route(f"{ORDER}/comments", order_sub_routes.create_comment, methods=["POST"]),
@@ -85,6 +88,9 @@ def _order_sub_routes() -> list[Route]:
             order_sub_routes.delete_additional_document,
             methods=["DELETE"],
         ),
+        Route(associated_path, associated.list_associated, methods=["GET"]),
+        Route(associated_path, associated.create_associated, methods=["POST"]),
+        Route(f"{associated_path}/{{id}}", associated.delete_associated, methods=["DELETE"]),
         Route(jobs, order_sub_routes.list_activation_jobs, methods=["GET"]),
         Route(f"{jobs}/{{job_id}}", order_sub_routes.get_activation_job, methods=["GET"]),
     ]
@@ -95,6 +101,14 @@ def _number_and_event_routes() -> list[Route]:
     return [
         Route(
             f"{V2}/porting_phone_numbers", number_routes.list_porting_phone_numbers, methods=["GET"]
+        ),
+        Route(
+            f"{V2}/requirement_types", requirement_routes.list_requirement_types, methods=["GET"]
+        ),
+        Route(
+            f"{V2}/requirement_types/{{id}}",
+            requirement_routes.get_requirement_type,
+            methods=["GET"],
         ),
         Route(events, event_routes.list_events, methods=["GET"]),
         Route(f"{events}/{{id}}", event_routes.get_event, methods=["GET"]),

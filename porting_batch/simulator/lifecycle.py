@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from porting_batch.simulator import carriers, realism
+from porting_batch.simulator import activation, carriers, realism
 from porting_batch.simulator.clock import iso, parse_iso
 from porting_batch.simulator.problems import error, unprocessable
 
@@ -207,9 +207,14 @@ def _foc_confirmed(state: SimState, order: dict[str, Any], due: datetime) -> Non
         number["activation_status"] = "Pending"
         if number["portability_status"] == "pending":
             number["portability_status"] = "confirmed"
-    if order["activation_settings"]["fast_port_eligible"]:
+    port_at = parse_iso(foc_text)
+    if state.realistic:
+        if activation.on_demand(order):
+            # Nobody activating ports the order at the end of the window (docs).
+            port_at = activation.create_job(state, order, port_at)
+    elif order["activation_settings"]["fast_port_eligible"]:
         _create_activation_job(state, order)
-    state.schedule_at(order, parse_iso(foc_text), PORT_STEP)
+    state.schedule_at(order, port_at, PORT_STEP)
     _set_status_at(state, order, "foc-date-confirmed", due)
 
 
@@ -308,6 +313,8 @@ def cancel_order(state: SimState, order: dict[str, Any]) -> dict[str, Any]:
 
 def activate_order(state: SimState, order: dict[str, Any]) -> dict[str, Any]:
     """On-demand activation of a US/CA FastPort order at foc-date-confirmed, inside its window."""
+    if state.realistic:
+        return activation.start(state, order)
     if not order["activation_settings"]["fast_port_eligible"]:
         raise unprocessable(
             [error("10015", "On-demand activation is for FastPort orders only.", pointer="/")]
@@ -355,4 +362,6 @@ _STEPS: dict[str, Callable[[SimState, dict[str, Any], datetime], None]] = {
     FOC_CONFIRM_STEP: _foc_confirmed,
     PORT_STEP: mark_ported,
     CANCEL_STEP: _cancelled,
+    # A started activation job finishing: mark_ported completes it.
+    activation.ACTIVATION_STEP: mark_ported,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from porting_batch.simulator import associated, requirements
 from porting_batch.simulator.calendar import in_windows
 from porting_batch.simulator.clock import parse_iso
 from porting_batch.simulator.lifecycle import SUBMIT_DELAY_S, SUBMIT_STEP
@@ -28,6 +29,8 @@ def missing_for_confirm(state: SimState, order: dict[str, Any]) -> list[dict[str
         *_document_gaps(order),
         *_foc_gaps(state, order),
         *_misc_gaps(order),
+        *requirements.unmet_errors(state, order),
+        *associated.confirm_errors(state, order),
     ]
 
 
@@ -55,9 +58,9 @@ def _end_user_gaps(order: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _document_gaps(order: dict[str, Any]) -> list[dict[str, Any]]:
     gaps = []
-    if not order["documents"]["loa"]:
+    if not requirements.value_of(order, requirements.LOA):
         gaps.append(error("80008", "A signed LOA document is required.", pointer="/documents/loa"))
-    if not order["documents"]["invoice"]:
+    if not requirements.value_of(order, requirements.INVOICE):
         gaps.append(
             error("10004", "A recent invoice document is required.", pointer="/documents/invoice")
         )

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from porting_batch.simulator import associated, requirements
 from porting_batch.simulator.lifecycle import FOC_CONFIRM_STEP, FOC_RECONFIRM_DELAY_S
-from porting_batch.simulator.patch_sections import PATCH_KEYS, SECTIONS, Patch, check_object
+from porting_batch.simulator.patch_sections import (
+    PATCH_KEYS,
+    SECTIONS,
+    Patch,
+    check_object,
+    messaging_profile_check,
+)
 from porting_batch.simulator.problems import error, unprocessable
 from porting_batch.simulator.state import SimState
 from porting_batch.simulator.store import plain_copy
@@ -42,6 +49,7 @@ def patch_order(state: SimState, order: dict[str, Any], body: Any) -> dict[str, 
     for key, validate in SECTIONS:
         if key in body:
             validate(patch, body[key])
+    messaging_profile_check(patch)
     if errors:
         raise unprocessable(errors)
     _apply(state, order, updated)
@@ -56,10 +64,9 @@ def _apply(state: SimState, order: dict[str, Any], updated: dict[str, Any]) -> N
         and updated["activation_settings"]["foc_datetime_requested"]
         != order["activation_settings"]["foc_datetime_requested"]
     )
-    updated["requirements_met"] = bool(
-        updated["documents"]["loa"] and updated["documents"]["invoice"]
-    )
     order.update(updated)
+    order["requirements_met"] = requirements.requirements_met(state, order)
+    associated.refresh_steps(state, order)
     if foc_moved:
         # The carrier confirmed the old date: a new one goes back to it for confirmation.
         order["activation_settings"]["foc_datetime_actual"] = None

@@ -129,34 +129,6 @@ async def allowed_foc_windows(request: Request) -> Response:
 
 
 @handles_problems
-async def order_requirements(request: Request) -> Response:
-    """GET /porting_orders/{id}/requirements: the LOA and invoice requirements and their state."""
-    order = order_from(request)
-    number, size = page_params(request)
-    details = []
-    for kind, name in (("loa", "Letter of Authorization"), ("invoice", "Latest Invoice")):
-        value = order["documents"][kind] or ""
-        details.append(
-            {
-                "field_type": "document",
-                "field_value": value,
-                "record_type": "porting_requirement",
-                "requirement_status": "approved" if value else "pending",
-                "requirement_type": {
-                    "id": f"00000000-0000-4000-8000-00000000000{1 if kind == 'loa' else 2}",
-                    "name": name,
-                    "type": "document",
-                    "description": f"A {name.lower()} for the numbers being ported.",
-                    "example": f"{kind}.pdf",
-                    "acceptance_criteria": {"acceptable_values": []},
-                },
-            }
-        )
-    page, meta = paginate(details, number, size)
-    return JSON({"data": page, "meta": meta})
-
-
-@handles_problems
 async def loa_template(request: Request) -> Response:
     """GET /porting_orders/{id}/loa_template: a PDF listing the numbers and end user."""
     order = order_from(request)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from porting_batch.simulator import requirements
 from porting_batch.simulator.calendar import foc_windows
 from porting_batch.simulator.numbers import NumberFacts
 from porting_batch.simulator.state import USER_ID, SimState
@@ -49,7 +50,7 @@ def new_order(
     now = state.now_iso()
     order_id = state.new_id()
     first = members[0]
-    return {
+    order = {
         "id": order_id,
         "record_type": "porting_order",
         "created_at": now,
@@ -80,6 +81,11 @@ def new_order(
             "next_step": None,
         },
     }
+    if state.realistic:
+        # The docs' opt-in field (NOTES 9.4): every order starts on the scheduled activation.
+        order["activation_settings"]["activation_type"] = "scheduled"
+    order["requirements"] = requirements.initial_requirements(state, order)
+    return order
 
 
 def _blank_sections(members: list[NumberFacts]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ KINDS = (
     "csrs",
     "activation_jobs",
     "phone_number_configurations",
+    "associated_numbers",
 )
 
 _SCHEMA = """

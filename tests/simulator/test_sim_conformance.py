@@ -13,6 +13,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from porting_batch.simulator import create_app
+from porting_batch.simulator.requirements import LOA
 
 from .conftest import frozen_config, make_client
 from .helpers import END_USER, FAST_NUMBERS, PDF, SLOW_NUMBERS, complete, create, upload
@@ -20,6 +21,10 @@ from .openapi_check import check_exchange, operation_for
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 NO_AUTH = "send without an API key"
+RANGE = {
+    "action": "keep",
+    "phone_number_range": {"start_at": "+441234567890", "end_at": "+441234567899"},
+}
 
 # (operation, method, path, body or None, expected status); {draft}, {confirmed}, {fast},
 # {doc}, {event}, {csr}, {extra}, {job} are filled in from the world fixture.
@@ -144,6 +149,34 @@ CASES: list[tuple[str, str, str, Any, int]] = [
     ("get_csr", "GET", f"/customer_service_records/{MISSING}", None, 404),
     ("list_csrs", "GET", "/customer_service_records", None, 200),
     ("list_csrs", "GET", "/customer_service_records?sort[value]=name", None, 422),
+    ("requirement_types", "GET", "/requirement_types?filter[name][contains]=invoice", None, 200),
+    ("requirement_types", "GET", "/requirement_types?sort=colour", None, 422),
+    ("requirement_type", "GET", f"/requirement_types/{LOA.id}", None, 200),
+    ("requirement_type", "GET", f"/requirement_types/{MISSING}", None, 404),
+    ("list_associated", "GET", "/porting_orders/{draft}/associated_phone_numbers", None, 200),
+    ("list_associated", "GET", f"/porting_orders/{MISSING}/associated_phone_numbers", None, 404),
+    ("create_associated", "POST", "/porting_orders/{draft}/associated_phone_numbers", RANGE, 201),
+    (
+        "create_associated",
+        "POST",
+        "/porting_orders/{draft}/associated_phone_numbers",
+        {"action": "keep", "phone_number_range": {"start_at": "+1", "end_at": "+2"}},
+        422,
+    ),
+    (
+        "delete_associated",
+        "DELETE",
+        "/porting_orders/{draft}/associated_phone_numbers/{assoc}",
+        None,
+        200,
+    ),
+    (
+        "delete_associated",
+        "DELETE",
+        f"/porting_orders/{{draft}}/associated_phone_numbers/{MISSING}",
+        None,
+        404,
+    ),
 ]
 
 
@@ -160,7 +193,7 @@ def _world(api: TestClient, needed: set[str]) -> dict[str, str]:
         start = sim.now().fromisoformat(jobs[0]["activation_windows"][0]["start_at"])
         sim.advance((start - sim.now()).total_seconds() + 60)
         world |= {"fast": fast["id"], "job": jobs[0]["id"]}
-    if needed & {"draft", "extra"}:
+    if needed & {"draft", "extra", "assoc"}:
         world["draft"] = create(api, ["+13125550150"])[0]["id"]
     if "deletable" in needed:
         world["deletable"] = create(api, ["+13125550151"])[0]["id"]
@@ -183,6 +216,9 @@ def _world(api: TestClient, needed: set[str]) -> dict[str, str]:
             f"/porting_orders/{world['draft']}/additional_documents",
             json={"additional_documents": [{"document_id": world["doc"], "document_type": "csr"}]},
         ).json()["data"][0]["id"]
+    if "assoc" in needed:
+        url = f"/porting_orders/{world['draft']}/associated_phone_numbers"
+        world["assoc"] = api.post(url, json=RANGE).json()["data"]["id"]
     if "event" in needed:
         [order] = create(api, ["+13125550153"])
         api.post(f"/porting_orders/{order['id']}/comments", json={"body": "x"})

@@ -7,8 +7,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from porting_batch.simulator.requirements import LOA
+
 from .conftest import make_client
 from .helpers import END_USER, FAST_NUMBERS, SLOW_NUMBERS, complete, create, first_window
+
+LOA_TYPE = LOA.id
 
 
 def test_requests_without_a_valid_key_get_a_401_error(app: Any) -> None:
@@ -282,7 +286,10 @@ def test_patch_refuses_unknown_and_denied_documents_everywhere(api: TestClient) 
         json={
             "documents": {"invoice": infected["id"]},
             "requirements": [
-                {"requirement_type_id": "t1", "field_value": "00000000-0000-4000-8000-00000000000f"}
+                {
+                    "requirement_type_id": LOA_TYPE,
+                    "field_value": "00000000-0000-4000-8000-00000000000f",
+                }
             ],
         },
     )

@@ -7,8 +7,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from porting_batch.simulator.requirements import LOA
+
 from .conftest import make_client
 from .helpers import END_USER, SLOW_NUMBERS, create, first_window, upload
+
+LOA_TYPE = LOA.id
 
 MISSING = "'{0}' is not a field the API accepts here."
 INVALID = "The '{0}' parameter is invalid."
@@ -31,7 +35,7 @@ EVERY_SECTION_WRONG: dict[str, Any] = {
     "messaging": {"enable_messaging": "yes"},
     "phone_number_configuration": {"q": 0, "tags": [1], "connection_id": 1},
     "requirement_group_id": "abc",
-    "requirements": [5, {"requirement_type_id": "t", "field_value": "nope"}],
+    "requirements": [5, {"requirement_type_id": LOA_TYPE, "field_value": "nope"}],
     "user_feedback": {"user_rating": 9, "user_comment": 4},
 }
 
@@ -206,7 +210,7 @@ def test_patch_applies_a_valid_change_in_every_section(api: TestClient) -> None:
         },
         "messaging": {"enable_messaging": True},
         "phone_number_configuration": {"connection_id": "c1", "tags": ["a", "b"]},
-        "requirements": [{"requirement_type_id": "t1", "field_value": loa}],
+        "requirements": [{"requirement_type_id": LOA_TYPE, "field_value": loa}],
         "user_feedback": {"user_rating": 5, "user_comment": "ok"},
     }
     response = api.patch(f"/porting_orders/{order['id']}", json=body)
@@ -236,7 +240,7 @@ def test_patch_applies_a_valid_change_in_every_section(api: TestClient) -> None:
         },
         "requirements": [
             {
-                "requirement_type_id": "t1",
+                "requirement_type_id": LOA_TYPE,
                 "field_type": "document",
                 "field_value": loa,
                 "record_type": "porting_requirement",
