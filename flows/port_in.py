@@ -1,13 +1,18 @@
-"""The Prefect flow ``port-in-batch``: one spreadsheet through the library's steps.
+"""The Prefect flow ``port-in-batch``: one spreadsheet through the library's sequence of steps.
 
-Thin on purpose: each task calls one library step and returns plain data. Tasks are per step,
-per chunk of numbers and per chunk of order groups, never per phone number. HTTP retries stay in
-the client and exactly-once writes come from the ledger, so no task here is retried by Prefect.
+Thin on purpose: the order of the steps is the library's (``porting_batch.runner.run_sequence``);
+this module only executes them as tasks (:class:`AsTasks`), per step, per chunk of numbers and
+per chunk of order groups, never per phone number, each calling one library function and
+returning plain data. HTTP retries stay in the client and exactly-once writes come from the
+ledger, so no task here is retried by Prefect.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +28,15 @@ from prefect.states import Failed, State
 
 from flows.parameters import PortInRequest, spreadsheets_in
 from flows.runtime import api_slots, describe_api, open_client, run_logging
-from porting_batch.batch import BatchRun, batch_id_for, file_issue, frozen_heap
 from porting_batch.batch_lock import hold_batch
 from porting_batch.client import PortingClient
 from porting_batch.errors import IntakeError, PortingBatchError
 from porting_batch.ledger import Ledger
+from porting_batch.plan import OrderGroup
 from porting_batch.reports import report_folder, summary_markdown, write_reports
 from porting_batch.results import BatchResult
+from porting_batch.runner import Run, batch_id_for, conclude, group_runner, run_sequence, start_run
+from porting_batch.runner import steps as library
 from porting_batch.settings import Settings, load_settings
 
 #: Numbers per portability task (the client splits each into API-sized chunks itself).
@@ -45,18 +52,14 @@ def artifact_key(batch_id: str, what: str) -> str:
     return f"{cleaned[:40]}-{what}"
 
 
-class StepFailed(Exception):
-    """A library error inside a task, returned as a value so Prefect logs no traceback."""
-
-
 #: The runs of this process by batch id. Tasks take the batch id (and group keys), never the run
 #: or its rows: Prefect walks every task parameter, which at 100,000 rows costs minutes.
-_RUNS: dict[str, BatchRun] = {}
+_RUNS: dict[str, Run] = {}
 #: Each run's result, once its steps are over, for the task that writes its reports.
 _RESULTS: dict[str, BatchResult] = {}
 
 
-def _run(batch_id: str) -> BatchRun:
+def _run(batch_id: str) -> Run:
     return _RUNS[batch_id]
 
 
@@ -65,7 +68,7 @@ def read_spreadsheet(batch_id: str) -> dict[str, Any]:
     """Intake: read and validate the spreadsheet. A file that cannot be read comes back as
     ``{"error": ...}``: an operator's mistake, not a task traceback."""
     try:
-        intake = _run(batch_id).read()
+        intake = library.read(_run(batch_id))
     except IntakeError as exc:
         return {"error": exc.message, "hint": exc.hint, "file": exc.file, "sheet": exc.sheet}
     errors = sum(1 for i in intake.issues if i.is_error)
@@ -77,7 +80,7 @@ async def check_chunk(batch_id: str, numbers: list[str]) -> int | str:
     """Portability checks for one chunk of numbers; an API failure comes back as its message
     (an operator's line, not a task traceback)."""
     try:
-        await _run(batch_id).check(numbers)
+        await library.check(_run(batch_id), numbers)
     except PortingBatchError as exc:
         return str(exc)
     return len(numbers)
@@ -87,8 +90,8 @@ async def check_chunk(batch_id: str, numbers: list[str]) -> int | str:
 def plan_orders(batch_id: str) -> dict[str, int]:
     """Second-pass validation, then group by account and predict the API's split."""
     run = _run(batch_id)
-    run.second_pass()
-    plan = run.plan()
+    library.second_pass(run.state)
+    plan = library.plan(run)
     return {"groups": len(plan.groups), "planned_orders": plan.planned_orders}
 
 
@@ -97,14 +100,66 @@ async def run_group_chunk(batch_id: str, group_keys: list[str]) -> list[dict[str
     """Create, complete and (when asked) confirm the orders of a chunk of groups; a library
     error comes back as its message."""
     run = _run(batch_id)
-    assert run.plan_ is not None
+    assert run.state.plan is not None
     wanted = set(group_keys)
-    groups = [g for g in run.plan_.groups if g.key in wanted]
+    groups = [g for g in run.state.plan.groups if g.key in wanted]
     try:
-        summaries = await run.run_groups(groups)
+        summaries = await group_runner(run).run_groups(groups)
     except PortingBatchError as exc:
         return str(exc)
     return [{"account": s.account, "orders": s.orders, "attention": s.attention} for s in summaries]
+
+
+class AsTasks:
+    """The library's sequence executed as this flow's tasks: each step, each chunk of
+    numbers and each chunk of order groups a task taking ids only. The batch is held by
+    :func:`run_one` already, from before the spreadsheet is read."""
+
+    def hold(self, run: Run) -> AbstractAsyncContextManager[None]:
+        """Nothing more to hold."""
+        return contextlib.nullcontext()
+
+    async def read(self, run: Run) -> None:
+        """The read-spreadsheet task; a file it could not read raised again here."""
+        read = read_spreadsheet(run.batch_id)
+        if "error" in read:
+            raise IntakeError(
+                read["error"], hint=read["hint"], file=read["file"], sheet=read["sheet"]
+            )
+
+    async def check_chunks(self, run: Run, numbers: list[str]) -> None:
+        """One check-portability task per chunk of numbers, all at once."""
+        chunks = _chunks(numbers, CHECK_TASK_SIZE)
+        checked = await asyncio.gather(*(check_chunk(run.batch_id, c) for c in chunks))
+        _raise_first([c for c in checked if isinstance(c, str)])
+
+    async def plan(self, run: Run) -> None:
+        """The plan-orders task."""
+        plan_orders(run.batch_id)
+
+    async def run_group_chunks(self, run: Run, groups: Sequence[OrderGroup]) -> None:
+        """One run-order-groups task per chunk of groups, the progress artifact moved on as
+        each chunk ends."""
+        progress = await acreate_progress_artifact(
+            progress=0.0,
+            key=artifact_key(run.batch_id, "progress"),
+            description=f"Order groups of batch {run.batch_id} finished (%)",
+        )
+        chunks = _chunks([g.key for g in groups], GROUPS_PER_TASK)
+        done, errors = 0, []
+        for finished in asyncio.as_completed([run_group_chunk(run.batch_id, k) for k in chunks]):
+            chunk_result = await finished
+            if isinstance(chunk_result, str):
+                errors.append(chunk_result)
+                continue
+            done += len(chunk_result)
+            await aupdate_progress_artifact(progress, 100.0 * done / max(len(groups), 1))
+        _raise_first(errors)
+
+
+def _raise_first(errors: list[str]) -> None:
+    if errors:
+        raise PortingBatchError(errors[0])
 
 
 @task(name="write-reports", cache_policy=NONE)
@@ -114,7 +169,7 @@ def write_run_reports(batch_id: str, out_dir: Path) -> str:
     folder = report_folder(out_dir, result.name, result.started_at)
     files = write_reports(result, folder)
     run.ledger.finish_batch(
-        run.batch_id, "complete" if result.complete else "incomplete", str(files.folder)
+        batch_id, "complete" if result.complete else "incomplete", str(files.folder)
     )
     return str(files.folder)
 
@@ -196,19 +251,19 @@ async def run_one(settings: Settings, request: PortInRequest, path: Path) -> dic
 async def _run_with_reports(
     settings: Settings, request: PortInRequest, ledger: Ledger, client: PortingClient, path: Path
 ) -> dict[str, Any]:
-    """Run the steps and write the reports and artifacts; a report is written even when the
-    run dies of an unexpected error."""
-    run = BatchRun(settings, ledger, client, path, request.options())
+    """Run the library's sequence as tasks and write the reports and artifacts; a report is
+    written even when the run dies of an unexpected error."""
+    run = start_run(settings, ledger, client, path, request.options())
     batch_id = run.batch_id
     _RUNS[batch_id] = run
     try:
         try:
-            result = await _run_steps(run)
+            result = await run_sequence(run, AsTasks())
         except Exception as exc:
             # Not an error we expect (those end in an incomplete result): still leave a
             # report of how far every row got, then let Prefect mark the run failed.
             failure = f"unexpected {type(exc).__name__}: {exc}"
-            _RESULTS[batch_id] = run.result(complete=False, failure=failure)
+            _RESULTS[batch_id] = conclude(run, complete=False, failure=failure)
             write_run_reports(batch_id, settings.out_dir)
             raise
         _RESULTS[batch_id] = result
@@ -222,46 +277,6 @@ async def _run_with_reports(
         "api_calls": client.stats.as_dict(),
         "exit_code": exit_code(result),
     }
-
-
-async def _run_steps(run: BatchRun) -> BatchResult:
-    batch_id = run.batch_id
-    read = read_spreadsheet(batch_id)
-    if "error" in read:
-        exc = IntakeError(read["error"], hint=read["hint"], file=read["file"], sheet=read["sheet"])
-        run.failure = str(exc)
-        run.extra_issues.append(file_issue(exc))
-        return run.result(complete=False, failure=str(exc))
-    try:
-        numbers = run.numbers_to_check()
-        checked = await asyncio.gather(
-            *(check_chunk(batch_id, chunk) for chunk in _chunks(numbers, CHECK_TASK_SIZE))
-        )
-        errors = [c for c in checked if isinstance(c, str)]
-        if errors:
-            raise StepFailed(errors[0])
-        plan_orders(batch_id)
-        if not run.options.dry_run:
-            assert run.plan_ is not None
-            chunks = _chunks([g.key for g in run.plan_.groups], GROUPS_PER_TASK)
-            total, done = len(run.plan_.groups), 0
-            progress = await acreate_progress_artifact(
-                progress=0.0,
-                key=artifact_key(run.batch_id, "progress"),
-                description=f"Order groups of batch {run.batch_id} finished (%)",
-            )
-            with frozen_heap():
-                tasks = [run_group_chunk(batch_id, keys) for keys in chunks]
-                for finished in asyncio.as_completed(tasks):
-                    chunk_result = await finished
-                    if isinstance(chunk_result, str):
-                        raise StepFailed(chunk_result)
-                    done += len(chunk_result)
-                    await aupdate_progress_artifact(progress, 100.0 * done / max(total, 1))
-    except (PortingBatchError, StepFailed) as exc:
-        run.failure = str(exc)
-        return run.result(complete=False, failure=str(exc))
-    return run.result()
 
 
 async def _publish_artifacts(result: BatchResult, folder: str) -> None:

@@ -9,7 +9,9 @@ holds more than it shows, so small orders cost no extra call.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
+
+from porting_batch.client.models import PortingOrder
 
 #: How many numbers the API shows inside an order at most.
 NUMBERS_SHOWN = 50
@@ -21,24 +23,24 @@ class NumberLister(Protocol):
     async def order_phone_numbers(self, order_id: str) -> Sequence[str]: ...
 
 
-def shown_numbers(order: Any) -> list[str]:
+def shown_numbers(order: PortingOrder) -> list[str]:
     """The numbers the order answer itself shows (possibly only the first 50)."""
-    return [n.phone_number for n in (getattr(order, "phone_numbers", None) or [])]
+    return [n.phone_number for n in order.phone_numbers]
 
 
-def holds_more_than_shown(order: Any) -> bool:
+def holds_more_than_shown(order: PortingOrder) -> bool:
     """Whether the order holds numbers its answer does not show."""
-    shown = len(getattr(order, "phone_numbers", None) or [])
-    count = getattr(order, "porting_phone_numbers_count", None)
+    shown = len(order.phone_numbers)
+    count = order.porting_phone_numbers_count
     if count is None:
         # No count given: a full page of numbers may be a cut list.
         return shown >= NUMBERS_SHOWN
-    return int(count) > shown
+    return count > shown
 
 
-async def all_numbers(api: NumberLister, order: Any) -> list[str]:
+async def all_numbers(api: NumberLister, order: PortingOrder) -> list[str]:
     """Every number the order holds, reading the number list when the answer shows only some."""
     if not holds_more_than_shown(order):
         return shown_numbers(order)
-    listed = await api.order_phone_numbers(str(order.id))
+    listed = await api.order_phone_numbers(order.id)
     return list(dict.fromkeys(listed)) or shown_numbers(order)

@@ -60,6 +60,49 @@ def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in ("", None, [], {})}
 
 
+#: The order's end user, section by section: the PATCH's field for each column of that name.
+_ADMIN_COLUMNS = (
+    "entity_name",
+    "auth_person_name",
+    "billing_phone_number",
+    "account_number",
+    "pin_passcode",
+)
+_LOCATION_COLUMNS = (
+    "street_address",
+    "extended_address",
+    "locality",
+    "administrative_area",
+    "postal_code",
+    "country_code",
+)
+_CONFIGURATION_COLUMNS = (
+    "connection_id",
+    "messaging_profile_id",
+    "emergency_address_id",
+    "billing_group_id",
+)
+
+
+def _section(fields: Mapping[str, str], columns: tuple[str, ...]) -> dict[str, Any]:
+    return _drop_empty({column: fields.get(column, "") for column in columns})
+
+
+def _misc(fields: Mapping[str, str]) -> dict[str, Any]:
+    port_type = fields.get("port_type", "").lower()
+    if port_type == "full":
+        return {"type": "full"}
+    if port_type == "partial":
+        return _drop_empty(
+            {
+                "type": "partial",
+                "remaining_numbers_action": fields.get("remaining_numbers_action", "").lower(),
+                "new_billing_phone_number": fields.get("new_billing_phone_number", ""),
+            }
+        )
+    return {}
+
+
 def build_patch(
     fields: Mapping[str, str],
     *,
@@ -70,52 +113,15 @@ def build_patch(
 ) -> dict[str, Any]:
     """The PATCH body for one order: end user, location, misc, FOC, configuration, messaging,
     webhook, documents and references. Empty cells are left out, so the order keeps its values."""
-    admin = _drop_empty(
-        {
-            "entity_name": fields.get("entity_name", ""),
-            "auth_person_name": fields.get("auth_person_name", ""),
-            "billing_phone_number": fields.get("billing_phone_number", ""),
-            "account_number": fields.get("account_number", ""),
-            "pin_passcode": fields.get("pin_passcode", ""),
-        }
-    )
-    location = _drop_empty(
-        {
-            "street_address": fields.get("street_address", ""),
-            "extended_address": fields.get("extended_address", ""),
-            "locality": fields.get("locality", ""),
-            "administrative_area": fields.get("administrative_area", ""),
-            "postal_code": fields.get("postal_code", ""),
-            "country_code": fields.get("country_code", ""),
-        }
-    )
-    port_type = fields.get("port_type", "").lower()
-    misc: dict[str, Any] = {}
-    if port_type == "full":
-        misc = {"type": "full"}
-    elif port_type == "partial":
-        misc = _drop_empty(
-            {
-                "type": "partial",
-                "remaining_numbers_action": fields.get("remaining_numbers_action", "").lower(),
-                "new_billing_phone_number": fields.get("new_billing_phone_number", ""),
-            }
-        )
+    admin = _section(fields, _ADMIN_COLUMNS)
+    location = _section(fields, _LOCATION_COLUMNS)
     tags = [t.strip() for t in fields.get("tags", "").replace(";", ",").split(",") if t.strip()]
-    configuration = _drop_empty(
-        {
-            "connection_id": fields.get("connection_id", ""),
-            "messaging_profile_id": fields.get("messaging_profile_id", ""),
-            "emergency_address_id": fields.get("emergency_address_id", ""),
-            "billing_group_id": fields.get("billing_group_id", ""),
-            "tags": tags,
-        }
-    )
+    configuration = _drop_empty({**_section(fields, _CONFIGURATION_COLUMNS), "tags": tags})
     body: dict[str, Any] = {
         "customer_reference": customer_reference,
         "customer_group_reference": customer_group_reference,
         "end_user": _drop_empty({"admin": admin, "location": location}),
-        "misc": misc,
+        "misc": _misc(fields),
         "phone_number_configuration": configuration,
         "documents": _drop_empty(dict(documents)),
         "webhook_url": fields.get("webhook_url", ""),

@@ -8,9 +8,9 @@ import json
 import sys
 from pathlib import Path
 
-from porting_batch.batch import BatchOptions, run_batch
 from porting_batch.client import PortingClient
 from porting_batch.ledger import Ledger
+from porting_batch.runner import BatchOptions, run_batch
 from porting_batch.settings import Settings
 
 

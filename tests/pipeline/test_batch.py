@@ -7,9 +7,9 @@ import json
 import httpx
 import pytest
 
-from porting_batch.batch import BatchOptions, run_batch
 from porting_batch.foc import FocReason
 from porting_batch.outcomes import Outcome
+from porting_batch.runner import BatchOptions, run_batch
 from porting_batch.simulator import SimulatorConfig, create_app
 
 from .conftest import SAMPLE, make_client

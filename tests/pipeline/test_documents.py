@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 import pytest
 
-from porting_batch.batch import BatchRun, run_batch
 from porting_batch.outcomes import Outcome
+from porting_batch.results import BatchResult
+from porting_batch.runner import InProcess, Run, run_batch, run_sequence, start_run
 
 from .conftest import make_client
 
@@ -32,14 +35,20 @@ def capture_uploads(app, bodies: list[bytes]) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-async def _run_after_swap(run: BatchRun, swap) -> None:
+@dataclass
+class SwapAfterRead(InProcess):
     """Intake, then ``swap`` (the file changes under the run), then the remaining steps."""
-    run.read()
-    swap()
-    await run.check()
-    run.second_pass()
-    run.plan()
-    await run.run_groups()
+
+    swap: Callable[[], None] = lambda: None
+
+    async def read(self, run: Run) -> None:
+        """Read the file, then change it."""
+        await super().read(run)
+        self.swap()
+
+
+async def _run_after_swap(run: Run, swap: Callable[[], None]) -> BatchResult:
+    return await run_sequence(run, SwapAfterRead(swap=swap))
 
 
 async def test_a_document_swapped_for_a_link_out_of_the_batch_is_refused(
@@ -58,9 +67,8 @@ async def test_a_document_swapped_for_a_link_out_of_the_batch_is_refused(
 
     bodies: list[bytes] = []
     async with make_client(capture_uploads(sim_app, bodies)) as client:
-        run = BatchRun(settings, ledger, client, path)
-        await _run_after_swap(run, swap)
-    result = run.result()
+        run = start_run(settings, ledger, client, path)
+        result = await _run_after_swap(run, swap)
     assert not any(SECRET_BYTES in body for body in bodies)
     refused = [i for i in result.issues if i.code == "file_outside_batch"]
     assert refused and all(i.column == "loa_file" and i.is_error for i in refused)
@@ -76,9 +84,8 @@ async def test_a_document_changed_after_intake_is_refused(settings, ledger, sim_
     loa = path.parent / "loa-acme.pdf"
     bodies: list[bytes] = []
     async with make_client(capture_uploads(sim_app, bodies)) as client:
-        run = BatchRun(settings, ledger, client, path)
-        await _run_after_swap(run, lambda: loa.write_bytes(SECRET_BYTES))
-    result = run.result()
+        run = start_run(settings, ledger, client, path)
+        result = await _run_after_swap(run, lambda: loa.write_bytes(SECRET_BYTES))
     assert not any(SECRET_BYTES in body for body in bodies)
     changed = [i for i in result.issues if i.code == "file_changed"]
     assert changed and {i.column for i in changed} == {"loa_file"}
@@ -92,13 +99,14 @@ async def test_the_uploaded_bytes_are_those_checked_at_intake(
     path = sample_copy()
     bodies: list[bytes] = []
     async with make_client(capture_uploads(sim_app, bodies)) as client:
-        run = BatchRun(settings, ledger, client, path)
-        await _run_after_swap(run, lambda: None)
-    assert bodies and len(bodies) == len(set(run.document_digests.values()))
-    for name in run.document_digests:
+        run = start_run(settings, ledger, client, path)
+        result = await _run_after_swap(run, lambda: None)
+    digests = run.state.document_digests
+    assert bodies and len(bodies) == len(set(digests.values()))
+    for name in digests:
         content = (path.parent / name).read_bytes()
         assert sum(content in body for body in bodies) == 1
-    assert run.result().complete
+    assert result.complete
 
 
 async def test_an_upload_that_landed_unrecorded_is_found_not_sent_again(

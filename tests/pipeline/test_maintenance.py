@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from porting_batch.batch import result_from_ledger, run_batch
 from porting_batch.cleanup import clean_batch
 from porting_batch.errors import LedgerError
 from porting_batch.outcomes import Outcome
 from porting_batch.reports import report_folder, write_reports
+from porting_batch.runner import result_from_ledger, run_batch
 from porting_batch.tracking import refresh_order_statuses
 
 from .conftest import SAMPLE

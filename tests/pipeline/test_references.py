@@ -10,10 +10,11 @@ import threading
 import pytest
 from pydantic import SecretStr
 
-from porting_batch.batch import BatchRun, _patch_fingerprint, run_batch
 from porting_batch.intake import InputRow
 from porting_batch.plan import account_identity, group_accounts
 from porting_batch.references import KEY_FILE, load_or_create_key, reference_key
+from porting_batch.runner import run_batch, start_run, steps
+from porting_batch.runner.complete import patch_fingerprint
 
 from .conftest import SAMPLE
 
@@ -119,16 +120,16 @@ async def test_orders_patched_under_the_unkeyed_fingerprint_are_not_patched_agai
     """Orders whose last PATCH was recorded with the old unkeyed fingerprint count as
     up to date: no PATCH is sent, nothing is flagged."""
     await run_batch(settings, ledger, client, SAMPLE)
-    run = BatchRun(settings, ledger, client, SAMPLE)
-    run.read()
-    await run.check()
-    run.second_pass()
-    plan = run.plan()
+    run = start_run(settings, ledger, client, SAMPLE)
+    steps.read(run)
+    await steps.check(run, steps.numbers_to_check(run))
+    steps.second_pass(run.state)
+    plan = steps.plan(run)
     legacy = {g.key: g.legacy_fingerprint for g in plan.groups}
     records = ledger.orders_for_batch("sample-batch")
     assert records
     for record in records:
-        record.patched_fingerprint = _patch_fingerprint(legacy[record.group_key], record.documents)
+        record.patched_fingerprint = patch_fingerprint(legacy[record.group_key], record.documents)
         ledger.save_order(record)
     patches = client.stats.as_dict()["calls"][PATCH]
     again = await run_batch(settings, ledger, client, SAMPLE)

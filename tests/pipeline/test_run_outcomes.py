@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from porting_batch.batch import BatchOptions, BatchRun, run_batch
 from porting_batch.client import PortingClient
 from porting_batch.foc import FocPolicy, FocReason
 from porting_batch.outcomes import Outcome
 from porting_batch.progress import ProgressEvent
+from porting_batch.runner import BatchOptions, run_batch, start_run, steps
 from porting_batch.tracking import refresh_order_statuses
 
 from .conftest import SAMPLE, sample_rows
@@ -377,11 +377,11 @@ async def test_progress_is_told_per_chunk_and_per_group(settings, ledger, client
     assert groups[-1].counts["reused"] == 0
 
 
-async def test_batch_run_takes_a_progress_callback_too(settings, ledger, client):
-    """BatchRun's own steps emit the same events, for the Prefect flow."""
+async def test_the_steps_themselves_emit_progress(settings, ledger, client):
+    """The steps run one by one (as the Prefect flow's tasks run them) emit the same events."""
     events: list[ProgressEvent] = []
-    run = BatchRun(settings, ledger, client, SAMPLE, on_progress=events.append)
-    run.read()
-    await run.check()
+    run = start_run(settings, ledger, client, SAMPLE, on_progress=events.append)
+    steps.read(run)
+    await steps.check(run, steps.numbers_to_check(run))
     assert [e.step for e in events][:2] == ["read", "check"]
     assert sample_rows()  # the sample the events describe is there

@@ -6,13 +6,26 @@ from __future__ import annotations
 import asyncio
 import gc
 import re
+from collections.abc import Sequence
 
 import httpx
 import pytest
 
-from porting_batch.batch import BatchOptions, BatchRun, frozen_heap, run_batch
 from porting_batch.client import PortingClient
 from porting_batch.ledger import Ledger
+from porting_batch.plan import OrderGroup
+from porting_batch.runner import (
+    BatchOptions,
+    GroupSummary,
+    InProcess,
+    Run,
+    frozen_heap,
+    group_concurrency,
+    group_runner,
+    run_batch,
+    run_sequence,
+    start_run,
+)
 from porting_batch.settings import Settings
 
 from .conftest import SAMPLE
@@ -53,6 +66,20 @@ class Watching(httpx.AsyncBaseTransport):
             self.inside -= 1
 
 
+class PeakOfOrders(InProcess):
+    """Runs the steps here, counting the transport's peak from the order step only."""
+
+    def __init__(self, transport: Watching, summaries: list[GroupSummary]) -> None:
+        super().__init__()
+        self.transport = transport
+        self.summaries = summaries
+
+    async def run_group_chunks(self, run: Run, groups: Sequence[OrderGroup]) -> None:
+        """Reset the peak, then run every group and keep their summaries."""
+        self.transport.peak = 0
+        self.summaries.extend(await group_runner(run).run_groups(groups))
+
+
 async def test_at_most_group_concurrency_groups_are_under_way(tmp_path, sim_app):
     """With room for 16 requests but max_in_flight=1 in the settings, no more than the run's
     group concurrency (3) of the sample's groups send at once, and the batch still ends."""
@@ -62,15 +89,13 @@ async def test_at_most_group_concurrency_groups_are_under_way(tmp_path, sim_app)
         async with PortingClient(
             base_url="http://sim/v2", api_key="KEYSIMULATOR", transport=transport, max_in_flight=16
         ) as client:
-            run = BatchRun(settings, ledger, client, SAMPLE)
-            run.read()
-            await run.check()
-            run.second_pass()
-            plan = run.plan()
-            transport.peak = 0
-            summaries = await run.run_groups()
-    assert run.group_concurrency() == 3
-    assert len(plan.groups) > 3
+            run = start_run(settings, ledger, client, SAMPLE)
+            summaries: list[GroupSummary] = []
+            result = await run_sequence(run, PeakOfOrders(transport, summaries))
+    plan = run.state.plan
+    assert result.complete, result.failure
+    assert group_concurrency(settings) == 3
+    assert plan is not None and len(plan.groups) > 3
     assert len(summaries) == len(plan.groups)
     assert all(not s.failed for s in summaries)
     assert transport.peak == 3

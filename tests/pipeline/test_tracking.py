@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from porting_batch.batch import BatchOptions, run_batch
 from porting_batch.foc import FocReason
+from porting_batch.runner import BatchOptions, run_batch
 from porting_batch.simulator import SimulatorConfig, create_app
 from porting_batch.tracking import refresh_order_statuses
 
