@@ -32,10 +32,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from porting_batch.batch import BatchOptions, run_batch  # noqa: E402
 from porting_batch.client import PortingClient  # noqa: E402
 from porting_batch.columns import COLUMNS  # noqa: E402
 from porting_batch.ledger import Ledger  # noqa: E402
+from porting_batch.runner import BatchOptions, run_batch  # noqa: E402
 from porting_batch.settings import Settings  # noqa: E402
 
 AREA_CODES = ("312", "773", "847", "630", "708", "206", "415", "303", "512", "617")

@@ -74,10 +74,10 @@ def _text(path: Path, text: str) -> Path:
 
 def measure(path: Path) -> dict[str, object]:
     """Read ``path`` (and report a refusal) in this process; time, peak RSS and the answer."""
-    from porting_batch.batch import failed_intake_result
     from porting_batch.errors import IntakeError
     from porting_batch.intake import read_batch
     from porting_batch.reports import write_reports
+    from porting_batch.runner import failed_intake_result
     from porting_batch.settings import Settings
 
     settings = Settings(out_dir=path.parent / "reports")

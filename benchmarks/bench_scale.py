@@ -269,9 +269,9 @@ def run_library_child(argv: list[str]) -> int:
     parser.add_argument("--profile")
     args = parser.parse_args(argv)
 
-    from porting_batch.batch import BatchOptions, run_batch
     from porting_batch.client import PortingClient
     from porting_batch.ledger import Ledger
+    from porting_batch.runner import BatchOptions, run_batch
     from porting_batch.settings import Settings
 
     imported = time.time()

@@ -8,10 +8,10 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from flows.runtime import open_client
-from porting_batch.batch import result_from_ledger
 from porting_batch.cleanup import clean_batch
 from porting_batch.ledger import Ledger
 from porting_batch.reports import report_folder, write_reports
+from porting_batch.runner import result_from_ledger
 from porting_batch.settings import Settings, load_settings
 from porting_batch.tracking import refresh_order_statuses
 

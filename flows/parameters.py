@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from porting_batch.batch import BatchOptions
 from porting_batch.foc import FocPolicy
 from porting_batch.intake import is_spreadsheet
+from porting_batch.runner import BatchOptions
 
 
 class PortInRequest(BaseModel):

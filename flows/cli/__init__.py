@@ -4,7 +4,7 @@ Operators see messages, never tracebacks: every error porting-batch raises on pu
 as one line with its fix, unexpected ones as one line pointing at the log file (which has the
 traceback), and the exit code says what happened (``EXIT_*`` below, table in the README).
 
-``run`` without ``PREFECT_API_URL`` runs the library's steps (``porting_batch.batch.run_batch``)
+``run`` without ``PREFECT_API_URL`` runs the library's steps (``porting_batch.runner.run_batch``)
 in this process and imports no Prefect at all: Prefect's temporary server cost 19-60 s before
 any work, and a killed run left it running and its concurrency leases held (docs/operating.md).
 With ``PREFECT_API_URL`` set, ``run`` runs the ``port-in-batch`` flow against that server.

@@ -16,9 +16,9 @@ SHOWN_ISSUES = 20
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Read and validate a spreadsheet only, and write the issues report."""
-    from porting_batch.batch import failed_intake_result, validation_result
     from porting_batch.intake import read_batch
     from porting_batch.reports import report_folder, write_reports
+    from porting_batch.runner import failed_intake_result, validation_result
 
     settings = settings_for(args)
     try:

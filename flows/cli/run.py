@@ -1,6 +1,6 @@
 """``porting-batch run``: one spreadsheet (or each of a folder) through the porting steps.
 
-Without ``PREFECT_API_URL`` the library's steps (``porting_batch.batch.run_batch``) run in this
+Without ``PREFECT_API_URL`` the library's steps (``porting_batch.runner.run_batch``) run in this
 process and no Prefect is imported; with it, the ``port-in-batch`` flow runs on that server.
 """
 
@@ -46,8 +46,8 @@ def cmd_run(args: argparse.Namespace, open_api: ApiFactory | None = None) -> int
 
 
 def _options(args: argparse.Namespace) -> Any:
-    from porting_batch.batch import BatchOptions
     from porting_batch.foc import FocPolicy
+    from porting_batch.runner import BatchOptions
 
     return BatchOptions(
         confirm=args.confirm,
@@ -101,8 +101,8 @@ async def batch_here(
 ) -> tuple[Any, Path]:
     """One spreadsheet through the library's steps, its reports written and recorded: what
     ``run`` and the inbox without a Prefect server both do per batch."""
-    from porting_batch.batch import batch_id_for, run_batch
     from porting_batch.reports import report_folder, write_reports
+    from porting_batch.runner import batch_id_for, run_batch
 
     batch_id = batch_id_for(path, options.batch_name)
     console.begin(f"Batch {batch_id}: reading {path}")

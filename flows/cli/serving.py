@@ -109,10 +109,10 @@ async def _claim_here(ops: Settings, found: Any, log: Path) -> list[dict[str, An
     """Each spreadsheet of a claim as a batch, reports inside the claim: the batches'
     summaries for the filing, or one line saying why the claim could not run."""
     from flows.runtime import open_client
-    from porting_batch.batch import BatchOptions
     from porting_batch.console import RunConsole
     from porting_batch.inbox import report_folder_for
     from porting_batch.ledger import Ledger
+    from porting_batch.runner import BatchOptions
 
     settings = ops.model_copy(update={"out_dir": report_folder_for(found)})
     options = BatchOptions(confirm=ops.inbox_confirm, dry_run=ops.inbox_dry_run)

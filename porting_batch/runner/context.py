@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from porting_batch.runner.groups import GroupRunner
 
 #: One logger for every step of a run, named as it was before the runner became a package.
-logger = logging.getLogger("porting_batch.batch")
+logger = logging.getLogger("porting_batch.runner")
 
 
 def utc_now() -> datetime:

@@ -7,10 +7,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from porting_batch.batch import failed_intake_result, validation_result
 from porting_batch.errors import IntakeError
 from porting_batch.intake import read_batch
 from porting_batch.reports import write_reports
+from porting_batch.runner import failed_intake_result, validation_result
 from porting_batch.settings import Settings
 
 from .conftest import TODAY, good_row, write_xlsx
