@@ -14,6 +14,13 @@ import pytest
 
 os.environ["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "false"
 
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio (one definition for the whole suite)."""
+    return "asyncio"
+
+
 #: Fixtures that start a Prefect server (the harness or `prefect server start`).
 SERVER_FIXTURES = frozenset({"prefect_server", "served"})
 

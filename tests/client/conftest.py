@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from porting_batch.client import PortingClient
+from porting_batch.testing import VirtualSleep
 
 API_KEY = "KEYTEST0123456789"
 BASE_URL = "http://api.test/v2"
@@ -16,35 +17,13 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    """Run async tests on asyncio only."""
-    return "asyncio"
-
-
-class SleepRecorder:
-    """An injected sleep on virtual time: it records each wait and moves its clock on."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-        self.now = 0.0
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        """The virtual time, for the client's pacer."""
-        return self.now
-
-
-@pytest.fixture
-def sleeps() -> SleepRecorder:
+def sleeps() -> VirtualSleep:
     """The sleep function given to clients; records the delays."""
-    return SleepRecorder()
+    return VirtualSleep()
 
 
 @pytest.fixture
-def make_client(sleeps: SleepRecorder) -> Callable[..., PortingClient]:
+def mock_client(sleeps: VirtualSleep) -> Callable[..., PortingClient]:
     """Build a client over a MockTransport handler, unpaced, never sleeping."""
 
     def build(handler: Handler, **kwargs: object) -> PortingClient:

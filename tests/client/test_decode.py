@@ -14,7 +14,7 @@ from porting_batch.errors import ServerError
 
 from .conftest import order_json
 
-MakeClient = Callable[..., PortingClient]
+MockClient = Callable[..., PortingClient]
 
 
 def _rich_order(order_id: str) -> dict[str, object]:
@@ -45,7 +45,7 @@ def test_orders_read_from_bytes_equal_orders_read_from_parsed_json() -> None:
 
 @pytest.mark.anyio
 async def test_a_page_with_one_unusable_order_names_the_missing_field(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """One order without a status in a page fails the listing with a message naming the field."""
     page = {"data": [order_json("o-1"), {"id": "o-2"}], "meta": {"total_pages": 1}}
@@ -53,7 +53,7 @@ async def test_a_page_with_one_unusable_order_names_the_missing_field(
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=page)
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(ServerError) as info:
             _ = [order async for order in client.list_orders()]
     assert "PortingOrder" in str(info.value)
@@ -62,7 +62,7 @@ async def test_a_page_with_one_unusable_order_names_the_missing_field(
 
 @pytest.mark.anyio
 async def test_a_page_with_unreadable_meta_is_read_as_the_last_page(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """Items under a meta the client cannot read are kept, and no further page is asked for."""
     seen: list[httpx.Request] = []
@@ -72,19 +72,19 @@ async def test_a_page_with_unreadable_meta_is_read_as_the_last_page(
         meta = {"page_number": "first", "total_pages": 3}
         return httpx.Response(200, json={"data": [order_json("o-1")], "meta": meta})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         orders = [order async for order in client.list_orders()]
     assert [order.id for order in orders] == ["o-1"]
     assert len(seen) == 1
 
 
 @pytest.mark.anyio
-async def test_an_answer_without_a_data_list_is_a_server_error(make_client: MakeClient) -> None:
+async def test_an_answer_without_a_data_list_is_a_server_error(mock_client: MockClient) -> None:
     """A list call answered with an object under data fails saying what it got."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"data": {"id": "w-1"}})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(ServerError, match="without a data list \\(got dict\\)"):
             await client.allowed_foc_windows("o-1")

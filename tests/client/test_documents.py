@@ -16,7 +16,7 @@ from porting_batch.client.documents import MAX_HASHLESS_DOWNLOADS
 
 pytestmark = pytest.mark.anyio
 
-MakeClient = Callable[..., PortingClient]
+MockClient = Callable[..., PortingClient]
 PDF = b"%PDF-1.4\n" + b"invoice" * 200
 PDF_SHA256 = hashlib.sha256(PDF).hexdigest()
 
@@ -40,7 +40,7 @@ def document_json(
     }
 
 
-async def test_upload_sends_the_bytes_given_in_memory(make_client: MakeClient) -> None:
+async def test_upload_sends_the_bytes_given_in_memory(mock_client: MockClient) -> None:
     """Content given as bytes goes out as is, under the given name, with its detected type."""
     bodies: list[bytes] = []
 
@@ -48,7 +48,7 @@ async def test_upload_sends_the_bytes_given_in_memory(make_client: MakeClient) -
         bodies.append(request.read())
         return httpx.Response(200, json={"data": document_json("d-1")})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         document = await client.upload_document(
             PDF, filename="invoice.pdf", customer_reference="ref-1"
         )
@@ -59,7 +59,7 @@ async def test_upload_sends_the_bytes_given_in_memory(make_client: MakeClient) -
     assert b'name="customer_reference"\r\n\r\nref-1' in bodies[0]
 
 
-async def test_upload_of_bytes_without_a_filename_is_refused(make_client: MakeClient) -> None:
+async def test_upload_of_bytes_without_a_filename_is_refused(mock_client: MockClient) -> None:
     """Bytes carry no name, so the caller must give one; nothing is sent without it."""
     seen: list[httpx.Request] = []
 
@@ -67,14 +67,14 @@ async def test_upload_of_bytes_without_a_filename_is_refused(make_client: MakeCl
         seen.append(request)
         return httpx.Response(200, json={"data": document_json("d-1")})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(ValueError, match="filename"):
             await client.upload_document(PDF)
     assert seen == []
 
 
 async def test_upload_from_a_path_reads_the_file_once_for_every_attempt(
-    make_client: MakeClient, tmp_path: Path
+    mock_client: MockClient, tmp_path: Path
 ) -> None:
     """A file that changes on disk between two attempts is still sent as first read."""
     path = tmp_path / "invoice.pdf"
@@ -90,14 +90,14 @@ async def test_upload_from_a_path_reads_the_file_once_for_every_attempt(
             return httpx.Response(503, json={"errors": []})
         return httpx.Response(200, json={"data": document_json("d-1")})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         await client.upload_document(path, customer_reference="ref-1")
     assert len(posts) == 2
     assert all(PDF in body for body in posts)
     assert all(b'filename="invoice.pdf"' in body for body in posts)
 
 
-async def test_upload_that_did_not_land_is_sent_again_once(make_client: MakeClient) -> None:
+async def test_upload_that_did_not_land_is_sent_again_once(mock_client: MockClient) -> None:
     """After a 503 and no document with the reference and checksum, the upload is resent."""
     methods: list[str] = []
 
@@ -109,7 +109,7 @@ async def test_upload_that_did_not_land_is_sent_again_once(make_client: MakeClie
             return httpx.Response(503, json={"errors": []})
         return httpx.Response(200, json={"data": document_json("d-2")})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         document = await client.upload_document(
             PDF, filename="invoice.pdf", customer_reference="ref-1"
         )
@@ -118,7 +118,7 @@ async def test_upload_that_did_not_land_is_sent_again_once(make_client: MakeClie
 
 
 async def test_find_document_lists_with_narrow_filters_and_matches_the_checksum(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """Only documents under the exact reference and name are listed; the one whose SHA-256
     matches is returned, never a look-alike."""
@@ -134,7 +134,7 @@ async def test_find_document_lists_with_narrow_filters_and_matches_the_checksum(
             ]
         )
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         found = await client.find_document("ref-1", PDF_SHA256, "invoice.pdf")
         missing = await client.find_document("ref-1", "a" * 64)
     assert found is not None and found.id == "right"
@@ -146,7 +146,7 @@ async def test_find_document_lists_with_narrow_filters_and_matches_the_checksum(
 
 
 async def test_find_document_downloads_only_a_few_candidates_without_a_checksum(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """Candidates whose metadata has no checksum are downloaded and hashed, at most
     MAX_HASHLESS_DOWNLOADS of them."""
@@ -160,7 +160,7 @@ async def test_find_document_downloads_only_a_few_candidates_without_a_checksum(
             return httpx.Response(200, content=PDF if is_ours else b"other bytes")
         return page(candidates)
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         found = await client.find_document("ref-1", PDF_SHA256)
         assert found is not None and found.id == "d-1"
         downloads.clear()

@@ -21,12 +21,13 @@ from porting_batch.errors import (
     ServerError,
     UnprocessableEntityError,
 )
+from porting_batch.testing import VirtualSleep
 
-from .conftest import API_KEY, SleepRecorder, order_json
+from .conftest import API_KEY, order_json
 
 pytestmark = pytest.mark.anyio
 
-MakeClient = Callable[..., PortingClient]
+MockClient = Callable[..., PortingClient]
 
 
 def sequence(*responses: httpx.Response | Exception) -> tuple[list[httpx.Request], Callable]:
@@ -50,14 +51,14 @@ def ok_order(order_id: str = "o-1") -> httpx.Response:
 
 
 async def test_429_then_success_waits_for_retry_after(
-    make_client: MakeClient, sleeps: SleepRecorder
+    mock_client: MockClient, sleeps: VirtualSleep
 ) -> None:
     """A 429 is retried after the Retry-After the API named, and counted in stats."""
     seen, handler = sequence(
         httpx.Response(429, headers={"Retry-After": "3"}, json={"errors": [{"code": "10011"}]}),
         ok_order(),
     )
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         order = await client.get_order("o-1")
         assert order.id == "o-1"
         assert len(seen) == 2
@@ -68,60 +69,60 @@ async def test_429_then_success_waits_for_retry_after(
 
 
 async def test_429_uses_ratelimit_reset_when_no_retry_after(
-    make_client: MakeClient, sleeps: SleepRecorder
+    mock_client: MockClient, sleeps: VirtualSleep
 ) -> None:
     """Without Retry-After, a 429 waits for x-ratelimit-reset."""
     _, handler = sequence(
         httpx.Response(429, headers={"x-ratelimit-reset": "2"}, json={"errors": []}),
         ok_order(),
     )
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         await client.get_order("o-1")
     assert 2.0 in sleeps.calls
 
 
-async def test_429_on_a_write_is_retried(make_client: MakeClient) -> None:
+async def test_429_on_a_write_is_retried(mock_client: MockClient) -> None:
     """A 429 means nothing was done, so even a confirm is sent again."""
     seen, handler = sequence(
         httpx.Response(429, headers={"Retry-After": "1"}, json={"errors": []}), ok_order()
     )
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         await client.confirm_order("o-1")
     assert [r.method for r in seen] == ["POST", "POST"]
 
 
-async def test_5xx_then_success_on_a_read(make_client: MakeClient, sleeps: SleepRecorder) -> None:
+async def test_5xx_then_success_on_a_read(mock_client: MockClient, sleeps: VirtualSleep) -> None:
     """A 503 on a GET is retried after an exponential back-off."""
     seen, handler = sequence(httpx.Response(503, text=""), httpx.Response(502), ok_order())
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         await client.get_order("o-1")
     assert len(seen) == 3
     assert len(sleeps.calls) == 2
     assert 0 < sleeps.calls[0] < sleeps.calls[1]
 
 
-async def test_5xx_on_a_write_is_not_retried(make_client: MakeClient) -> None:
+async def test_5xx_on_a_write_is_not_retried(mock_client: MockClient) -> None:
     """A 503 on a cancel may have landed, and nothing tells: it is raised, not resent."""
     seen, handler = sequence(httpx.Response(503, json={"errors": []}), ok_order())
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(ServerError) as info:
             await client.cancel_order("o-1")
     assert len(seen) == 1
     assert info.value.status_code == 503
 
 
-async def test_connection_failure_on_a_write_is_retried(make_client: MakeClient) -> None:
+async def test_connection_failure_on_a_write_is_retried(mock_client: MockClient) -> None:
     """A failed connect proves the request never left, so a write is sent again."""
     seen, handler = sequence(httpx.ConnectError("refused"), ok_order())
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         await client.confirm_order("o-1")
     assert len(seen) == 2
 
 
-async def test_timeout_after_sending_a_write_raises_response_lost(make_client: MakeClient) -> None:
+async def test_timeout_after_sending_a_write_raises_response_lost(mock_client: MockClient) -> None:
     """A read timeout on a cancel is not retried and says the request may have landed."""
     seen, handler = sequence(httpx.ReadTimeout("slow"), ok_order())
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(ResponseLostError) as info:
             await client.cancel_order("o-1")
     assert len(seen) == 1
@@ -129,22 +130,22 @@ async def test_timeout_after_sending_a_write_raises_response_lost(make_client: M
     assert "may have applied" in str(info.value)
 
 
-async def test_retries_stop_after_max_retries(make_client: MakeClient) -> None:
+async def test_retries_stop_after_max_retries(mock_client: MockClient) -> None:
     """A read that keeps failing to connect gives up after max_retries + 1 attempts."""
     seen, handler = sequence(*[httpx.ConnectError("refused")] * 4)
-    async with make_client(handler, max_retries=3) as client:
+    async with mock_client(handler, max_retries=3) as client:
         with pytest.raises(RequestNotSentError):
             await client.get_order("o-1")
     assert len(seen) == 4
 
 
-async def test_malformed_json_becomes_a_readable_api_error(make_client: MakeClient) -> None:
+async def test_malformed_json_becomes_a_readable_api_error(mock_client: MockClient) -> None:
     """A 200 whose body is broken JSON is retried on a read, then raises a readable ServerError."""
     broken = httpx.Response(
         200, text='{"data": {"id": ', headers={"content-type": "application/json"}
     )
     seen, handler = sequence(broken, broken)
-    async with make_client(handler, max_retries=1) as client:
+    async with mock_client(handler, max_retries=1) as client:
         with pytest.raises(ServerError) as info:
             await client.get_order("o-1")
     message = str(info.value)
@@ -155,7 +156,7 @@ async def test_malformed_json_becomes_a_readable_api_error(make_client: MakeClie
     assert info.value.__cause__ is None
 
 
-async def test_malformed_json_on_create_is_ambiguous_and_adopts(make_client: MakeClient) -> None:
+async def test_malformed_json_on_create_is_ambiguous_and_adopts(mock_client: MockClient) -> None:
     """A create answered 201 with a broken body may have landed: the order is looked up."""
     listing = httpx.Response(
         200,
@@ -165,13 +166,13 @@ async def test_malformed_json_on_create_is_ambiguous_and_adopts(make_client: Mak
         },
     )
     seen, handler = sequence(httpx.Response(201, text="<html>oops</html>"), listing)
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         orders = await client.create_orders(["+13125550001"], customer_reference="r")
     assert [o.id for o in orders] == ["o-7"]
     assert [r.method for r in seen] == ["POST", "GET"]
 
 
-async def test_html_502_page_becomes_a_readable_api_error(make_client: MakeClient) -> None:
+async def test_html_502_page_becomes_a_readable_api_error(mock_client: MockClient) -> None:
     """A proxy's HTML 502 page becomes a ServerError naming the page title."""
     page = (
         "<html><head><title>502 Bad Gateway</title></head>"
@@ -180,7 +181,7 @@ async def test_html_502_page_becomes_a_readable_api_error(make_client: MakeClien
     _, handler = sequence(
         *[httpx.Response(502, text=page, headers={"content-type": "text/html"})] * 2
     )
-    async with make_client(handler, max_retries=1) as client:
+    async with mock_client(handler, max_retries=1) as client:
         with pytest.raises(ServerError) as info:
             await client.get_order("o-1")
     assert info.value.status_code == 502
@@ -188,7 +189,7 @@ async def test_html_502_page_becomes_a_readable_api_error(make_client: MakeClien
     assert "<html>" not in str(info.value)
 
 
-async def test_422_keeps_every_error_item(make_client: MakeClient) -> None:
+async def test_422_keeps_every_error_item(mock_client: MockClient) -> None:
     """A 422 with several errors keeps each code, title, detail, pointer and retryable flag."""
     body = {
         "errors": [
@@ -209,7 +210,7 @@ async def test_422_keeps_every_error_item(make_client: MakeClient) -> None:
         ]
     }
     _, handler = sequence(httpx.Response(422, json=body, headers={"x-request-id": "req-42"}))
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(UnprocessableEntityError) as info:
             await client.update_order("o-1", {"customer_reference": "r"})
     error = info.value
@@ -241,20 +242,20 @@ async def test_422_keeps_every_error_item(make_client: MakeClient) -> None:
     ids=["401", "403", "404", "409", "422", "500", "unexpected-418"],
 )
 async def test_status_maps_to_its_exception_class(
-    make_client: MakeClient, status: int, cls: type[ApiError]
+    mock_client: MockClient, status: int, cls: type[ApiError]
 ) -> None:
     """Each error status raises its own class of the one exception tree."""
     _, handler = sequence(*[httpx.Response(status, json={"errors": []})] * 5)
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(cls):
             await client.confirm_order("o-1")
 
 
-async def test_api_key_never_appears_in_error_messages(make_client: MakeClient) -> None:
+async def test_api_key_never_appears_in_error_messages(mock_client: MockClient) -> None:
     """An error body that echoes the API key is redacted in the message and the kept body."""
     body = {"errors": [{"code": "10009", "detail": f"key {API_KEY} is not valid"}]}
     _, handler = sequence(httpx.Response(401, json=body))
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(AuthenticationError) as info:
             await client.get_order("o-1")
         assert API_KEY not in repr(client)
@@ -264,7 +265,7 @@ async def test_api_key_never_appears_in_error_messages(make_client: MakeClient) 
 
 
 async def test_pin_and_account_number_never_appear_in_error_messages(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """A 422 that echoes the PIN and account number sent in a PATCH has them redacted."""
     pin, account = "864209", "ACCT-99887766"
@@ -273,7 +274,7 @@ async def test_pin_and_account_number_never_appear_in_error_messages(
         httpx.Response(422, json={"errors": [{"code": "80014", "detail": detail}]})
     )
     patch = {"end_user": {"admin": {"pin_passcode": pin, "account_number": account}}}
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(UnprocessableEntityError) as info:
             await client.update_order("o-1", patch)
     text = str(info.value) + info.value.body + repr(info.value.errors)
@@ -281,37 +282,37 @@ async def test_pin_and_account_number_never_appear_in_error_messages(
     assert account not in text
 
 
-async def test_rate_limit_error_raised_when_429_persists(make_client: MakeClient) -> None:
+async def test_rate_limit_error_raised_when_429_persists(mock_client: MockClient) -> None:
     """When every attempt is rate limited the caller gets a RateLimitError."""
     _, handler = sequence(*[httpx.Response(429, json={"errors": []})] * 3)
-    async with make_client(handler, max_retries=2) as client:
+    async with mock_client(handler, max_retries=2) as client:
         with pytest.raises(RateLimitError):
             await client.get_order("o-1")
 
 
-async def test_missing_required_field_fails_clearly(make_client: MakeClient) -> None:
+async def test_missing_required_field_fails_clearly(mock_client: MockClient) -> None:
     """An order without a status raises ServerError naming the missing field."""
     _, handler = sequence(httpx.Response(200, json={"data": {"id": "o-1"}}))
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(ServerError) as info:
             await client.get_order("o-1")
     assert "status" in str(info.value)
     assert "PortingOrder" in str(info.value)
 
 
-async def test_unknown_fields_are_kept(make_client: MakeClient) -> None:
+async def test_unknown_fields_are_kept(mock_client: MockClient) -> None:
     """Fields the API adds later are tolerated and readable on the model."""
     data = order_json("o-1") | {"brand_new_field": {"x": 1}}
     _, handler = sequence(httpx.Response(200, text=json.dumps({"data": data})))
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         order = await client.get_order("o-1")
     assert order.model_extra == {"brand_new_field": {"x": 1}}
 
 
-async def test_authentication_error_says_what_to_check(make_client: MakeClient) -> None:
+async def test_authentication_error_says_what_to_check(mock_client: MockClient) -> None:
     """A 401 carries a hint naming the setting to check."""
     _, handler = sequence(httpx.Response(401, json={"errors": [{"code": "10009"}]}))
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(AuthenticationError) as info:
             await client.get_order("o-1")
     assert "PORTING_API_KEY" in str(info.value)

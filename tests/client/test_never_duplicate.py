@@ -12,15 +12,14 @@ import pytest
 
 from porting_batch.client import PortingClient
 from porting_batch.simulator import SimulatorConfig, create_app
-
-from .conftest import SleepRecorder
+from porting_batch.testing import VirtualSleep
 
 pytestmark = pytest.mark.anyio
 
 GROUPS = [[f"+1312555{g:02d}{i:02d}" for i in range(1 + g % 3)] for g in range(24)]
 
 
-async def create_all(faults: dict[str, float], sleeps: SleepRecorder, seed: int) -> dict[str, Any]:
+async def create_all(faults: dict[str, float], sleeps: VirtualSleep, seed: int) -> dict[str, Any]:
     """Create one order group per GROUPS entry under faults; return what the API then holds."""
     app = create_app(SimulatorConfig(faults=faults, seed=seed))
     async with PortingClient(
@@ -48,7 +47,7 @@ async def create_all(faults: dict[str, float], sleeps: SleepRecorder, seed: int)
 
 
 async def test_lost_response_on_every_create_leaves_each_number_in_one_order(
-    sleeps: SleepRecorder,
+    sleeps: VirtualSleep,
 ) -> None:
     """With every create's answer lost (5xx or dropped after applying), each number is in
     exactly one order, and the client returns those very orders."""
@@ -64,7 +63,7 @@ async def test_lost_response_on_every_create_leaves_each_number_in_one_order(
     assert result["stats"].calls["POST /porting_orders"] == len(GROUPS)
 
 
-async def test_mixed_faults_never_duplicate_or_lose_a_number(sleeps: SleepRecorder) -> None:
+async def test_mixed_faults_never_duplicate_or_lose_a_number(sleeps: VirtualSleep) -> None:
     """Errors before applying, drops and lost answers together still give one order per group."""
     faults = {"error_rate": 0.2, "drop_rate": 0.2, "lost_response_rate": 0.3}
     result = await create_all(faults, sleeps, seed=11)
@@ -75,7 +74,7 @@ async def test_mixed_faults_never_duplicate_or_lose_a_number(sleeps: SleepRecord
 
 
 async def test_lost_upload_answers_adopt_the_document_by_reference_and_hash(
-    sleeps: SleepRecorder, tmp_path: Path
+    sleeps: VirtualSleep, tmp_path: Path
 ) -> None:
     """Uploads whose answers are all lost still leave exactly one document each."""
     app = create_app(SimulatorConfig(faults={"lost_response_rate": 1.0}, seed=5))

@@ -15,12 +15,13 @@ from pydantic import SecretStr
 from porting_batch.client import PortingClient
 from porting_batch.errors import ResponseLostError, ServerError, UnprocessableEntityError
 from porting_batch.settings import Settings
+from porting_batch.testing import VirtualSleep
 
-from .conftest import API_KEY, BASE_URL, SleepRecorder, order_json
+from .conftest import API_KEY, BASE_URL, order_json
 
 pytestmark = pytest.mark.anyio
 
-MakeClient = Callable[..., PortingClient]
+MockClient = Callable[..., PortingClient]
 PDF = b"%PDF-1.4\n" + b"loa" * 100
 PDF_SHA256 = hashlib.sha256(PDF).hexdigest()
 
@@ -47,7 +48,7 @@ def document_json(doc_id: str, *, reference: str = "ref-1", sha256: str | None =
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 async def test_503_forever_sees_exactly_max_retries_plus_one_requests_per_call(
-    operation: str, sleeps: SleepRecorder
+    operation: str, sleeps: VirtualSleep
 ) -> None:
     """Whatever the operation, a server answering 503 forever gets max_retries + 1 requests
     (write, retries and recovery look-ups together), then the call raises ServerError."""
@@ -75,7 +76,7 @@ async def test_503_forever_sees_exactly_max_retries_plus_one_requests_per_call(
 
 
 async def test_create_whose_answers_keep_getting_lost_bounds_creates_and_look_ups(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """Lost creates and the look-ups after them share one budget: max_retries + 1 creates, one
     look-up after each but the last, then the lost answer is raised."""
@@ -87,14 +88,14 @@ async def test_create_whose_answers_keep_getting_lost_bounds_creates_and_look_up
             return page([])
         raise httpx.ReadTimeout("lost")
 
-    async with make_client(handler, max_retries=3) as client:
+    async with mock_client(handler, max_retries=3) as client:
         with pytest.raises(ResponseLostError):
             await client.create_orders(["+13125550001"], customer_reference="ref-1")
     assert methods == ["POST", "GET"] * 3 + ["POST"]
 
 
 async def test_patch_whose_answer_is_lost_is_sent_again_with_the_same_body(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """A PATCH sets values, so after a lost answer the client repeats it and returns the order."""
     bodies: list[bytes] = []
@@ -105,7 +106,7 @@ async def test_patch_whose_answer_is_lost_is_sent_again_with_the_same_body(
             raise httpx.ReadTimeout("answer lost")
         return httpx.Response(200, json={"data": order_json("o-1", reference="ref-2")})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         order = await client.update_order("o-1", {"customer_reference": "ref-2"})
     assert order.customer_reference == "ref-2"
     assert len(bodies) == 2
@@ -139,20 +140,20 @@ class ConfirmServer:
 
 @pytest.mark.parametrize("lose", ["timeout", "503"])
 async def test_confirm_whose_answer_is_lost_reads_the_order_and_never_confirms_twice(
-    make_client: MakeClient, lose: str
+    mock_client: MockClient, lose: str
 ) -> None:
     """A confirm that landed but whose answer was lost is recovered by reading the order."""
     server = ConfirmServer(lose=lose)
-    async with make_client(server) as client:
+    async with mock_client(server) as client:
         order = await client.confirm_order("o-1")
     assert order.status.value == "in-process"
     assert server.requests == ["POST", "GET"]
 
 
-async def test_confirm_that_did_not_land_is_sent_again(make_client: MakeClient) -> None:
+async def test_confirm_that_did_not_land_is_sent_again(mock_client: MockClient) -> None:
     """After a 503 that left the order a draft, the confirm is sent once more."""
     server = ConfirmServer(apply_first=False)
-    async with make_client(server) as client:
+    async with mock_client(server) as client:
         order = await client.confirm_order("o-1")
         assert client.stats.calls["POST /porting_orders/{id}/actions/confirm"] == 2
     assert order.status.value == "in-process"
@@ -161,7 +162,7 @@ async def test_confirm_that_did_not_land_is_sent_again(make_client: MakeClient) 
 
 @pytest.mark.parametrize(("status", "accepted"), [("in-process", True), ("draft", False)])
 async def test_confirm_refused_because_an_earlier_confirm_landed_returns_the_order(
-    make_client: MakeClient, status: str, accepted: bool
+    mock_client: MockClient, status: str, accepted: bool
 ) -> None:
     """A 422 on confirm is success when the order was already submitted (an earlier run's
     confirm landed late), and stays an error when the order is still a draft."""
@@ -174,7 +175,7 @@ async def test_confirm_refused_because_an_earlier_confirm_landed_returns_the_ord
             return httpx.Response(422, json=refused)
         return httpx.Response(200, json={"data": order_json("o-1", status=status)})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         if accepted:
             order = await client.confirm_order("o-1")
             assert order.status.value == status
@@ -185,7 +186,7 @@ async def test_confirm_refused_because_an_earlier_confirm_landed_returns_the_ord
 
 
 async def test_delete_whose_answer_was_lost_is_done_when_the_order_is_gone(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """A DELETE that landed but lost its answer meets a 404 on the retry: that is success."""
     answers: list[httpx.Response | Exception] = [
@@ -201,7 +202,7 @@ async def test_delete_whose_answer_was_lost_is_done_when_the_order_is_gone(
             raise answer
         return answer
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         assert await client.delete_order("o-1") is None
     assert [r.method for r in seen] == ["DELETE", "DELETE"]
 
@@ -226,11 +227,11 @@ class DocumentServer:
 
 
 async def test_upload_whose_answer_is_lost_is_found_by_reference_and_checksum(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """An upload that landed but lost its answer is adopted, not uploaded a second time."""
     server = DocumentServer(lose_first=True)
-    async with make_client(server) as client:
+    async with mock_client(server) as client:
         document = await client.upload_document(PDF, filename="loa.pdf", customer_reference="ref-1")
     assert document.id == "d-1"
     assert len(server.stored) == 1
@@ -241,7 +242,7 @@ async def test_upload_whose_answer_is_lost_is_found_by_reference_and_checksum(
 
 
 async def test_on_send_runs_once_after_pacing_right_before_the_first_request(
-    make_client: MakeClient, sleeps: SleepRecorder
+    mock_client: MockClient, sleeps: VirtualSleep
 ) -> None:
     """The callback runs once, after the pacer's wait and before the request reaches the
     transport; retries do not run it again."""
@@ -253,7 +254,7 @@ async def test_on_send_runs_once_after_pacing_right_before_the_first_request(
             return httpx.Response(503, json={"errors": []})
         return httpx.Response(200, json={"data": order_json("o-1")})
 
-    async with make_client(handler, requests_per_second=1.0) as client:
+    async with mock_client(handler, requests_per_second=1.0) as client:
         await client.get_order("o-1")
         await client.update_order(
             "o-1",
@@ -268,7 +269,7 @@ async def test_on_send_runs_once_after_pacing_right_before_the_first_request(
 
 @pytest.mark.parametrize("operation", ["create", "confirm", "upload"])
 async def test_on_send_is_offered_by_every_recorded_write(
-    make_client: MakeClient, operation: str
+    mock_client: MockClient, operation: str
 ) -> None:
     """create_orders, confirm_order and upload_document run on_send before their request."""
     events: list[str] = []
@@ -291,12 +292,12 @@ async def test_on_send_is_offered_by_every_recorded_write(
         "confirm": lambda c: c.confirm_order("o-1", on_send=on_send),
         "upload": lambda c: c.upload_document(PDF, filename="loa.pdf", on_send=on_send),
     }
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         await calls[operation](client)
     assert events == ["on_send", "POST"]
 
 
-async def test_on_send_that_fails_sends_nothing(make_client: MakeClient) -> None:
+async def test_on_send_that_fails_sends_nothing(mock_client: MockClient) -> None:
     """If recording the intent fails, the write is not sent."""
     seen: list[httpx.Request] = []
 
@@ -307,14 +308,14 @@ async def test_on_send_that_fails_sends_nothing(make_client: MakeClient) -> None
     def on_send() -> None:
         raise RuntimeError("ledger unavailable")
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(RuntimeError, match="ledger unavailable"):
             await client.confirm_order("o-1", on_send=on_send)
     assert seen == []
 
 
 async def test_create_answered_with_unusable_orders_forever_gives_up(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """A 201 whose orders cannot be read is a failure that spends the budget: with nothing
     found by reference, the create is sent max_retries + 1 times, then the error is raised."""
@@ -326,7 +327,7 @@ async def test_create_answered_with_unusable_orders_forever_gives_up(
             return page([])
         return httpx.Response(201, json={"data": [{"not": "an order"}]})
 
-    async with make_client(handler, max_retries=2) as client:
+    async with mock_client(handler, max_retries=2) as client:
         with pytest.raises(ServerError, match="cannot use"):
             await client.create_orders(["+13125550001"], customer_reference="ref-1")
     assert methods == ["POST", "GET", "POST", "GET", "POST"]

@@ -23,12 +23,13 @@ from porting_batch.client import (
 )
 from porting_batch.errors import ConfigError, ResponseLostError, ServerError
 from porting_batch.settings import Settings
+from porting_batch.testing import VirtualSleep
 
-from .conftest import API_KEY, SleepRecorder, order_json
+from .conftest import API_KEY, order_json
 
 pytestmark = pytest.mark.anyio
 
-MakeClient = Callable[..., PortingClient]
+MockClient = Callable[..., PortingClient]
 
 
 async def test_from_settings_uses_base_url_key_and_limits() -> None:
@@ -82,7 +83,7 @@ async def test_from_settings_overrides_base_url_and_key() -> None:
     assert seen[0].headers["authorization"] == "Bearer K2"
 
 
-async def test_check_portability_chunks_and_keeps_input_order(make_client: MakeClient) -> None:
+async def test_check_portability_chunks_and_keeps_input_order(mock_client: MockClient) -> None:
     """Numbers go in chunks of check_chunk_size; results come back in input order."""
     bodies: list[list[str]] = []
 
@@ -102,7 +103,7 @@ async def test_check_portability_chunks_and_keeps_input_order(make_client: MakeC
         return httpx.Response(201, json={"data": results})
 
     numbers = [f"+1312555000{i}" for i in range(1, 8)]
-    async with make_client(handler, check_chunk_size=3) as client:
+    async with mock_client(handler, check_chunk_size=3) as client:
         results = await client.check_portability(numbers)
     assert sorted(len(b) for b in bodies) == [1, 3, 3]
     assert [r.phone_number for r in results] == numbers
@@ -111,7 +112,7 @@ async def test_check_portability_chunks_and_keeps_input_order(make_client: MakeC
     assert results[0].carrier_name == "ACME"
 
 
-async def test_check_portability_retries_a_5xx_as_a_read(make_client: MakeClient) -> None:
+async def test_check_portability_retries_a_5xx_as_a_read(mock_client: MockClient) -> None:
     """A portability check only reads, so a 503 on its POST is retried."""
     calls = []
 
@@ -122,13 +123,13 @@ async def test_check_portability_retries_a_5xx_as_a_read(make_client: MakeClient
         n = json.loads(request.content)["phone_numbers"][0]
         return httpx.Response(201, json={"data": [{"phone_number": n, "portable": True}]})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         results = await client.check_portability(["+13125550001"])
     assert len(calls) == 2
     assert results[0].portable
 
 
-async def test_check_portability_missing_answers_raise(make_client: MakeClient) -> None:
+async def test_check_portability_missing_answers_raise(mock_client: MockClient) -> None:
     """An answer that leaves numbers out is an error naming them, not a silent gap."""
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -136,12 +137,12 @@ async def test_check_portability_missing_answers_raise(make_client: MakeClient) 
             201, json={"data": [{"phone_number": "+13125550001", "portable": True}]}
         )
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         with pytest.raises(ServerError, match=r"\+13125550002"):
             await client.check_portability(["+13125550001", "+13125550002"])
 
 
-async def test_create_orders_returns_every_order_of_a_split(make_client: MakeClient) -> None:
+async def test_create_orders_returns_every_order_of_a_split(mock_client: MockClient) -> None:
     """A create answered with two orders (a split) returns both, with the body as sent."""
     sent: list[dict] = []
 
@@ -157,7 +158,7 @@ async def test_create_orders_returns_every_order_of_a_split(make_client: MakeCli
             },
         )
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         orders = await client.create_orders(
             ["+13125550001", "+18005550002"],
             customer_reference="ref-1",
@@ -174,7 +175,7 @@ async def test_create_orders_returns_every_order_of_a_split(make_client: MakeCli
 
 
 async def test_create_timeout_after_sending_adopts_the_order_found_by_reference(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """A create whose answer is lost is looked up by reference and adopted, never re-posted."""
     requests: list[httpx.Request] = []
@@ -192,14 +193,14 @@ async def test_create_timeout_after_sending_adopts_the_order_found_by_reference(
             },
         )
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         orders = await client.create_orders(["+13125550001"], customer_reference="ref-1")
         assert client.stats.adopted_orders == 1
     assert [o.id for o in orders] == ["o-9"]
     assert [r.method for r in requests] == ["POST", "GET"]
 
 
-async def test_create_5xx_with_no_order_found_tries_again(make_client: MakeClient) -> None:
+async def test_create_5xx_with_no_order_found_tries_again(mock_client: MockClient) -> None:
     """After a 500 on create and no order under the reference, the create is sent once more."""
     requests: list[httpx.Request] = []
 
@@ -213,14 +214,14 @@ async def test_create_5xx_with_no_order_found_tries_again(make_client: MakeClien
             return httpx.Response(500, json={"errors": [{"code": "10000"}]})
         return httpx.Response(201, json={"data": [order_json("o-1", reference="ref-1")]})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         orders = await client.create_orders(["+13125550001"], customer_reference="ref-1")
     assert [o.id for o in orders] == ["o-1"]
     assert [r.method for r in requests] == ["POST", "GET", "POST"]
 
 
 async def test_create_ignores_orders_whose_reference_only_resembles(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """Adoption takes only orders whose reference is exactly the one sent."""
     posts = 0
@@ -240,12 +241,12 @@ async def test_create_ignores_orders_whose_reference_only_resembles(
             raise httpx.RemoteProtocolError("dropped")
         return httpx.Response(201, json={"data": [order_json("o-1", reference="ref-1")]})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         orders = await client.create_orders(["+13125550001"], customer_reference="ref-1")
     assert [o.id for o in orders] == ["o-1"]
 
 
-async def test_create_gives_up_when_answers_keep_getting_lost(make_client: MakeClient) -> None:
+async def test_create_gives_up_when_answers_keep_getting_lost(mock_client: MockClient) -> None:
     """With every answer lost and nothing found, the lost-response error reaches the caller."""
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -255,12 +256,12 @@ async def test_create_gives_up_when_answers_keep_getting_lost(make_client: MakeC
             )
         raise httpx.ReadTimeout("lost")
 
-    async with make_client(handler, max_retries=2) as client:
+    async with mock_client(handler, max_retries=2) as client:
         with pytest.raises(ResponseLostError):
             await client.create_orders(["+13125550001"], customer_reference="ref-1")
 
 
-async def test_list_orders_reads_every_page_with_filters(make_client: MakeClient) -> None:
+async def test_list_orders_reads_every_page_with_filters(mock_client: MockClient) -> None:
     """list_orders follows meta.total_pages and sends typed filters as deepObject parameters."""
     seen: list[httpx.URL] = []
 
@@ -276,7 +277,7 @@ async def test_list_orders_reads_every_page_with_filters(make_client: MakeClient
             },
         )
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         orders = [
             o
             async for o in client.list_orders(
@@ -302,7 +303,7 @@ async def test_list_orders_reads_every_page_with_filters(make_client: MakeClient
 
 
 async def test_update_order_sends_only_given_fields_with_secrets_revealed(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """A PATCH carries the fields given (explicit nulls too) and the real PIN, not a mask."""
     sent: list[dict] = []
@@ -319,7 +320,7 @@ async def test_update_order_sends_only_given_fields_with_secrets_revealed(
         }
     )
     assert "1234" not in repr(patch)
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         await client.update_order("o-1", patch)
     assert sent == [
         {
@@ -330,7 +331,7 @@ async def test_update_order_sends_only_given_fields_with_secrets_revealed(
     ]
 
 
-async def test_order_secrets_are_masked_in_repr(make_client: MakeClient) -> None:
+async def test_order_secrets_are_masked_in_repr(mock_client: MockClient) -> None:
     """An order read back with a PIN and account number does not show them in its repr."""
     data = order_json("o-1") | {
         "end_user": {"admin": {"pin_passcode": "4321", "account_number": "998877"}}
@@ -339,7 +340,7 @@ async def test_order_secrets_are_masked_in_repr(make_client: MakeClient) -> None
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"data": data})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         order = await client.get_order("o-1")
     assert order.end_user and order.end_user.admin and order.end_user.admin.pin_passcode
     assert order.end_user.admin.pin_passcode.get_secret_value() == "4321"
@@ -348,7 +349,7 @@ async def test_order_secrets_are_masked_in_repr(make_client: MakeClient) -> None
     assert "998877" not in order.model_dump_json()
 
 
-async def test_delete_confirm_and_foc_windows(make_client: MakeClient) -> None:
+async def test_delete_confirm_and_foc_windows(mock_client: MockClient) -> None:
     """delete answers 204 with nothing, confirm returns the order, FOC windows are aware."""
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -369,7 +370,7 @@ async def test_delete_confirm_and_foc_windows(make_client: MakeClient) -> None:
             },
         )
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         assert await client.delete_order("o-1") is None
         confirmed = await client.confirm_order("o-1")
         windows = await client.allowed_foc_windows("o-1")
@@ -394,7 +395,7 @@ class StreamRecordingTransport(httpx.AsyncBaseTransport):
 
 
 async def test_upload_document_is_a_streamed_multipart_with_detected_type(
-    make_client: MakeClient, tmp_path: Path
+    mock_client: MockClient, tmp_path: Path
 ) -> None:
     """The file goes as multipart/form-data in chunks, with its name, detected type and bytes."""
     pdf = tmp_path / "loa.bin"
@@ -404,7 +405,7 @@ async def test_upload_document_is_a_streamed_multipart_with_detected_type(
         200, json={"data": {"id": "d-1", "filename": "loa.bin", "content_type": "application/pdf"}}
     )
     transport = StreamRecordingTransport(answer)
-    async with make_client(None, transport=transport) as client:
+    async with mock_client(None, transport=transport) as client:
         document = await client.upload_document(pdf, customer_reference="ref-1")
     assert document.id == "d-1"
     request = transport.requests[0]
@@ -436,21 +437,21 @@ def test_content_type_is_detected_from_bytes_then_name(tmp_path: Path) -> None:
 
 
 async def test_stats_count_calls_per_route_template(
-    make_client: MakeClient, sleeps: SleepRecorder
+    mock_client: MockClient, sleeps: VirtualSleep
 ) -> None:
     """Calls are counted per method and route template, not per concrete path."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"data": order_json("x")})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         await client.get_order("a")
         await client.get_order("b")
         assert client.stats.as_dict()["calls"] == {"GET /porting_orders/{id}": 2}
     assert sleeps.calls == []
 
 
-async def test_naive_timestamps_are_read_as_utc(make_client: MakeClient) -> None:
+async def test_naive_timestamps_are_read_as_utc(mock_client: MockClient) -> None:
     """FOC windows and FOC dates without an offset come back as aware UTC datetimes."""
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -462,7 +463,7 @@ async def test_naive_timestamps_are_read_as_utc(make_client: MakeClient) -> None
         }
         return httpx.Response(200, json={"data": data})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         (window,) = await client.allowed_foc_windows("o-1")
         order = await client.get_order("o-1")
     assert window.started_at == datetime(2026, 12, 1, 14, tzinfo=UTC)
@@ -470,7 +471,7 @@ async def test_naive_timestamps_are_read_as_utc(make_client: MakeClient) -> None
     assert order.activation_settings.foc_datetime_requested == datetime(2026, 12, 1, 15, tzinfo=UTC)
 
 
-async def test_naive_foc_request_is_sent_as_utc(make_client: MakeClient) -> None:
+async def test_naive_foc_request_is_sent_as_utc(mock_client: MockClient) -> None:
     """A naive FOC date given in a PATCH is sent with an explicit UTC offset."""
     sent: list[dict] = []
 
@@ -479,12 +480,12 @@ async def test_naive_foc_request_is_sent_as_utc(make_client: MakeClient) -> None
         return httpx.Response(200, json={"data": order_json("o-1")})
 
     patch = {"activation_settings": {"foc_datetime_requested": datetime(2026, 12, 1, 15)}}
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         await client.update_order("o-1", patch)
     assert sent[0]["activation_settings"]["foc_datetime_requested"] == "2026-12-01T15:00:00Z"
 
 
-async def test_timeouts_value_object_reaches_every_request(make_client: MakeClient) -> None:
+async def test_timeouts_value_object_reaches_every_request(mock_client: MockClient) -> None:
     """The Timeouts given to the client are the timeouts each request carries."""
     seen: list[dict] = []
 
@@ -493,7 +494,7 @@ async def test_timeouts_value_object_reaches_every_request(make_client: MakeClie
         return httpx.Response(200, json={"data": order_json("o-1")})
 
     timeouts = Timeouts(connect=1.5, read=7.0, write=3.0, pool=2.0)
-    async with make_client(handler, timeouts=timeouts, limits=Limits(max_connections=2)) as client:
+    async with mock_client(handler, timeouts=timeouts, limits=Limits(max_connections=2)) as client:
         await client.get_order("o-1")
     assert seen == [{"connect": 1.5, "read": 7.0, "write": 3.0, "pool": 2.0}]
 
@@ -510,7 +511,7 @@ def test_default_timeouts_and_limits_are_named_values() -> None:
 
 
 async def test_check_portability_matches_numbers_written_differently(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """Answers are matched to the input by digits, whatever punctuation either side uses."""
 
@@ -521,6 +522,6 @@ async def test_check_portability_matches_numbers_written_differently(
         ]
         return httpx.Response(201, json={"data": data})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         results = await client.check_portability(["+13125550001", "+13125550002"])
     assert [r.portable for r in results] == [True, False]

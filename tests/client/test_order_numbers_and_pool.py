@@ -15,17 +15,18 @@ from pydantic import SecretStr
 from porting_batch.client import MAX_PAGE_SIZE, Limits, PortingClient
 from porting_batch.client.pool import SHARD_CONNECTIONS, ShardedTransport
 from porting_batch.settings import Settings
+from porting_batch.testing import VirtualSleep
 
-from .conftest import API_KEY, SleepRecorder, order_json
+from .conftest import API_KEY, order_json
 
 pytestmark = pytest.mark.anyio
 
-MakeClient = Callable[..., PortingClient]
+MockClient = Callable[..., PortingClient]
 #: How long the loopback server waits for every request to arrive; only bounds a hang.
 GATHER_DEADLINE_S = 5.0
 
 
-async def test_order_phone_numbers_reads_every_page_of_one_order(make_client: MakeClient) -> None:
+async def test_order_phone_numbers_reads_every_page_of_one_order(mock_client: MockClient) -> None:
     """All 260 numbers of an order come back, in order, from every page of
     /porting_phone_numbers filtered by the order, even when the server pages by 100."""
     numbers = [f"+1312555{i:04d}" for i in range(260)]
@@ -50,14 +51,14 @@ async def test_order_phone_numbers_reads_every_page_of_one_order(make_client: Ma
         ]
         return httpx.Response(200, json={"data": data, "meta": meta})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         found = await client.order_phone_numbers("o-1")
     assert found == numbers
     assert len(seen) == 3
     assert seen[0].url.params["page[size]"] == str(MAX_PAGE_SIZE)
 
 
-async def test_order_shows_its_true_number_count(make_client: MakeClient) -> None:
+async def test_order_shows_its_true_number_count(mock_client: MockClient) -> None:
     """An order answer showing 50 numbers also gives porting_phone_numbers_count, the true count,
     so a caller can tell the list is cut short."""
     body = order_json("o-1", numbers=[f"+1312555{i:04d}" for i in range(50)])
@@ -66,7 +67,7 @@ async def test_order_shows_its_true_number_count(make_client: MakeClient) -> Non
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"data": body})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         order = await client.get_order("o-1")
     assert len(order.phone_numbers) == 50
     assert order.porting_phone_numbers_count == 120
@@ -115,7 +116,7 @@ class GatheringServer:
 
 
 @pytest.mark.slow
-async def test_more_than_16_requests_are_in_flight_when_allowed(sleeps: SleepRecorder) -> None:
+async def test_more_than_16_requests_are_in_flight_when_allowed(sleeps: VirtualSleep) -> None:
     """With max_in_flight=24, a real loopback server sees all 24 requests at once."""
     server = GatheringServer(expected=24)
     listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
@@ -147,7 +148,7 @@ def test_the_pool_is_split_into_small_shards_that_add_up_to_max_connections() ->
 
 @pytest.mark.slow
 async def test_a_sharded_pool_sends_all_50_requests_at_once_and_frees_them(
-    sleeps: SleepRecorder,
+    sleeps: VirtualSleep,
 ) -> None:
     """With max_in_flight=50 a real loopback server sees all 50 requests at once, across the
     shards, and once they are answered no shard counts a request as busy."""

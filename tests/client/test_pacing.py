@@ -9,16 +9,17 @@ import httpx
 import pytest
 
 from porting_batch.client import PortingClient
+from porting_batch.testing import VirtualSleep
 
-from .conftest import SleepRecorder, order_json
+from .conftest import order_json
 
 pytestmark = pytest.mark.anyio
 
-MakeClient = Callable[..., PortingClient]
+MockClient = Callable[..., PortingClient]
 
 
 def recording(
-    sleeps: SleepRecorder, headers: Callable[[int], dict[str, str]] | None = None
+    sleeps: VirtualSleep, headers: Callable[[int], dict[str, str]] | None = None
 ) -> tuple[list[float], Callable[[httpx.Request], httpx.Response]]:
     """A handler that notes the virtual time of each request it receives."""
     times: list[float] = []
@@ -32,16 +33,16 @@ def recording(
 
 
 async def test_requests_are_spaced_at_the_configured_rate(
-    make_client: MakeClient, sleeps: SleepRecorder
+    mock_client: MockClient, sleeps: VirtualSleep
 ) -> None:
     """Ten concurrent calls at 5 requests/s reach the API 0.2 s apart."""
     times, handler = recording(sleeps)
-    async with make_client(handler, requests_per_second=5) as client:
+    async with mock_client(handler, requests_per_second=5) as client:
         await asyncio.gather(*(client.get_order(f"o-{i}") for i in range(10)))
     assert times == pytest.approx([i * 0.2 for i in range(10)])
 
 
-async def test_no_more_than_max_in_flight_at_once(make_client: MakeClient) -> None:
+async def test_no_more_than_max_in_flight_at_once(mock_client: MockClient) -> None:
     """With max_in_flight=3, never more than three requests are outstanding."""
     outstanding = 0
     peak = 0
@@ -55,13 +56,13 @@ async def test_no_more_than_max_in_flight_at_once(make_client: MakeClient) -> No
         outstanding -= 1
         return httpx.Response(200, json={"data": order_json("o")})
 
-    async with make_client(handler, max_in_flight=3) as client:
+    async with mock_client(handler, max_in_flight=3) as client:
         await asyncio.gather(*(client.get_order(f"o-{i}") for i in range(12)))
     assert peak == 3
 
 
 async def test_exhausted_window_pauses_until_reset(
-    make_client: MakeClient, sleeps: SleepRecorder
+    mock_client: MockClient, sleeps: VirtualSleep
 ) -> None:
     """When x-ratelimit-remaining reaches 0, the next request waits x-ratelimit-reset seconds."""
 
@@ -69,14 +70,14 @@ async def test_exhausted_window_pauses_until_reset(
         return {"x-ratelimit-remaining": str(max(0, 2 - n)), "x-ratelimit-reset": "5"}
 
     times, handler = recording(sleeps, headers)
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         for i in range(4):
             await client.get_order(f"o-{i}")
     assert times == pytest.approx([0.0, 0.0, 5.0, 10.0])
 
 
 async def test_a_429_pauses_every_request_not_only_the_one_refused(
-    make_client: MakeClient, sleeps: SleepRecorder
+    mock_client: MockClient, sleeps: VirtualSleep
 ) -> None:
     """After a 429 with Retry-After, no request of any caller starts before that time."""
     times: list[float] = []
@@ -87,24 +88,24 @@ async def test_a_429_pauses_every_request_not_only_the_one_refused(
             return httpx.Response(429, headers={"Retry-After": "4"}, json={"errors": []})
         return httpx.Response(200, json={"data": order_json("o")})
 
-    async with make_client(handler, max_in_flight=1) as client:
+    async with mock_client(handler, max_in_flight=1) as client:
         await asyncio.gather(client.get_order("a"), client.get_order("b"))
         assert client.stats.rate_limited == 1
     assert times[0] == 0.0
     assert min(times[1:]) >= 4.0
 
 
-async def test_unpaced_client_never_waits(make_client: MakeClient, sleeps: SleepRecorder) -> None:
+async def test_unpaced_client_never_waits(mock_client: MockClient, sleeps: VirtualSleep) -> None:
     """Without a rate and without rate-limit headers, no request is delayed."""
     times, handler = recording(sleeps)
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         await asyncio.gather(*(client.get_order(f"o-{i}") for i in range(20)))
     assert times == [0.0] * 20
     assert sleeps.calls == []
 
 
 async def test_requests_already_in_flight_count_against_the_remaining_budget(
-    make_client: MakeClient, sleeps: SleepRecorder
+    mock_client: MockClient, sleeps: VirtualSleep
 ) -> None:
     """With four requests out and two left in the window, new requests wait for the reset."""
     times: list[float] = []
@@ -118,7 +119,7 @@ async def test_requests_already_in_flight_count_against_the_remaining_budget(
         headers = {"x-ratelimit-remaining": "2", "x-ratelimit-reset": "3"}
         return httpx.Response(200, json={"data": order_json("o")}, headers=headers)
 
-    async with make_client(handler, max_in_flight=4) as client:
+    async with mock_client(handler, max_in_flight=4) as client:
         await asyncio.gather(*(client.get_order(f"o-{i}") for i in range(6)))
     assert times[:4] == [0.0] * 4
     assert min(times[4:]) >= 3.0

@@ -10,13 +10,12 @@ import pytest
 from porting_batch.client import PortingClient
 from porting_batch.simulator import SimulatorConfig
 from porting_batch.simulator.server import running_simulator
-
-from .conftest import SleepRecorder
+from porting_batch.testing import VirtualSleep
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 
-async def test_lost_answers_over_real_sockets_never_duplicate(sleeps: SleepRecorder) -> None:
+async def test_lost_answers_over_real_sockets_never_duplicate(sleeps: VirtualSleep) -> None:
     """Over a real server losing every create's answer, each number lands in one order."""
     groups = [[f"+1617555{g:02d}{i:02d}" for i in range(2)] for g in range(8)]
     config = SimulatorConfig(faults={"lost_response_rate": 1.0}, seed=3)

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from simulator.openapi_check import SpecCheckingTransport
 
 from porting_batch.client import PortingClient, UpdatePortingOrder
 from porting_batch.errors import (
@@ -18,8 +17,7 @@ from porting_batch.errors import (
     UnprocessableEntityError,
 )
 from porting_batch.simulator import SimulatorConfig, create_app
-
-from .conftest import SleepRecorder
+from porting_batch.testing import SpecCheckingTransport, VirtualSleep
 
 pytestmark = pytest.mark.anyio
 
@@ -37,7 +35,7 @@ def sim_app() -> Any:
 
 
 @pytest.fixture
-async def client(sim_app: Any, sleeps: SleepRecorder) -> AsyncIterator[PortingClient]:
+async def client(sim_app: Any, sleeps: VirtualSleep) -> AsyncIterator[PortingClient]:
     """A client talking to the simulator in-process."""
     transport = SpecCheckingTransport(httpx.ASGITransport(app=sim_app))
     async with PortingClient(
@@ -220,7 +218,7 @@ async def test_csr_coverage_create_and_get(client: PortingClient) -> None:
     assert again.id == csr.id
 
 
-async def test_wrong_key_is_an_authentication_error(sim_app: Any, sleeps: SleepRecorder) -> None:
+async def test_wrong_key_is_an_authentication_error(sim_app: Any, sleeps: VirtualSleep) -> None:
     """The simulator's 401 becomes AuthenticationError, and the wrong key is not in it."""
     async with PortingClient(
         base_url=SIM_URL,

@@ -17,7 +17,7 @@ from porting_batch.client import PortingClient
 
 from .conftest import API_KEY, order_json
 
-MakeClient = Callable[..., PortingClient]
+MockClient = Callable[..., PortingClient]
 CLIENT_DIR = Path(porting_batch.client.__file__).parent
 
 
@@ -55,7 +55,7 @@ def test_client_never_imports_the_simulator_prefect_or_flows() -> None:
 
 @pytest.mark.anyio
 async def test_retry_decisions_are_logged_with_reasons_and_no_secrets(
-    make_client: MakeClient, caplog: pytest.LogCaptureFixture
+    mock_client: MockClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Each retry decision is logged at debug with its reason; no key or PIN reaches the log."""
     answers = [httpx.Response(503), httpx.Response(200, json={"data": order_json("o-1")})]
@@ -66,7 +66,7 @@ async def test_retry_decisions_are_logged_with_reasons_and_no_secrets(
         return answers.pop(0)
 
     caplog.set_level(logging.DEBUG)
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         await client.get_order("o-1")
         with pytest.raises(porting_batch.errors.UnprocessableEntityError):
             await client.update_order("o-1", {"end_user": {"admin": {"pin_passcode": "97531"}}})
@@ -81,7 +81,7 @@ async def test_retry_decisions_are_logged_with_reasons_and_no_secrets(
 
 
 @pytest.mark.anyio
-async def test_undecodable_body_on_a_read_is_retried(make_client: MakeClient) -> None:
+async def test_undecodable_body_on_a_read_is_retried(mock_client: MockClient) -> None:
     """A body that fails content decoding (broken gzip) is a lost answer, retried on a read."""
     calls = 0
 
@@ -93,7 +93,7 @@ async def test_undecodable_body_on_a_read_is_retried(make_client: MakeClient) ->
         body = gzip.compress(httpx.Response(200, json={"data": order_json("o-1")}).content)
         return httpx.Response(200, content=body, headers={"content-encoding": "gzip"})
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         order = await client.get_order("o-1")
     assert order.id == "o-1"
     assert calls == 2

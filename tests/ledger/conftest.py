@@ -19,12 +19,6 @@ from porting_batch.ledger import Ledger
 PG_SERVER = os.environ.get("PORTING_TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    """Async tests run on asyncio."""
-    return "asyncio"
-
-
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """The URL of a PostgreSQL database made for this test session and dropped after it."""

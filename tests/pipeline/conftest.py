@@ -11,21 +11,15 @@ from pathlib import Path
 import httpx
 import openpyxl
 import pytest
-from simulator.openapi_check import SpecCheckingTransport
 
 from porting_batch.client import PortingClient
 from porting_batch.ledger import Ledger
 from porting_batch.settings import Settings
 from porting_batch.simulator import SimulatorConfig, create_app
+from porting_batch.testing import SpecCheckingTransport
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "input_templates" / "sample"
 SAMPLE = SAMPLE_DIR / "sample-batch.xlsx"
-
-
-@pytest.fixture
-def anyio_backend():
-    """Async tests run on asyncio."""
-    return "asyncio"
 
 
 @pytest.fixture
@@ -48,7 +42,7 @@ def sim_app():
     return create_app(SimulatorConfig())
 
 
-def make_client(transport: httpx.AsyncBaseTransport) -> PortingClient:
+def client_over(transport: httpx.AsyncBaseTransport) -> PortingClient:
     """A client over any transport, with no pacing so tests run at full speed."""
     return PortingClient(base_url="http://sim/v2", api_key="KEYSIMULATOR", transport=transport)
 
@@ -57,7 +51,7 @@ def make_client(transport: httpx.AsyncBaseTransport) -> PortingClient:
 async def client(sim_app):
     """A client talking to the in-process simulator, every exchange checked against the spec."""
     transport = SpecCheckingTransport(httpx.ASGITransport(app=sim_app))
-    async with make_client(transport) as client:
+    async with client_over(transport) as client:
         yield client
     assert transport.checked > 0
 

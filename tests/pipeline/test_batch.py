@@ -12,7 +12,7 @@ from porting_batch.outcomes import Outcome
 from porting_batch.runner import BatchOptions, run_batch
 from porting_batch.simulator import SimulatorConfig, create_app
 
-from .conftest import SAMPLE, make_client
+from .conftest import SAMPLE, client_over
 
 pytestmark = pytest.mark.anyio
 
@@ -127,7 +127,7 @@ async def test_lost_responses_never_duplicate_an_order(settings, ledger):
     """With half of all write answers lost, every number still ends in exactly one order."""
     faults = {"lost_response_rate": 0.5}
     app = create_app(SimulatorConfig(faults=faults, seed=7))
-    async with make_client(httpx.ASGITransport(app=app)) as client:
+    async with client_over(httpx.ASGITransport(app=app)) as client:
         await run_batch(settings, ledger, client, SAMPLE)
         await run_batch(settings, ledger, client, SAMPLE)
         app.state.sim.faults.update({"lost_response_rate": 0.0})
@@ -158,7 +158,7 @@ async def test_patch_refusal_is_mapped_to_the_rows_and_column(settings, ledger, 
                 return httpx.Response(422, json=refusal)
         return await inner.handle_async_request(request)
 
-    async with make_client(httpx.MockTransport(handler)) as client:
+    async with client_over(httpx.MockTransport(handler)) as client:
         result = await run_batch(settings, ledger, client, SAMPLE)
     acme = [n for n in result.numbers if n.raw["entity_name"] == "Acme Widgets Inc."]
     assert {n.outcome for n in acme} == {Outcome.NEEDS_ATTENTION, Outcome.NOT_PORTABLE}
@@ -230,7 +230,7 @@ async def test_a_split_unlike_the_plan_is_adopted_and_reported(settings, ledger,
             return httpx.Response(response.status_code, json=body)
         return response
 
-    async with make_client(httpx.MockTransport(handler)) as client:
+    async with client_over(httpx.MockTransport(handler)) as client:
         result = await run_batch(settings, ledger, client, SAMPLE)
     differences = [i for i in result.issues if i.code == "split_differs"]
     assert differences and all(i.severity.value == "warning" for i in differences)

@@ -15,7 +15,7 @@ from porting_batch.outcomes import Outcome
 from porting_batch.results import BatchResult
 from porting_batch.runner import InProcess, Run, run_batch, run_sequence, start_run
 
-from .conftest import make_client
+from .conftest import client_over
 
 pytestmark = pytest.mark.anyio
 
@@ -66,7 +66,7 @@ async def test_a_document_swapped_for_a_link_out_of_the_batch_is_refused(
         os.symlink(outside, loa)
 
     bodies: list[bytes] = []
-    async with make_client(capture_uploads(sim_app, bodies)) as client:
+    async with client_over(capture_uploads(sim_app, bodies)) as client:
         run = start_run(settings, ledger, client, path)
         result = await _run_after_swap(run, swap)
     assert not any(SECRET_BYTES in body for body in bodies)
@@ -83,7 +83,7 @@ async def test_a_document_changed_after_intake_is_refused(settings, ledger, sim_
     path = sample_copy()
     loa = path.parent / "loa-acme.pdf"
     bodies: list[bytes] = []
-    async with make_client(capture_uploads(sim_app, bodies)) as client:
+    async with client_over(capture_uploads(sim_app, bodies)) as client:
         run = start_run(settings, ledger, client, path)
         result = await _run_after_swap(run, lambda: loa.write_bytes(SECRET_BYTES))
     assert not any(SECRET_BYTES in body for body in bodies)
@@ -98,7 +98,7 @@ async def test_the_uploaded_bytes_are_those_checked_at_intake(
     """Every uploaded body carries exactly the content hashed at intake."""
     path = sample_copy()
     bodies: list[bytes] = []
-    async with make_client(capture_uploads(sim_app, bodies)) as client:
+    async with client_over(capture_uploads(sim_app, bodies)) as client:
         run = start_run(settings, ledger, client, path)
         result = await _run_after_swap(run, lambda: None)
     digests = run.state.document_digests

@@ -23,7 +23,7 @@ from porting_batch.runner import (
     validation_result,
 )
 
-from .conftest import SAMPLE, make_client
+from .conftest import SAMPLE, client_over
 
 pytestmark = pytest.mark.anyio
 
@@ -98,7 +98,7 @@ async def test_a_failed_check_ends_the_run_incomplete_naming_its_step(settings, 
     """A failure in the checks stops the run before the plan: incomplete, the failure
     prefixed by its stage, every number not processed, and the batch marked incomplete."""
     execution = Recording(fail="check")
-    async with make_client(httpx.ASGITransport(app=sim_app)) as api:
+    async with client_over(httpx.ASGITransport(app=sim_app)) as api:
         result = await run_sequence(start_run(settings, ledger, api, SAMPLE), execution)
     assert execution.steps == ["read", "hold", "check", "release"]
     assert not result.complete
@@ -115,7 +115,7 @@ async def test_an_unreadable_file_ends_before_the_batch_is_held(settings, ledger
     def refuse(request: httpx.Request) -> httpx.Response:
         raise AssertionError(f"no call expected: {request.url}")
 
-    async with make_client(httpx.MockTransport(refuse)) as api:
+    async with client_over(httpx.MockTransport(refuse)) as api:
         execution = Recording()
         result = await run_sequence(start_run(settings, ledger, api, bad), execution)
     assert execution.steps == ["read"]

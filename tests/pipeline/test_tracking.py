@@ -11,7 +11,7 @@ from porting_batch.runner import BatchOptions, run_batch
 from porting_batch.simulator import SimulatorConfig, create_app
 from porting_batch.tracking import refresh_order_statuses
 
-from .conftest import SAMPLE, make_client
+from .conftest import SAMPLE, client_over
 
 pytestmark = pytest.mark.anyio
 
@@ -50,7 +50,7 @@ async def test_confirmed_orders_are_tracked_to_ported(settings, ledger, client, 
 async def test_an_exception_is_recorded_with_its_codes(settings, ledger):
     """An order the losing carrier rejects is recorded as an exception naming the mismatch."""
     app = create_app(SimulatorConfig(scenario=SCENARIO))
-    async with make_client(httpx.ASGITransport(app=app)) as client:
+    async with client_over(httpx.ASGITransport(app=app)) as client:
         await run_batch(settings, ledger, client, SAMPLE, BatchOptions(confirm=True))
         app.state.sim.advance(0.5 * DAY)
         changes = await refresh_order_statuses(ledger, client, "sample-batch")

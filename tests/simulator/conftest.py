@@ -15,20 +15,13 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from porting_batch.simulator import SimulatorConfig, create_app
-
-from .openapi_check import check_exchange
+from porting_batch.testing.openapi import check_exchange
 
 # A fixed Thursday morning so FOC windows and holidays are the same on every run.
 START = "2026-03-05T15:00:00Z"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    """Async tests run on asyncio."""
-    return "asyncio"
-
-
-def make_client(app: Any, *, validate: bool = True, key: str = "KEYSIMULATOR") -> TestClient:
+def sim_client(app: Any, *, validate: bool = True, key: str = "KEYSIMULATOR") -> TestClient:
     """A client on ``/v2`` whose every exchange is checked against the spec."""
     client = TestClient(app, base_url="http://sim.test/v2", raise_server_exceptions=True)
     client.headers["Authorization"] = f"Bearer {key}"
@@ -53,7 +46,7 @@ def app() -> Any:
 @pytest.fixture
 def api(app: Any) -> Iterator[TestClient]:
     """A validating client on the fresh simulator."""
-    with make_client(app) as client:
+    with sim_client(app) as client:
         yield client
 
 

@@ -14,10 +14,10 @@ from starlette.testclient import TestClient
 
 from porting_batch.simulator import create_app
 from porting_batch.simulator.requirements import LOA
+from porting_batch.testing.openapi import check_exchange, operation_for
 
-from .conftest import frozen_config, make_client
+from .conftest import frozen_config, sim_client
 from .helpers import END_USER, FAST_NUMBERS, PDF, SLOW_NUMBERS, complete, create, upload
-from .openapi_check import check_exchange, operation_for
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 NO_AUTH = "send without an API key"
@@ -250,7 +250,7 @@ def _fill(value: Any, world: dict[str, str]) -> Any:
 def test_operation_conforms_to_the_spec(method: str, path: str, body: Any, status: int) -> None:
     """The call answers the expected status, and request and answer match the spec subset."""
     app = create_app(frozen_config())
-    with make_client(app) as api:
+    with sim_client(app) as api:
         world = _world(api, _names(path) | _names(body))
         if body == NO_AUTH:
             del api.headers["Authorization"]

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from porting_batch.simulator.requirements import LOA
 
-from .conftest import make_client
+from .conftest import sim_client
 from .helpers import END_USER, FAST_NUMBERS, SLOW_NUMBERS, complete, create, first_window
 
 LOA_TYPE = LOA.id
@@ -17,11 +17,11 @@ LOA_TYPE = LOA.id
 
 def test_requests_without_a_valid_key_get_a_401_error(app: Any) -> None:
     """A missing or wrong Bearer key is answered 401 with a JSON:API error 10009."""
-    with make_client(app, key="WRONG") as client:
+    with sim_client(app, key="WRONG") as client:
         response = client.get("/porting_orders")
     assert response.status_code == 401
     assert response.json()["errors"][0]["code"] == "10009"
-    with make_client(app) as client:
+    with sim_client(app) as client:
         del client.headers["Authorization"]
         assert client.post("/portability_checks", json={"phone_numbers": []}).status_code == 401
 

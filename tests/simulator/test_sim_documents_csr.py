@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from porting_batch.simulator import create_app
 
-from .conftest import frozen_config, make_client
+from .conftest import frozen_config, sim_client
 from .helpers import PDF, SLOW_NUMBERS, create, upload
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -145,7 +145,7 @@ def test_csr_completes_after_the_delay_with_the_scenario_account() -> None:
         ]
     }
     app = create_app(frozen_config(scenario=scenario))
-    with make_client(app) as api:
+    with sim_client(app) as api:
         created = api.post("/customer_service_records", json={"phone_number": "+13125550105"})
         assert created.status_code == 201
         record = created.json()["data"]
@@ -162,7 +162,7 @@ def test_csr_completes_after_the_delay_with_the_scenario_account() -> None:
 def test_csr_for_documented_numbers_fails_with_not_available() -> None:
     """Without an account, numbers ending 0-3 fail with "CSR information not available"."""
     app = create_app(frozen_config())
-    with make_client(app) as api:
+    with sim_client(app) as api:
         record = api.post(
             "/customer_service_records", json={"phone_number": "+13125550102"}
         ).json()["data"]

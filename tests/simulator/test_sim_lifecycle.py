@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from porting_batch.simulator import create_app
 
-from .conftest import frozen_config, make_client
+from .conftest import frozen_config, sim_client
 from .helpers import END_USER, FAST_NUMBERS, SLOW_NUMBERS, complete, create
 
 
@@ -52,7 +52,7 @@ def test_confirmed_order_walks_to_ported_at_its_foc(api: TestClient, admin: http
 def test_ported_numbers_can_be_ordered_again_and_edits_are_refused() -> None:
     """A ported order is final: PATCH and cancel are 422."""
     app = create_app(frozen_config())
-    with make_client(app) as api:
+    with sim_client(app) as api:
         order_id = _confirmed(api, SLOW_NUMBERS)
         app.state.sim.advance(30 * 86400)
         assert _status(api, order_id)["status"]["value"] == "ported"
@@ -73,7 +73,7 @@ def test_csr_mismatch_sends_the_order_to_exception_with_codes() -> None:
         ]
     }
     app = create_app(frozen_config(scenario=scenario))
-    with make_client(app) as api:
+    with sim_client(app) as api:
         order_id = _confirmed(api, SLOW_NUMBERS)
         app.state.sim.advance(6 * 3600)
         order = _status(api, order_id)

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 from porting_batch.simulator import create_app
 from porting_batch.simulator.http import SimulatedDrop
 
-from .conftest import frozen_config, make_client
+from .conftest import frozen_config, sim_client
 
 CHECK = {"phone_numbers": ["+13125550101"]}
 
@@ -17,7 +17,7 @@ CHECK = {"phone_numbers": ["+13125550101"]}
 def test_rate_limit_answers_429_with_code_10011_and_retry_after() -> None:
     """Past the bucket, 429 with 10011 and Retry-After; every answer carries x-ratelimit-*."""
     app = create_app(frozen_config(rate_limit_per_s=0.001, rate_limit_burst=3))
-    with make_client(app) as api:
+    with sim_client(app) as api:
         answers = [api.post("/portability_checks", json=CHECK) for _ in range(4)]
     assert [a.status_code for a in answers] == [201, 201, 201, 429]
     assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
@@ -34,7 +34,7 @@ def test_rate_limit_buckets_are_per_api_key() -> None:
     app = create_app(
         frozen_config(api_keys=("KEY-A", "KEY-B"), rate_limit_per_s=0.001, rate_limit_burst=1)
     )
-    with make_client(app, key="KEY-A") as first, make_client(app, key="KEY-B") as second:
+    with sim_client(app, key="KEY-A") as first, sim_client(app, key="KEY-B") as second:
         assert first.post("/portability_checks", json=CHECK).status_code == 201
         assert first.post("/portability_checks", json=CHECK).status_code == 429
         assert second.post("/portability_checks", json=CHECK).status_code == 201
@@ -43,7 +43,7 @@ def test_rate_limit_buckets_are_per_api_key() -> None:
 def test_error_faults_answer_5xx_without_applying_the_write() -> None:
     """error_rate 1: every call is a 500/502/503 and no order is created."""
     app = create_app(frozen_config(faults={"error_rate": 1.0}))
-    with make_client(app) as api:
+    with sim_client(app) as api:
         response = api.post("/porting_orders", json=CHECK)
     assert response.status_code in {500, 502, 503}
     assert response.json()["errors"][0]["meta"]["retryable"] is True
@@ -53,7 +53,7 @@ def test_error_faults_answer_5xx_without_applying_the_write() -> None:
 def test_drop_faults_break_the_connection_without_applying_the_write() -> None:
     """drop_rate 1: the client sees a transport error and nothing is created."""
     app = create_app(frozen_config(faults={"drop_rate": 1.0}))
-    with make_client(app) as api, pytest.raises(httpx.TransportError):
+    with sim_client(app) as api, pytest.raises(httpx.TransportError):
         api.post("/porting_orders", json=CHECK)
     assert app.state.sim.store.all("orders") == []
 
@@ -62,7 +62,7 @@ def test_lost_responses_apply_the_write_but_the_client_never_hears() -> None:
     """lost_response_rate 1: the order exists, yet the answer was a 5xx or a dropped line."""
     app = create_app(frozen_config(faults={"lost_response_rate": 1.0}, seed=3))
     outcomes = []
-    with make_client(app, validate=False) as api:
+    with sim_client(app, validate=False) as api:
         for index in range(6):
             try:
                 response = api.post(
@@ -80,7 +80,7 @@ def test_lost_responses_apply_the_write_but_the_client_never_hears() -> None:
 def test_admin_faults_change_while_running() -> None:
     """PUT /_simulator/faults switches faults on and off for the next requests."""
     app = create_app(frozen_config())
-    with make_client(app) as api, make_client(app, validate=False) as raw:
+    with sim_client(app) as api, sim_client(app, validate=False) as raw:
         admin_url = "http://sim.test/_simulator/faults"
         assert raw.put(admin_url, json={"error_rate": 1.0}).json()["error_rate"] == 1.0
         assert api.post("/portability_checks", json=CHECK).status_code >= 500
@@ -98,14 +98,14 @@ def test_latency_is_added_before_answering() -> None:
     )
     faults = app.state.sim.faults
     assert faults.latency.enabled
-    with make_client(app) as api:
+    with sim_client(app) as api:
         assert api.post("/portability_checks", json=CHECK).status_code == 201
 
 
 def test_admin_reset_forgets_everything() -> None:
     """POST /_simulator/reset empties orders and frees their numbers."""
     app = create_app(frozen_config())
-    with make_client(app) as api:
+    with sim_client(app) as api:
         api.post("/porting_orders", json=CHECK)
         api.post("http://sim.test/_simulator/reset")
         assert api.get("/porting_orders").json()["meta"]["total_results"] == 0
@@ -114,7 +114,7 @@ def test_admin_reset_forgets_everything() -> None:
 
 def test_unknown_routes_say_they_are_not_simulated(app: object) -> None:
     """Anything outside the simulated set is a JSON:API 404 saying so."""
-    with make_client(app) as api:
+    with sim_client(app) as api:
         response = api.post("/porting_orders/x/verification_codes/send", json={})
     assert response.status_code == 404
     assert "not simulated" in response.json()["errors"][0]["detail"]
@@ -123,7 +123,7 @@ def test_unknown_routes_say_they_are_not_simulated(app: object) -> None:
 def test_admin_changes_the_rate_limit_while_running() -> None:
     """PUT /_simulator/rate_limit turns the limit on, and null turns it off again."""
     app = create_app(frozen_config())
-    with make_client(app) as api:
+    with sim_client(app) as api:
         admin_url = "http://sim.test/_simulator/rate_limit"
         assert api.get(admin_url).json() == {"per_s": None, "burst": None}
         assert api.put(admin_url, json={"per_s": 0.001, "burst": 1}).json()["per_s"] == 0.001
@@ -142,7 +142,7 @@ def test_same_seed_and_requests_give_the_same_answers() -> None:
     def run() -> list[tuple[int, object]]:
         app = create_app(frozen_config(seed=11, faults={"error_rate": 0.3}))
         answers: list[tuple[int, object]] = []
-        with make_client(app) as api:
+        with sim_client(app) as api:
             for index in range(12):
                 body = {"phone_numbers": [f"+1312555{index:04d}"], "customer_reference": "s"}
                 response = api.post("/porting_orders", json=body)
@@ -171,7 +171,7 @@ ADMIN_CALLS = [
 def test_admin_routes_need_the_api_key(key: str | None) -> None:
     """Every admin call without the simulator's key is a 401 (10009) and changes nothing."""
     app = create_app(frozen_config())
-    with make_client(app) as api:
+    with sim_client(app) as api:
         [order] = api.post("/porting_orders", json=CHECK).json()["data"]
         before = api.get("http://sim.test/_simulator/clock").json()
         with TestClient(app, base_url="http://sim.test/_simulator") as stranger:

@@ -15,7 +15,7 @@ from porting_batch.simulator.calendar import us_federal_holidays
 from porting_batch.simulator.numbers import NANP_CARRIERS, derive_facts
 from porting_batch.simulator.scenario import ScenarioError, load_scenario
 
-from .conftest import frozen_config, make_client
+from .conftest import frozen_config, sim_client
 from .helpers import END_USER, FAST_NUMBERS, SLOW_NUMBERS, complete, create, first_window, upload
 
 
@@ -158,7 +158,7 @@ def test_scenario_file_overrides_facts_by_number_and_prefix(tmp_path: Path) -> N
         encoding="utf-8",
     )
     app = create_app(frozen_config(scenario=path))
-    with make_client(app) as api:
+    with sim_client(app) as api:
         data = api.post(
             "/portability_checks", json={"phone_numbers": ["+14155550100", "+14155550123"]}
         ).json()["data"]
@@ -236,7 +236,7 @@ def test_list_filters_select_orders_by_each_field(
     app: Any, name: str, value: str, expected: set[str]
 ) -> None:
     """Each order filter selects by its field; the lenient profile ignores unknown filters."""
-    with make_client(app, validate=False) as api:
+    with sim_client(app, validate=False) as api:
         [a] = create(api, SLOW_NUMBERS[:1], reference="a")
         body = {
             "customer_group_reference": "g-a",

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from porting_batch.simulator.requirements import LOA
 
-from .conftest import make_client
+from .conftest import sim_client
 from .helpers import END_USER, SLOW_NUMBERS, create, first_window, upload
 
 LOA_TYPE = LOA.id
@@ -178,7 +178,7 @@ def test_patch_collects_errors_in_section_order_with_their_pointers(
 ) -> None:
     """Every invalid field gives one error, in body-section order, with code, pointer, detail."""
     # The spec rejects these bodies outright, so the exchange is not validated against it.
-    with make_client(app, validate=False) as api:
+    with sim_client(app, validate=False) as api:
         [order] = create(api, numbers)
         response = api.patch(f"/porting_orders/{order['id']}", json=body)
     assert response.status_code == 422

@@ -11,9 +11,9 @@ import pytest
 
 from porting_batch.simulator import SimulatorConfig, create_app
 from porting_batch.simulator.server import build_parser, running_simulator
+from porting_batch.testing.openapi import check_exchange
 
-from .conftest import START, make_client
-from .openapi_check import check_exchange
+from .conftest import START, sim_client
 
 
 def test_running_simulator_serves_v2_on_loopback_with_the_configured_key() -> None:
@@ -40,7 +40,7 @@ def test_state_file_keeps_orders_across_restarts(tmp_path: Path) -> None:
     state_file = tmp_path / "simulator.db"
     config = SimulatorConfig(state_file=state_file, clock_speed=0.0, start_time=START)
     first = create_app(config)
-    with make_client(first) as api:
+    with sim_client(first) as api:
         created = api.post(
             "/porting_orders", json={"phone_numbers": ["+13125550101"], "customer_reference": "r"}
         ).json()["data"]
@@ -48,7 +48,7 @@ def test_state_file_keeps_orders_across_restarts(tmp_path: Path) -> None:
     first.state.sim.store.close()
 
     second = create_app(config)
-    with make_client(second) as api:
+    with sim_client(second) as api:
         listed = api.get("/porting_orders", params={"filter[customer_reference]": "r"}).json()
         assert [o["id"] for o in listed["data"]] == [created[0]["id"]]
         assert listed["data"][0]["customer_group_reference"] == "g"

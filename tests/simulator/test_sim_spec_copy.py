@@ -7,10 +7,10 @@ import json
 import re
 from pathlib import Path
 
-from .openapi_check import SPEC_PATH
+from porting_batch.testing.openapi import SPEC_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTE = ROOT / "tests" / "spec" / "SOURCE.md"
+NOTE = SPEC_PATH.with_name("SOURCE.md")
 
 # Where code could reach for the team folder beside the project: any path naming it.
 SHARED_READER = re.compile(r"""\.\./shared|/work/shared|["']shared["']""")
@@ -19,11 +19,11 @@ CODE_SUFFIXES = {".py", ".sh", ".toml", ".yaml", ".yml", ".cfg", ".ini", ""}
 
 
 def test_the_spec_subset_is_read_from_inside_the_repo() -> None:
-    """openapi_check reads the spec from tests/spec/, a byte-for-byte copy of Telnyx's subset."""
+    """The spec check reads the copy shipped in porting_batch/testing/, byte for byte Telnyx's."""
     assert SPEC_PATH.is_relative_to(ROOT), SPEC_PATH
     note = NOTE.read_text(encoding="utf-8")
     recorded = re.search(r"SHA-256\s+`([0-9a-f]{64})`", note)
-    assert recorded, "tests/spec/SOURCE.md must record the copy's SHA-256"
+    assert recorded, "porting_batch/testing/SOURCE.md must record the copy's SHA-256"
     assert hashlib.sha256(SPEC_PATH.read_bytes()).hexdigest() == recorded.group(1)
     spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     assert f"`info.version` {spec['info']['version']}" in note

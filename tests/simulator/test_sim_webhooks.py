@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from porting_batch.simulator import SimulatorConfig, create_app
 from porting_batch.simulator.server import build_parser, running_simulator
 
-from .conftest import START, frozen_config, make_client
+from .conftest import START, frozen_config, sim_client
 from .helpers import SLOW_NUMBERS, complete, create
 
 
@@ -50,7 +50,7 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 def hooked(receiver: tuple[str, list[dict[str, Any]]]) -> Iterator[TestClient]:
     """A validating client on a simulator that allows the receiver."""
     url, _ = receiver
-    with make_client(create_app(frozen_config(webhook_receivers=(url,)))) as client:
+    with sim_client(create_app(frozen_config(webhook_receivers=(url,)))) as client:
         yield client
 
 

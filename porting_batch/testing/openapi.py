@@ -1,4 +1,4 @@
-"""Validate simulator requests and responses against the Telnyx OpenAPI subset in tests/spec/.
+"""Check HTTP exchanges against the Telnyx porting OpenAPI subset that ships beside this module.
 
 ``check_exchange(response)`` validates the request that produced ``response`` (when the answer
 was a success) and the response itself: against the operation's declared schema when the spec
@@ -19,9 +19,11 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-# The spec travels with the repo (tests/spec/SOURCE.md says where it comes from), so a clone
-# checks every exchange wherever it is cloned.
-SPEC_PATH = Path(__file__).resolve().parents[1] / "spec" / "porting-openapi.json"
+__all__ = ["SPEC_PATH", "SpecViolation", "check_exchange", "operation_for", "spec_dict"]
+
+# The spec travels with the package (SOURCE.md beside it says where it comes from), so a clone
+# or an installed wheel checks every exchange wherever it is.
+SPEC_PATH = Path(__file__).with_name("porting-openapi.json")
 SPEC_HOST = "https://api.telnyx.com"
 
 #: Query parameters the simulator accepts beyond the spec (documented in docs/simulator.md).
@@ -103,16 +105,25 @@ class _Response:
         self.content_type = response.headers.get("content-type", "")
 
 
+class SpecViolation(AssertionError):
+    """An exchange that does not follow the spec subset (an AssertionError, for pytest)."""
+
+
+def _expect(condition: object, message: object) -> None:
+    if not condition:
+        raise SpecViolation(message)
+
+
 def check_error_body(response: httpx.Response) -> None:
     """Porting errors: every item has code (digits), title, detail, source and meta.retryable."""
     body = response.json()
-    assert isinstance(body.get("errors"), list) and body["errors"], body
+    _expect(isinstance(body.get("errors"), list) and body["errors"], body)
     for item in body["errors"]:
-        assert isinstance(item.get("code"), str) and re.fullmatch(r"\d+", item["code"]), item
-        assert item.get("title") and item.get("detail"), item
+        _expect(isinstance(item.get("code"), str) and re.fullmatch(r"\d+", item["code"]), item)
+        _expect(item.get("title") and item.get("detail"), item)
         source = item.get("source", {})
-        assert ("pointer" in source) != ("parameter" in source), item
-        assert isinstance(item.get("meta", {}).get("retryable"), bool), item
+        _expect(("pointer" in source) != ("parameter" in source), item)
+        _expect(isinstance(item.get("meta", {}).get("retryable"), bool), item)
 
 
 def check_exchange(response: httpx.Response, *, validate_request: bool = True) -> None:
@@ -133,19 +144,20 @@ def check_exchange(response: httpx.Response, *, validate_request: bool = True) -
         errors = [
             e for e in openapi().iter_request_errors(_Request(request)) if not _binary_part(e)
         ]
-        assert not errors, f"request {request.method} {request.url} invalid: {errors!r}"
+        _expect(not errors, f"request {request.method} {request.url} invalid: {errors!r}")
     if status in declared and declared[status].get("content"):
         errors = [
             e
             for e in openapi().iter_response_errors(_Request(request), _Response(response))
             if not _binary_part(e)
         ]
-        assert not errors, (
+        _expect(
+            not errors,
             f"response {response.status_code} to {request.method} {path} invalid: "
-            f"{[_explain(e) for e in errors]!r}"
+            f"{[_explain(e) for e in errors]!r}",
         )
     elif response.status_code < 400:
-        assert status in declared, f"{status} is not a declared answer to {request.method} {path}"
+        _expect(status in declared, f"{status} is not a declared answer to {request.method} {path}")
 
 
 def _binary_part(exc: BaseException) -> bool:
@@ -166,22 +178,3 @@ def _explain(exc: BaseException) -> str:
             parts.append(f"  {list(sub.absolute_path)}: {sub.message}")
         cause = cause.__cause__
     return "\n".join(parts)
-
-
-class SpecCheckingTransport(httpx.AsyncBaseTransport):
-    """Passes every exchange through and checks it against the OpenAPI subset, so that what
-    the pipeline sends and what the simulator answers both follow the spec."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.checked = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Forward the request, then validate request and response."""
-        await request.aread()  # a streamed upload is buffered so both sides can read it
-        response = await self.inner.handle_async_request(request)
-        await response.aread()
-        response.request = request
-        check_exchange(response)
-        self.checked += 1
-        return response
