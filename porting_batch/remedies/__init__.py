@@ -21,6 +21,7 @@ from porting_batch.safety import mask_secret, safe_text
 __all__ = [
     "COLUMN_LABELS",
     "FIXES",
+    "SECRETS",
     "ExceptionDetail",
     "Remedy",
     "SheetRow",
