@@ -102,6 +102,14 @@ class Settings(BaseSettings):
     )
     scheduled_confirm: bool = Field(False, description="Confirm the orders of scheduled runs.")
 
+    # Deadlines the tracking report warns about (porting_batch.deadlines, docs/reports.md).
+    draft_warning_days: int = Field(
+        5, ge=0, le=30, description="Warn this many days before Telnyx deletes a draft (30 days)."
+    )
+    exception_window_days: int = Field(
+        3, ge=1, le=30, description="Business days the losing carrier waits for an exception fix."
+    )
+
     @field_validator("schedule_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

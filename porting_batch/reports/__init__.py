@@ -35,6 +35,7 @@ from porting_batch.reports.files import (
 from porting_batch.reports.frames import result_frames
 from porting_batch.reports.summary import summary_dict, summary_markdown, summary_rows
 from porting_batch.reports.tables import Tables
+from porting_batch.reports.tracking_report import TrackedOrder, write_tracking_report
 from porting_batch.reports.workbook import overflow_notes, write_report_files
 from porting_batch.results import BatchResult
 from porting_batch.safety import strip_controls
@@ -43,11 +44,13 @@ __all__ = [
     "ANNOTATED_MAX_CELLS",
     "ANNOTATED_MAX_ROWS",
     "ReportFiles",
+    "TrackedOrder",
     "report_folder",
     "result_frames",
     "summary_dict",
     "summary_markdown",
     "write_reports",
+    "write_tracking_report",
 ]
 
 REPORT_XLSX = "report.xlsx"

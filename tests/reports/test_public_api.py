@@ -21,11 +21,13 @@ def test_reports_public_surface_is_pinned() -> None:
         "ANNOTATED_MAX_CELLS",
         "ANNOTATED_MAX_ROWS",
         "ReportFiles",
+        "TrackedOrder",
         "report_folder",
         "result_frames",
         "summary_dict",
         "summary_markdown",
         "write_reports",
+        "write_tracking_report",
     ]
     assert list(inspect.signature(reports.write_reports).parameters) == [
         "result",
