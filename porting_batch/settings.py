@@ -110,6 +110,40 @@ class Settings(BaseSettings):
         3, ge=1, le=30, description="Business days the losing carrier waits for an exception fix."
     )
 
+    # The webhook receiver (``porting-batch webhooks``, docs/operating.md).
+    webhook_public_key: str | None = Field(
+        None,
+        description="Ed25519 public key (base64, 32 bytes) that signs the webhooks, as the "
+        "Telnyx portal or `porting-batch simulator` shows it; the receiver refuses to start "
+        "without it.",
+    )
+    webhook_host: str = Field("127.0.0.1", description="Address the webhook receiver binds.")
+    webhook_port: int = Field(8780, ge=0, le=65535, description="Port of the webhook receiver.")
+    webhook_path: str = Field("/webhooks/telnyx", description="Path the webhooks are POSTed to.")
+
+    @field_validator("webhook_public_key")
+    @classmethod
+    def _ed25519_key(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from porting_batch.webhooks.signature import load_public_key
+
+        try:
+            load_public_key(value)
+        except ConfigError:
+            raise ValueError(
+                "not an Ed25519 public key (base64 of 32 bytes); copy it from the Telnyx "
+                "portal, or from what `porting-batch simulator` prints"
+            ) from None
+        return value.strip()
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with /, like /webhooks/telnyx")
+        return value
+
     @field_validator("schedule_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -13,7 +13,8 @@ server by nature and refuse to start without one rather than let Prefect start a
 
 One module per group of commands: ``run`` (``flows.cli.run``), ``serve`` and ``inbox``
 (``flows.cli.serving``), ``report``, ``track`` and ``clean`` (``flows.cli.batches``),
-``validate``, ``template`` and ``simulator`` (``flows.cli.local``); the parser in
+``validate``, ``template`` and ``simulator`` (``flows.cli.local``), ``webhooks``
+(``flows.cli.webhooks``); the parser in
 ``flows.cli.parser``, what they share in ``flows.cli.common``, and the exit codes in
 ``flows.exit_codes`` (the flow reads them too).
 """

@@ -9,6 +9,7 @@ from flows.cli.batches import cmd_clean, cmd_report, cmd_track
 from flows.cli.local import cmd_template, cmd_validate
 from flows.cli.run import cmd_run
 from flows.cli.serving import cmd_inbox, cmd_serve
+from flows.cli.webhooks import add_webhooks_command
 
 #: ``add_subparsers``' return type is private to argparse.
 Commands = Any
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(sub)
     _add_track(sub)
     _add_clean(sub)
+    add_webhooks_command(sub)
     simulator = sub.add_parser(
         "simulator", help="serve the built-in Telnyx porting simulator", add_help=False
     )

@@ -92,6 +92,13 @@ async def admin_webhooks(request: Request) -> Response:
     return JSON({"data": list(sim_of(request).webhook_log)})
 
 
+async def admin_webhook_public_key(request: Request) -> Response:
+    """GET /_simulator/webhook_public_key: the Ed25519 key that verifies the webhooks' signature."""
+    return JSON(
+        {"public_key": request.app.state.webhooks.signer.public_key, "algorithm": "ed25519"}
+    )
+
+
 async def admin_order_status(request: Request) -> Response:
     """POST /_simulator/porting_orders/{id}/status {"value", "details"?}: force a status."""
     state = sim_of(request)

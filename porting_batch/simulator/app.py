@@ -27,7 +27,7 @@ from porting_batch.simulator.http import (
     SimulatorMiddleware,
 )
 from porting_batch.simulator.state import SimState
-from porting_batch.simulator.webhooks import WebhookPolicy, WebhookSender
+from porting_batch.simulator.webhooks import WebhookPolicy, WebhookSender, WebhookSigner
 
 V2 = "/v2"
 ORDER = f"{V2}/porting_orders/{{id}}"
@@ -141,6 +141,7 @@ def _admin_routes() -> list[Route]:
         Route("/_simulator/rate_limit", admin.admin_rate_limit, methods=["GET", "PUT"]),
         Route("/_simulator/reset", admin.admin_reset, methods=["POST"]),
         Route("/_simulator/webhooks", admin.admin_webhooks, methods=["GET"]),
+        Route("/_simulator/webhook_public_key", admin.admin_webhook_public_key, methods=["GET"]),
         Route("/_simulator/porting_orders/{id}/status", admin.admin_order_status, methods=["POST"]),
     ]
 
@@ -151,12 +152,14 @@ TICK_INTERVAL_S = 1.0
 def create_app(config: SimulatorConfig | None = None) -> Starlette:
     """A simulator app with its state built now (``httpx.ASGITransport`` skips lifespan).
 
-    Raises ValueError when a webhook receiver is not a loopback http(s) URL.
+    Raises ValueError when a webhook receiver is not a loopback http(s) URL, or the webhook
+    signing key is not base64 of a 32-byte seed.
     """
     config = config or SimulatorConfig()
     policy = WebhookPolicy(config.webhook_receivers)  # a bad receiver fails before any state
+    signer = WebhookSigner(config.webhook_signing_key)  # so does a bad signing key
     state = SimState(config)
-    sender = WebhookSender(state.webhook_log, policy)
+    sender = WebhookSender(state.webhook_log, policy, signer)
     state.webhook_sink = sender.deliver
     state.tick_hooks.append(csr_ops.settle_due)
 

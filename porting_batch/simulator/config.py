@@ -142,6 +142,9 @@ class SimulatorConfig:
     # webhook is ever sent, since an order's webhook_url comes from operator input and could
     # name any local service, the simulator included.
     webhook_receivers: tuple[str, ...] = ()
+    # Base64 of the 32-byte Ed25519 seed that signs webhooks (a fixed public key for tests and
+    # long-lived set-ups). None: a fresh key pair at each start, its public key printed.
+    webhook_signing_key: str | None = None
     # "lenient" says yes to everything; "realistic" fails the way Telnyx does (carrier
     # records, rejections, rate limit, filter checks). None: the scenario's "profile" key,
     # else lenient.

@@ -229,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     app.state.webhooks.policy.serving_on(port)
     print(f"Simulator listening on http://{_url_host(args.host)}:{port}/v2", flush=True)
     print(f"API key: {config.api_keys[0]}", flush=True)
+    print(f"Webhook public key: {app.state.webhooks.signer.public_key}", flush=True)
     try:
         _server(app, "warning").run(sockets=[sock])
     except KeyboardInterrupt:

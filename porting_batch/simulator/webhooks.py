@@ -4,19 +4,30 @@ An order's ``webhook_url`` comes from operator input, so the simulator treats it
 it never calls a host that is not loopback, never calls itself (its API or its admin routes,
 which would let a spreadsheet cell reset or drive the simulator), and otherwise calls only the
 receivers the configuration names (``SimulatorConfig.webhook_receivers``).
+
+Every delivery is signed as Telnyx signs it (NOTES §10): Ed25519 over ``f"{timestamp}|{body}"``
+in ``telnyx-signature-ed25519`` (base64) with ``telnyx-timestamp`` (unix seconds). The key pair
+is the simulator's own, fresh at each start unless ``SimulatorConfig.webhook_signing_key`` fixes
+it; its public half is printed on start and served at ``GET /_simulator/webhook_public_key``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
+import json
 import queue
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 LOOPBACK_NAMES = frozenset({"localhost"})
 ADMIN_PREFIX = "/_simulator"
@@ -109,12 +120,52 @@ def _under(path: str, prefix: str) -> bool:
     return path == base or path.startswith(base + "/")
 
 
+class WebhookSigner:
+    """The simulator's Ed25519 key pair, playing the Telnyx account's webhook signing key."""
+
+    def __init__(self, seed: str | None = None) -> None:
+        """A fresh key pair, or the one whose 32-byte private seed ``seed`` gives in base64.
+
+        Raises ValueError when ``seed`` is not base64 of 32 bytes.
+        """
+        if seed is None:
+            self._key = Ed25519PrivateKey.generate()
+            return
+        try:
+            raw = base64.b64decode(seed, validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ValueError("webhook_signing_key must be base64 of a 32-byte Ed25519 seed")
+        self._key = Ed25519PrivateKey.from_private_bytes(raw)
+
+    @property
+    def public_key(self) -> str:
+        """The public key, base64 of its 32 raw bytes (as the Telnyx portal shows it)."""
+        raw = self._key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return base64.b64encode(raw).decode("ascii")
+
+    def headers(self, body: bytes, timestamp: int) -> dict[str, str]:
+        """The two signature headers for ``body`` sent at ``timestamp`` (unix seconds)."""
+        signature = self._key.sign(f"{timestamp}|".encode() + body)
+        return {
+            "telnyx-signature-ed25519": base64.b64encode(signature).decode("ascii"),
+            "telnyx-timestamp": str(timestamp),
+        }
+
+
 class WebhookSender:
     """POSTs events from a background thread so a slow receiver never blocks the API."""
 
-    def __init__(self, log: list[dict[str, Any]], policy: WebhookPolicy | None = None) -> None:
+    def __init__(
+        self,
+        log: list[dict[str, Any]],
+        policy: WebhookPolicy | None = None,
+        signer: WebhookSigner | None = None,
+    ) -> None:
         self.log = log
         self.policy = policy or WebhookPolicy()
+        self.signer = signer or WebhookSigner()
         self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -150,8 +201,13 @@ class WebhookSender:
                     self._queue.task_done()
                     return
                 url, job = item
+                body = json.dumps(job["envelope"]).encode()
+                # Wall-clock time, not the simulated clock: the receiver checks the timestamp
+                # against its own clock, as it does for Telnyx, whose timestamp is the send time.
+                headers = self.signer.headers(body, int(time.time()))
+                headers["content-type"] = "application/json"
                 try:
-                    response = client.post(url, json=job["envelope"])
+                    response = client.post(url, content=body, headers=headers)
                     job["entry"]["status"] = response.status_code
                     job["entry"]["delivered"] = response.is_success
                 except httpx.HTTPError as exc:
