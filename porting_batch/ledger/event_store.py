@@ -16,9 +16,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from porting_batch.ledger import order_store
 from porting_batch.ledger.base import LedgerBase
 from porting_batch.ledger.event_schema import event_cursors, order_tracking, porting_events
-from porting_batch.ledger.records import lease_text, now_text
+from porting_batch.ledger.records import OrderRecord, lease_text, now_text
+from porting_batch.ledger.schema import orders
 from porting_batch.ledger.sql import dialect_insert, upsert
 
 #: How an event reached the ledger.
@@ -151,6 +153,22 @@ class EventStore(LedgerBase):
                 },
             )
             conn.execute(statement.values(scope=scope, created_at=moment, updated_at=now_text()))
+
+    def orders_by_id(self, order_ids: Iterable[str]) -> dict[str, OrderRecord]:
+        """The ledger's records of these orders (those it knows), of any batch."""
+        wanted = sorted(set(order_ids))
+        found: dict[str, OrderRecord] = {}
+        with self._read() as conn:
+            for start in range(0, len(wanted), 500):
+                rows = conn.execute(
+                    sa.select(orders).where(orders.c.order_id.in_(wanted[start : start + 500]))
+                )
+                for r in rows:
+                    record = order_store._order_record(r._mapping)
+                    # Remembered as read, so saving it writes only what changed.
+                    order_store._remember_row(record, self.token, order_store._order_values(record))
+                    found[record.order_id] = record
+        return found
 
     def sightings(self, order_ids: Iterable[str]) -> dict[str, OrderSighting]:
         """What tracking last saw of these orders (those it has seen)."""
