@@ -8,6 +8,7 @@ not have on file, so the carrier rejects it into ``exception`` after submission.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -45,9 +46,9 @@ def make_client(app: Any) -> PortingClient:
 
 
 def numbers_of(i: int) -> list[str]:
-    """Two numbers of one account (Bluegrass Telco, 312-555) for order ``i``."""
-    base = 1000 + i * 10
-    return [f"+1312555{base:04d}", f"+1312555{base + 1:04d}"]
+    """Two numbers of one account for order ``i`` (450 orders per exchange, from 312-555)."""
+    exchange, line = 555 + i // 450, (i % 450) * 20
+    return [f"+1312{exchange}{line:04d}", f"+1312{exchange}{line + 1:04d}"]
 
 
 async def seed(
@@ -62,7 +63,7 @@ async def seed(
     ledger.start_batch(BATCH, name=BATCH, file_name="t.xlsx", content_hash="h", settings={})
     loa = await client.upload_document(PDF, filename="loa.pdf")
     invoice = await client.upload_document(PDF, filename="invoice.pdf")
-    foc = None
+    focs: dict[str, datetime] = {}
     ids: list[str] = []
     for i in range(count):
         numbers = numbers_of(i)
@@ -70,8 +71,10 @@ async def seed(
         (order,) = await client.create_orders(
             numbers, customer_reference=reference, customer_group_reference=BATCH
         )
+        # One FOC per exchange (its carrier's windows), read once.
+        foc = focs.get(numbers[0][:8])
         if foc is None:
-            foc = (await client.allowed_foc_windows(order.id))[0].started_at
+            foc = focs[numbers[0][:8]] = (await client.allowed_foc_windows(order.id))[0].started_at
         carrier = record_for(numbers[0], 7)
         admin_data = carrier.admin()
         if reject_every and i % reject_every == reject_every - 1:
