@@ -16,7 +16,7 @@ a split whose event was missed: it is adopted, with its numbers moved from its s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from porting_batch.errors import NotFoundError
@@ -78,7 +78,8 @@ async def _read_events(ledger: Ledger, api: TrackingApi) -> list[OrderChange]:
     """Events since each type's cursor (first time: since the oldest batch began), for orders
     the ledger knows, applied with the webhook events not yet applied."""
     starts = [b["created_at"] for b in ledger.batches_list() if b.get("created_at")]
-    first = datetime.fromisoformat(min(starts)) if starts else None
+    # A day's margin: the batch's start is by this machine's clock, events are by Telnyx's.
+    first = datetime.fromisoformat(min(starts)) - timedelta(days=1) if starts else None
     found: list[PortingEvent] = []
     newest: dict[str, datetime] = {}
     for event_type in EVENT_TYPES:
