@@ -14,6 +14,7 @@ from porting_batch.reports import report_folder, write_reports
 from porting_batch.runner import result_from_ledger
 from porting_batch.settings import Settings, load_settings
 from porting_batch.tracking import refresh_order_statuses
+from porting_batch.tracking import track as track_changes
 
 
 async def clean(settings: Settings, batch_id: str) -> list[dict[str, Any]]:
@@ -35,10 +36,11 @@ async def rewrite_report(settings: Settings, batch_id: str, *, refresh: bool = T
 
 
 async def track(settings: Settings, batch_id: str | None = None) -> list[dict[str, Any]]:
-    """Read every open order from the API and record what moved; returns the changes."""
+    """Bring every open order up to date (order lists and porting events, a few calls for a
+    thousand orders) and record what moved; returns the changes."""
     with Ledger(settings.ledger_database_url) as ledger:
         async with open_client(settings) as client:
-            return [asdict(c) for c in await refresh_order_statuses(ledger, client, batch_id)]
+            return [asdict(c) for c in await track_changes(ledger, client, batch_id)]
 
 
 @flow(name="track-orders")
@@ -48,12 +50,13 @@ async def track_orders_flow(batch_id: str | None = None) -> list[dict[str, Any]]
     logger = get_run_logger()
     for change in changes:
         logger.info(
-            "%s %s: %s -> %s %s",
+            "%s %s: %s -> %s %s %s",
             change["batch_id"],
             change["order_id"],
             change["before"],
             change["after"],
             change["attention"],
+            "; ".join(change["changed"]),
         )
     return changes
 

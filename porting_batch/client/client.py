@@ -12,7 +12,10 @@ from porting_batch.client.documents import DocumentsMixin
 from porting_batch.client.order_details import OrderDetailsMixin
 from porting_batch.client.orders import OrdersMixin
 from porting_batch.client.portability import PortabilityMixin
+from porting_batch.client.tracking import TrackingMixin
 
 
-class PortingClient(PortabilityMixin, OrdersMixin, OrderDetailsMixin, DocumentsMixin, CsrMixin):
+class PortingClient(
+    PortabilityMixin, OrdersMixin, OrderDetailsMixin, DocumentsMixin, CsrMixin, TrackingMixin
+):
     """Async client of the port-in API: use as ``async with PortingClient(...) as client``."""

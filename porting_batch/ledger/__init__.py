@@ -8,6 +8,8 @@ enums), ``sql`` the dialect upserts, and ``store`` the ``Ledger`` itself, put to
 
 from __future__ import annotations
 
+from porting_batch.ledger.event_schema import event_cursors, order_tracking, porting_events
+from porting_batch.ledger.event_store import OrderSighting, StoredEvent
 from porting_batch.ledger.migrations import MIGRATIONS, _initial_schema, _issues_table
 from porting_batch.ledger.records import (
     INACTIVE_STATUSES,
@@ -43,12 +45,15 @@ __all__ = [
     "Ledger",
     "NumberRecord",
     "OrderRecord",
+    "OrderSighting",
     "OrderStatus",
+    "StoredEvent",
     "_initial_schema",
     "_issues_table",
     "batch_holds",
     "batches",
     "documents",
+    "event_cursors",
     "groups",
     "intents",
     "issues",
@@ -57,5 +62,7 @@ __all__ = [
     "now_text",
     "numbers",
     "order_numbers",
+    "order_tracking",
     "orders",
+    "porting_events",
 ]

@@ -177,12 +177,52 @@ def _m0004_intents_by_target(conn: Connection) -> None:
     )
 
 
+def _m0005_porting_events(conn: Connection) -> None:
+    # Porting events (webhooks and /porting/events) are recorded once per id, so a duplicate
+    # delivery or a re-read page is never applied twice; the summary keeps only what tracking
+    # needs, never the end user's PIN, account number or names.
+    meta = sa.MetaData()
+    sa.Table(
+        "porting_events",
+        meta,
+        sa.Column("event_id", sa.String(64), primary_key=True),
+        sa.Column("event_type", sa.String(80), nullable=False),
+        sa.Column("order_id", sa.String(64), nullable=False, index=True),
+        sa.Column("occurred_at", sa.String(40), nullable=False),
+        sa.Column("received_via", sa.String(20), nullable=False),
+        sa.Column("summary_json", sa.Text, nullable=False),
+        sa.Column("recorded_at", sa.String(40), nullable=False),
+        sa.Column("applied_at", sa.String(40), nullable=True, index=True),
+    )
+    # Where each read of /porting/events got to, so the next one asks only for what is newer.
+    sa.Table(
+        "event_cursors",
+        meta,
+        sa.Column("scope", sa.String(200), primary_key=True),
+        sa.Column("created_at", sa.String(40), nullable=False),
+        sa.Column("updated_at", sa.String(40), nullable=False),
+    )
+    # What tracking last saw of an order beyond its status: the confirmed FOC and exception
+    # codes, so that the next look can say what changed.
+    sa.Table(
+        "order_tracking",
+        meta,
+        sa.Column("order_id", sa.String(64), primary_key=True),
+        sa.Column("foc_actual", sa.String(40), nullable=False),
+        sa.Column("exception_codes", sa.Text, nullable=False),
+        sa.Column("split_from", sa.String(64), nullable=False),
+        sa.Column("updated_at", sa.String(40), nullable=False),
+    )
+    meta.create_all(conn)
+
+
 #: Named migrations, applied in order and recorded; never edit one that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial_schema", _m0001_initial_schema),
     ("0002_issues", _m0002_issues),
     ("0003_batch_holds", _m0003_batch_holds),
     ("0004_intents_by_target", _m0004_intents_by_target),
+    ("0005_porting_events", _m0005_porting_events),
 ]
 
 

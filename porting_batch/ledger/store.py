@@ -19,11 +19,14 @@ from __future__ import annotations
 
 from porting_batch.ledger.batch_store import BatchStore
 from porting_batch.ledger.document_store import DocumentStore
+from porting_batch.ledger.event_store import EventStore
 from porting_batch.ledger.hold_store import HoldStore
 from porting_batch.ledger.intent_store import IntentStore
 from porting_batch.ledger.order_store import OrderStore
 from porting_batch.ledger.result_store import ResultStore
 
 
-class Ledger(BatchStore, HoldStore, OrderStore, IntentStore, DocumentStore, ResultStore):
+class Ledger(
+    BatchStore, HoldStore, OrderStore, IntentStore, DocumentStore, ResultStore, EventStore
+):
     """The record of batches, orders, documents and write intents."""

@@ -1,4 +1,4 @@
-"""Tracking orders after the run: until each is ported, or needs an operator's attention.
+"""Order statuses one GET per order (the reconcile before ``track``), and the helpers both use.
 
 Telnyx's webhooks are thin and may be missed, so tracking reads each open order's status from
 the API (a periodic reconcile), records it in the ledger, and surfaces exceptions with their
@@ -51,7 +51,8 @@ class StatusChange:
     attention: str
 
 
-def _exception_text(order: Any) -> str:
+def exception_text(order: Any) -> str:
+    """What an order in ``exception`` needs: its codes and their descriptions."""
     details = getattr(getattr(order, "status", None), "details", None) or []
     codes = [
         f"{d.code}: {d.description}" if getattr(d, "description", None) else str(d.code)
@@ -83,7 +84,7 @@ async def refresh_order_statuses(
                 ledger.delete_order(record.order_id)
                 continue
             status = str(getattr(order.status, "value", order.status) or record.status)
-            attention = _exception_text(order) if status == OrderStatus.EXCEPTION else ""
+            attention = exception_text(order) if status == OrderStatus.EXCEPTION else ""
             repaired = await repair_numbers(api, record, order)
             if status == record.status and attention == (record.attention if attention else ""):
                 if repaired:
