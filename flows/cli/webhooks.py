@@ -76,11 +76,13 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
 
 
 def events_sink(settings: Settings) -> Any:
-    """Where received events go: each id once, in memory until the ledger's event store is wired
-    in (``Ledger.record_event``); the log has one line per event (id and type)."""
-    from porting_batch.webhooks import MemoryEvents
+    """Where received events go: the ledger (each id once, applied to the batch's orders), so a
+    restarted receiver still knows what it has seen; the log has one line per event."""
+    from porting_batch.ledger import Ledger
+    from porting_batch.webhooks import LedgerEvents
 
-    return MemoryEvents()
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    return LedgerEvents(Ledger(settings.ledger_database_url))
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -3,9 +3,11 @@
 ``signature``: Ed25519 verification of ``telnyx-signature-ed25519`` over
 ``f"{timestamp}|{raw_body}"`` with a 300 s skew limit (pure functions). ``receiver``: the ASGI
 app (``porting-batch webhooks`` serves it). ``memory``: an in-memory ``on_event`` that keeps
-each event id once.
+each event id once; ``ledger_sink``: the production one, recording and applying each event in
+the ledger.
 """
 
+from porting_batch.webhooks.ledger_sink import LedgerEvents
 from porting_batch.webhooks.memory import MemoryEvents
 from porting_batch.webhooks.receiver import (
     DEFAULT_PATH,
@@ -31,6 +33,7 @@ __all__ = [
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "EventSink",
+    "LedgerEvents",
     "MemoryEvents",
     "Rejection",
     "WebhookReceiver",

@@ -16,11 +16,6 @@ new_sqlite_url = ledger_fixtures.new_sqlite_url
 new_ledger_url = ledger_fixtures.new_ledger_url
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    """Async tests run on asyncio."""
-    return "asyncio"
-
 
 @pytest.fixture
 def ledger(new_ledger_url) -> Iterator[Ledger]:
