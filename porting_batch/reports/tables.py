@@ -33,9 +33,13 @@ class Col:
     #: "text", "phone", "int", "datetime", "outcome", "severity", "attention" (amber when set)
     kind: str = "text"
     description: str = ""
+    #: Long text: wrapped in its cell, not cut off at the column's edge.
+    wrap: bool = False
 
 
-NUMBERS_TAIL: tuple[Col, ...] = (
+NUMBERS_HEAD: tuple[Col, ...] = (
+    Col("Input sheet", 12, "text", "The sheet of the operator's file the row came from."),
+    Col("Input row", 9, "int", "The row number in that sheet (header row is 1)."),
     Col("Phone number (E.164)", 18, "phone", "The number as Telnyx reads it; empty if unreadable."),
     Col("Outcome", 17, "outcome", "What happened to the number: one of the closed outcome set."),
     Col(
@@ -43,20 +47,22 @@ NUMBERS_TAIL: tuple[Col, ...] = (
         48,
         "text",
         "Why, in plain words, and what to do; the outcome's meaning if no reason.",
+        wrap=True,
     ),
     Col("Order id", 38, "text", "The Telnyx porting order holding the number."),
+)
+
+#: The Numbers sheet's panes stay frozen up to the phone number, so a row keeps its name.
+NUMBERS_FROZEN_COLUMNS = 3
+
+NUMBERS_TAIL: tuple[Col, ...] = (
     Col("Order status", 14, "text", "That order's status when the report was written."),
     Col("FOC chosen (UTC)", 17, "datetime", "The firm order commitment date asked for."),
-    Col("FOC reason", 36, "text", "Why that FOC was chosen."),
+    Col("FOC reason", 36, "text", "Why that FOC was chosen.", wrap=True),
     Col("Number type", 12, "text", "Type reported by the portability check (local, mobile...)."),
     Col("Losing carrier", 20, "text", "Current carrier (or SPID) from the portability check."),
     Col("Portable", 9, "text", "yes / no / empty when not checked."),
     Col("FastPort", 9, "text", "yes / no / empty when not checked."),
-)
-
-NUMBERS_HEAD: tuple[Col, ...] = (
-    Col("Input sheet", 12, "text", "The sheet of the operator's file the row came from."),
-    Col("Input row", 9, "int", "The row number in that sheet (header row is 1)."),
 )
 
 ORDERS_COLUMNS: tuple[Col, ...] = (
@@ -93,8 +99,8 @@ ISSUES_COLUMNS: tuple[Col, ...] = (
     Col("Input row", 9, "int", "Row of that sheet; empty for file-level issues."),
     Col("Column", 18, "text", "The template column the value belongs to."),
     Col("Value", 24, "text", "The value as typed (secrets masked)."),
-    Col("Message", 60, "text", "What is wrong."),
-    Col("How to fix", 60, "text", "What to change."),
+    Col("Message", 60, "text", "What is wrong.", wrap=True),
+    Col("How to fix", 60, "text", "What to change.", wrap=True),
     Col("Code", 20, "text", "A stable code for the problem (ours or the API's)."),
     Col("Source", 11, "text", "Where it was found: intake, portability, api or ledger."),
 )
@@ -168,22 +174,28 @@ class Tables:
         masked = self.masked_headers
         for number in self.result.numbers:
             raw = number.raw
-            cells: list[Cell] = [safe_text(number.sheet), number.row or None]
+            cells = self._number_head(number)
             for header in headers:
                 value = raw.get(header, "")
                 cells.append(mask_secret(value) if header in masked else safe_text(value))
             cells.extend(self._number_tail(number))
             yield cells
 
-    def _number_tail(self, number: NumberResult) -> list[Cell]:
+    def _number_head(self, number: NumberResult) -> list[Cell]:
         reason = number.reason
         if reason:
             reason = self.scrub_row_text(reason, number.sheet, number.row)
         return [
+            safe_text(number.sheet),
+            number.row or None,
             safe_text(number.phone_number),
             number.outcome.value,
             reason or number.outcome.description,
             safe_text(number.order_id),
+        ]
+
+    def _number_tail(self, number: NumberResult) -> list[Cell]:
+        return [
             safe_text(number.order_status),
             utc_naive(number.foc_chosen),
             safe_text(number.foc_reason),
