@@ -268,7 +268,19 @@ def validation_result(settings: Settings, intake: Intake) -> BatchResult:
     state = _dry_state(intake.path)
     state.intake = intake
     state.failure = "validated only; nothing was sent"
-    return build_result(settings, state, (), finished_at=datetime.now(UTC), complete=True)
+    result = build_result(settings, state, (), finished_at=datetime.now(UTC), complete=True)
+    result.validate_only = True
+    for number in result.numbers:
+        if number.outcome is Outcome.NOT_PROCESSED:
+            number.reason = CHECKED_ONLY
+    return result
+
+
+#: The reason of a valid row after ``porting-batch validate``: what a run would do with it.
+CHECKED_ONLY = (
+    "checked only: the row is valid; a run would check the number's portability and put "
+    "it in a draft order (with --confirm, submit it)"
+)
 
 
 def failed_intake_result(settings: Settings, path: Path, exc: IntakeError) -> BatchResult:
