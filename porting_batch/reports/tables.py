@@ -80,7 +80,13 @@ ORDERS_COLUMNS: tuple[Col, ...] = (
     Col("Numbers", 9, "int", "How many numbers the order holds."),
     Col("FOC requested (UTC)", 17, "datetime", "FOC date the operator asked for."),
     Col("FOC chosen (UTC)", 17, "datetime", "FOC date set on the order."),
-    Col("FOC reason", 36, "text", "Why that FOC was chosen."),
+    Col(
+        "FOC reason",
+        36,
+        "text",
+        "Why that FOC was chosen; flagged when it falls on another day than requested.",
+        wrap=True,
+    ),
     Col("Documents attached", 30, "text", "Documents on the order (loa, invoice) with their ids."),
     Col("Status", 14, "text", "The order's status at Telnyx when the report was written."),
     Col(
@@ -124,6 +130,19 @@ def utc_naive(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
     return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def foc_shift(order: OrderResult) -> str:
+    """Words flagging an FOC set on another day than the operator asked for, or ""."""
+    requested, chosen = utc_naive(order.foc_requested), utc_naive(order.foc_chosen)
+    if requested is None or chosen is None or requested.date() == chosen.date():
+        return ""
+    days = (chosen.date() - requested.date()).days
+    way = "later" if days > 0 else "earlier"
+    return (
+        f"FOC {abs(days)} day(s) {way} than requested ({requested:%Y-%m-%d}): "
+        "check that the date still suits the customer"
+    )
 
 
 def yes_no(value: bool | None) -> str:
@@ -225,7 +244,7 @@ class Tables:
             order.number_count,
             utc_naive(order.foc_requested),
             utc_naive(order.foc_chosen),
-            safe_text(order.foc_reason),
+            safe_text("; ".join(t for t in (order.foc_reason, foc_shift(order)) if t)),
             safe_text(documents),
             safe_text(order.status),
             scrub(order.attention, [order.account.strip()]),

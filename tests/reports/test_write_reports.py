@@ -535,3 +535,17 @@ def test_a_new_report_folder_appears_whole(result: BatchResult, tmp_path: Path) 
     assert ".tmp" not in json.dumps(data)
     assert [p.name for p in out.iterdir()] == ["acme-20260102-000000"]
     assert WRITER_FILE not in {p.name for p in files.folder.iterdir()}
+
+
+def test_an_foc_on_another_day_than_requested_is_flagged_in_the_orders_sheet(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """An order whose FOC moved two days past the requested one says so; an on-time one not."""
+    on_time = dataclasses.replace(result.orders[0], order_id="ord_0002")
+    result.orders[0].foc_chosen = FOC + timedelta(days=2)
+    result.orders.append(on_time)
+    files = write(result, tmp_path)
+    reasons = [line["FOC reason"] for line in sheet_dicts(files.xlsx, "Orders")]
+    assert reasons[0].startswith("earliest allowed; FOC 2 day(s) later than requested (2026-12-03)")
+    assert reasons[1] == "earliest allowed"
+    assert csv_rows(files.orders_csv)[1][10] == reasons[0]
