@@ -16,6 +16,7 @@ from .conftest import TODAY, good_row, write_xlsx
 
 
 def _report(tmp_path: Path, rows: list[dict[str, object]]) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     settings = Settings(out_dir=tmp_path / "reports")
     intake = read_batch(write_xlsx(tmp_path / "b.xlsx", rows), settings, today=TODAY)
     return write_reports(validation_result(settings, intake), tmp_path / "out").folder
@@ -50,3 +51,32 @@ def test_a_validate_only_run_says_it_was_a_check_and_what_a_run_would_do(
     reasons = [dict(zip(header, row, strict=True))["Reason"] for row in rows]
     assert all(str(reason).startswith("checked only") for reason in reasons)
     assert not any("run again" in str(reason) for reason in reasons)
+
+
+def test_a_partial_port_with_a_new_btn_gets_no_btn_warning(tmp_path: Path) -> None:
+    """Moving the BTN in a partial port is fine once new_billing_phone_number is filled."""
+    btn = "+1 312 555 0100"
+    base = {"port_type": "partial", "remaining_numbers_action": "keep"}
+    warned = _report(tmp_path / "a", [good_row(phone_number=btn, **base)])
+    fixed = _report(
+        tmp_path / "b",
+        [good_row(phone_number=btn, new_billing_phone_number="+1 312 555 0199", **base)],
+    )
+    assert "partial_includes_btn" in [i["Code"] for i in _issues(warned)]
+    assert "partial_includes_btn" not in [i["Code"] for i in _issues(fixed)]
+
+
+def test_a_four_digit_zip_blames_a_lost_zero_only_where_zips_start_with_zero(
+    tmp_path: Path,
+) -> None:
+    """'0210' in Massachusetts lost a zero; '6060' in Chicago is just a wrong ZIP."""
+    chicago = _issues(_report(tmp_path / "a", [good_row(postal_code="6060")]))
+    boston = _issues(
+        _report(
+            tmp_path / "b",
+            [good_row(postal_code="2108", locality="Boston", administrative_area="MA")],
+        )
+    )
+    fix = {i["Column"]: i["How to fix"] for i in chicago}["postal_code"]
+    assert "leading zero" not in str(fix)
+    assert "leading zero" in str({i["Column"]: i["How to fix"] for i in boston}["postal_code"])
