@@ -298,7 +298,7 @@ def validation_result(settings: Settings, intake: Intake) -> BatchResult:
 
 #: The reason of a valid row after ``porting-batch validate``: what a run would do with it.
 CHECKED_ONLY = (
-    "checked only: the row is valid; a run would check the number's portability and put "
+    "validated only: the row is valid; a run would check the number's portability and put "
     "it in a draft order (with --confirm, submit it)"
 )
 

@@ -49,7 +49,7 @@ def test_a_validate_only_run_says_it_was_a_check_and_what_a_run_would_do(
     assert (data["status"], data["mode"]) == ("checked", "validate")
     header, *rows = load_workbook(folder / "report.xlsx")["Numbers"].iter_rows(values_only=True)
     reasons = [dict(zip(header, row, strict=True))["Reason"] for row in rows]
-    assert all(str(reason).startswith("checked only") for reason in reasons)
+    assert all(str(reason).startswith("validated only") for reason in reasons)
     assert not any("run again" in str(reason) for reason in reasons)
 
 
