@@ -83,6 +83,8 @@ class BatchResult:
     settings: dict[str, object] = field(default_factory=dict)
     dry_run: bool = False
     confirm: bool = False
+    #: ``porting-batch validate``: the file was only checked, nothing planned or sent.
+    validate_only: bool = False
     #: Every number reached its outcome and no step failed (see ``Outcome.is_final``);
     #: when False, ``failure`` says why on one line and a re-run continues.
     complete: bool = True

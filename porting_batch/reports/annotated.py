@@ -20,6 +20,7 @@ import re
 import warnings
 import zipfile
 from collections import defaultdict
+from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -55,7 +56,6 @@ COMMENT_LIMIT = 4_000
 ERROR_FILL = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
 WARNING_FILL = PatternFill(fill_type="solid", start_color="FFFFEB9C", end_color="FFFFEB9C")
 SUCCESS_FILL = PatternFill(fill_type="solid", start_color="FFC6EFCE", end_color="FFC6EFCE")
-HEADER_FONT = Font(bold=True)
 
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -206,9 +206,7 @@ def _annotate(book: Any, result: BatchResult, tables: Tables, *, from_csv: bool)
         result_columns[name] = column
         rows = [row for (sheet_of, row) in by_row if sheet_of == name]
         header_row = _header_row(sheet, result, min(rows) if rows else 2)
-        cell = sheet.cell(row=header_row, column=column, value=RESULT_HEADER)
-        cell.font = HEADER_FONT
-        sheet.column_dimensions[get_column_letter(column)].width = 60
+        _add_result_header(sheet, header_row, column)
 
     for (name, row), numbers in by_row.items():
         cell = book[name].cell(
@@ -222,6 +220,25 @@ def _annotate(book: Any, result: BatchResult, tables: Tables, *, from_csv: bool)
         _mark(book[name].cell(row=row, column=result_columns[name]), mark)
     for (name, ref), mark in marks.items():
         _mark(book[name][ref], mark)
+
+
+def _add_result_header(sheet: Any, header_row: int, column: int) -> None:
+    """The result column's header, styled like the operator's last header and inside their
+    auto-filter, so filtering by result works and the column looks like one of theirs."""
+    cell = sheet.cell(row=header_row, column=column, value=RESULT_HEADER)
+    neighbour = sheet.cell(row=header_row, column=column - 1) if column > 1 else None
+    if neighbour is not None and neighbour.has_style and neighbour.value is not None:
+        cell._style = copy(neighbour._style)
+    font = copy(cell.font)
+    font.b = True
+    cell.font = font
+    sheet.column_dimensions[get_column_letter(column)].width = 60
+    ref = sheet.auto_filter.ref
+    if ref:
+        first, _, last = ref.partition(":")
+        last = last or first
+        end_row = "".join(ch for ch in last if ch.isdigit())
+        sheet.auto_filter.ref = f"{first}:{get_column_letter(column)}{end_row}"
 
 
 def _mask_secrets(book: Any, result: BatchResult, tables: Tables) -> None:
@@ -278,10 +295,15 @@ def mask_cell(value: object, *, pin: bool) -> str:
 
 
 def _mark(cell: Any, mark: _Marks) -> None:
-    cell.fill = ERROR_FILL if mark.error else WARNING_FILL
-    text = "\n".join(mark.lines)
-    if cell.comment is not None and cell.comment.text:
-        text = f"{cell.comment.text}\n{text}"
+    # A warning never paints over the red of an error already on the cell (an invalid row's
+    # result, say): the worst news stays visible.
+    if mark.error or cell.fill != ERROR_FILL:
+        cell.fill = ERROR_FILL if mark.error else WARNING_FILL
+    text = "\n".join(line for line in mark.lines if line.strip())
+    if cell.comment is not None and cell.comment.text.strip():
+        text = f"{cell.comment.text}\n{text}" if text else cell.comment.text
+    if not text.strip():
+        return
     comment = Comment(cap_text(text, COMMENT_LIMIT), COMMENT_AUTHOR)
     comment.width = 320
     comment.height = min(60 + 30 * len(mark.lines), 400)
@@ -291,6 +313,8 @@ def _mark(cell: Any, mark: _Marks) -> None:
 def _comment_line(issue: Issue, tables: Tables) -> str:
     message = tables.scrub_issue_text(issue.message, issue)
     hint = tables.scrub_issue_text(issue.hint, issue)
+    if not message.strip() and not hint.strip():
+        return ""
     line = f"{issue.severity.value}: {message}"
     return f"{line} Fix: {hint}" if hint else line
 

@@ -14,6 +14,11 @@ from porting_batch.results import BatchResult
 from porting_batch.safety import safe_text
 
 SUMMARY_VERSION = 1
+CHECKED_TEXT = (
+    "Checked: the file was validated only, nothing was sent. Rows without errors would be "
+    "checked for portability and put in draft orders by `porting-batch run`; fix the rows "
+    "in Issues first."
+)
 FIRST_ERRORS = 10
 
 _SECRET_SETTING_WORDS = ("key", "secret", "token", "password", "passcode", "pin")
@@ -21,18 +26,24 @@ _HARMLESS_SETTING_VALUES = {"set", "not set", "", None}
 
 
 def run_status(result: BatchResult) -> str:
-    """``complete`` or ``incomplete``."""
+    """``complete``, ``incomplete``, or ``checked`` for a validate-only run."""
+    if result.validate_only and result.complete:
+        return "checked"
     return "complete" if result.complete else "incomplete"
 
 
 def run_mode(result: BatchResult) -> str:
-    """``dry_run`` (nothing sent), ``confirm`` (orders submitted) or ``draft``."""
+    """``validate`` (checked only), ``dry_run`` (nothing sent), ``confirm`` (orders submitted)
+    or ``draft``."""
+    if result.validate_only:
+        return "validate"
     if result.dry_run:
         return "dry_run"
     return "confirm" if result.confirm else "draft"
 
 
 _MODE_TEXT = {
+    "validate": "validate only: the file was checked; nothing was planned or sent to Telnyx",
     "dry_run": "dry run: nothing was sent to Telnyx",
     "draft": "draft orders: created but not submitted",
     "confirm": "confirm: orders submitted to Telnyx",
@@ -110,7 +121,9 @@ def summary_rows(
     rows: list[tuple[str, Sequence[Cell]]] = [
         ("title", [f"porting-batch report: {safe_text(result.name)}"]),
     ]
-    if result.complete:
+    if result.validate_only and result.complete:
+        rows.append(("complete", ["Status", CHECKED_TEXT]))
+    elif result.complete:
         rows.append(("complete", ["Status", "Complete: every row reached its outcome."]))
     else:
         failure = tables.scrub_any(result.failure) or "the run stopped before the end"
@@ -166,6 +179,8 @@ def summary_markdown(
     """A Markdown page: status, counts by outcome, orders by status, first errors, the files."""
     tables = tables or Tables(result)
     status = "complete" if result.complete else "**INCOMPLETE**"
+    if result.validate_only and result.complete:
+        status = "checked (validate only)"
     lines = [
         f"# Porting batch {_md(result.name)}: {status}",
         "",
@@ -177,7 +192,9 @@ def summary_markdown(
         f"- {_count(tables.input_rows, 'input row')}, {_count(len(result.numbers), 'number')}, "
         f"{_count(len(result.orders), 'order')}",
     ]
-    if not result.complete:
+    if result.validate_only and result.complete:
+        lines += ["", f"> {CHECKED_TEXT}"]
+    elif not result.complete:
         failure = tables.scrub_any(result.failure) or "the run stopped before the end"
         lines += ["", f"> **The run did not finish:** {_md(failure)}. Run the file again."]
     lines += ["", "## Numbers by outcome", "", "| Outcome | Numbers | Meaning |", "|---|---:|---|"]

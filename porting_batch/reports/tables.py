@@ -33,9 +33,13 @@ class Col:
     #: "text", "phone", "int", "datetime", "outcome", "severity", "attention" (amber when set)
     kind: str = "text"
     description: str = ""
+    #: Long text: wrapped in its cell, not cut off at the column's edge.
+    wrap: bool = False
 
 
-NUMBERS_TAIL: tuple[Col, ...] = (
+NUMBERS_HEAD: tuple[Col, ...] = (
+    Col("Input sheet", 12, "text", "The sheet of the operator's file the row came from."),
+    Col("Input row", 9, "int", "The row number in that sheet (header row is 1)."),
     Col("Phone number (E.164)", 18, "phone", "The number as Telnyx reads it; empty if unreadable."),
     Col("Outcome", 17, "outcome", "What happened to the number: one of the closed outcome set."),
     Col(
@@ -43,20 +47,22 @@ NUMBERS_TAIL: tuple[Col, ...] = (
         48,
         "text",
         "Why, in plain words, and what to do; the outcome's meaning if no reason.",
+        wrap=True,
     ),
     Col("Order id", 38, "text", "The Telnyx porting order holding the number."),
+)
+
+#: The Numbers sheet's panes stay frozen up to the phone number, so a row keeps its name.
+NUMBERS_FROZEN_COLUMNS = 3
+
+NUMBERS_TAIL: tuple[Col, ...] = (
     Col("Order status", 14, "text", "That order's status when the report was written."),
     Col("FOC chosen (UTC)", 17, "datetime", "The firm order commitment date asked for."),
-    Col("FOC reason", 36, "text", "Why that FOC was chosen."),
+    Col("FOC reason", 36, "text", "Why that FOC was chosen.", wrap=True),
     Col("Number type", 12, "text", "Type reported by the portability check (local, mobile...)."),
     Col("Losing carrier", 20, "text", "Current carrier (or SPID) from the portability check."),
     Col("Portable", 9, "text", "yes / no / empty when not checked."),
     Col("FastPort", 9, "text", "yes / no / empty when not checked."),
-)
-
-NUMBERS_HEAD: tuple[Col, ...] = (
-    Col("Input sheet", 12, "text", "The sheet of the operator's file the row came from."),
-    Col("Input row", 9, "int", "The row number in that sheet (header row is 1)."),
 )
 
 ORDERS_COLUMNS: tuple[Col, ...] = (
@@ -74,7 +80,13 @@ ORDERS_COLUMNS: tuple[Col, ...] = (
     Col("Numbers", 9, "int", "How many numbers the order holds."),
     Col("FOC requested (UTC)", 17, "datetime", "FOC date the operator asked for."),
     Col("FOC chosen (UTC)", 17, "datetime", "FOC date set on the order."),
-    Col("FOC reason", 36, "text", "Why that FOC was chosen."),
+    Col(
+        "FOC reason",
+        36,
+        "text",
+        "Why that FOC was chosen; flagged when it falls on another day than requested.",
+        wrap=True,
+    ),
     Col("Documents attached", 30, "text", "Documents on the order (loa, invoice) with their ids."),
     Col("Status", 14, "text", "The order's status at Telnyx when the report was written."),
     Col(
@@ -93,8 +105,8 @@ ISSUES_COLUMNS: tuple[Col, ...] = (
     Col("Input row", 9, "int", "Row of that sheet; empty for file-level issues."),
     Col("Column", 18, "text", "The template column the value belongs to."),
     Col("Value", 24, "text", "The value as typed (secrets masked)."),
-    Col("Message", 60, "text", "What is wrong."),
-    Col("How to fix", 60, "text", "What to change."),
+    Col("Message", 60, "text", "What is wrong.", wrap=True),
+    Col("How to fix", 60, "text", "What to change.", wrap=True),
     Col("Code", 20, "text", "A stable code for the problem (ours or the API's)."),
     Col("Source", 11, "text", "Where it was found: intake, portability, api or ledger."),
 )
@@ -118,6 +130,19 @@ def utc_naive(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
     return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def foc_shift(order: OrderResult) -> str:
+    """Words flagging an FOC set on another day than the operator asked for, or ""."""
+    requested, chosen = utc_naive(order.foc_requested), utc_naive(order.foc_chosen)
+    if requested is None or chosen is None or requested.date() == chosen.date():
+        return ""
+    days = (chosen.date() - requested.date()).days
+    way = "later" if days > 0 else "earlier"
+    return (
+        f"FOC {abs(days)} day(s) {way} than requested ({requested:%Y-%m-%d}): "
+        "check that the date still suits the customer"
+    )
 
 
 def yes_no(value: bool | None) -> str:
@@ -168,22 +193,28 @@ class Tables:
         masked = self.masked_headers
         for number in self.result.numbers:
             raw = number.raw
-            cells: list[Cell] = [safe_text(number.sheet), number.row or None]
+            cells = self._number_head(number)
             for header in headers:
                 value = raw.get(header, "")
                 cells.append(mask_secret(value) if header in masked else safe_text(value))
             cells.extend(self._number_tail(number))
             yield cells
 
-    def _number_tail(self, number: NumberResult) -> list[Cell]:
+    def _number_head(self, number: NumberResult) -> list[Cell]:
         reason = number.reason
         if reason:
             reason = self.scrub_row_text(reason, number.sheet, number.row)
         return [
+            safe_text(number.sheet),
+            number.row or None,
             safe_text(number.phone_number),
             number.outcome.value,
             reason or number.outcome.description,
             safe_text(number.order_id),
+        ]
+
+    def _number_tail(self, number: NumberResult) -> list[Cell]:
+        return [
             safe_text(number.order_status),
             utc_naive(number.foc_chosen),
             safe_text(number.foc_reason),
@@ -213,7 +244,7 @@ class Tables:
             order.number_count,
             utc_naive(order.foc_requested),
             utc_naive(order.foc_chosen),
-            safe_text(order.foc_reason),
+            safe_text("; ".join(t for t in (order.foc_reason, foc_shift(order)) if t)),
             safe_text(documents),
             safe_text(order.status),
             scrub(order.attention, [order.account.strip()]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -15,11 +16,21 @@ from porting_batch.cells import column_letter
 from porting_batch.issues import Severity
 from porting_batch.outcomes import Outcome
 from porting_batch.reports.files import CSV_ENCODING, csv_row
-from porting_batch.reports.tables import ISSUES_COLUMNS, ORDERS_COLUMNS, Cell, Col, Tables
-from porting_batch.reports.xlsx import MAX_ROWS, Sheet, Style, XlsxWriter
+from porting_batch.reports.tables import (
+    ISSUES_COLUMNS,
+    NUMBERS_FROZEN_COLUMNS,
+    ORDERS_COLUMNS,
+    Cell,
+    Col,
+    Tables,
+)
+from porting_batch.reports.xlsx import MAX_ROWS, ZIP64_LIMIT, Sheet, Style, XlsxWriter
 from porting_batch.safety import csv_safe, looks_like_formula
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+#: A generous guess at the XML one table cell takes; a sheet whose rows x columns x this passes
+#: 2 GiB is written as ZIP64 (a 100,000-row Numbers sheet is about 100 MB of XML).
+_CELL_BYTES_GUESS = 200
 
 # Outcome colours: green where the number is where the run wanted it, amber where the
 # operator must act, red where the number is out of the run, grey where nothing happened.
@@ -77,17 +88,19 @@ def write_report_files(
     A table longer than ``sheet_max_rows`` (Excel's limit) fills its sheet and goes on in
     its CSV only; :func:`overflow_notes` words the note for the Summary.
     """
-    numbers_csv, orders_csv, issues_csv = csv_paths
     with XlsxWriter(xlsx_path) as book:
         with book.sheet("Summary", widths=(30, 60, 80)) as sheet:
             _write_summary(sheet, summary_rows)
+        result = tables.result
         tables_out = (
-            ("Numbers", tables.numbers_columns, tables.number_rows(), numbers_csv),
-            ("Orders", ORDERS_COLUMNS, tables.order_rows(), orders_csv),
-            ("Issues", ISSUES_COLUMNS, tables.issue_rows(), issues_csv),
+            ("Numbers", tables.numbers_columns, tables.number_rows(), len(result.numbers)),
+            ("Orders", ORDERS_COLUMNS, tables.order_rows(), len(result.orders)),
+            ("Issues", ISSUES_COLUMNS, tables.issue_rows(), len(result.issues)),
         )
-        for name, columns, rows, csv_path in tables_out:
-            _write_table(book, name, columns, rows, csv_path, sheet_max_rows)
+        for (name, columns, rows, count), csv_path in zip(tables_out, csv_paths, strict=True):
+            frozen = NUMBERS_FROZEN_COLUMNS if name == "Numbers" else 0
+            table = _Table(name, columns, min(count, sheet_max_rows - 1), frozen)
+            _write_table(book, table, rows, csv_path, sheet_max_rows)
 
 
 def overflow_notes(tables: Tables, sheet_max_rows: int = MAX_ROWS) -> list[str]:
@@ -128,22 +141,36 @@ def _write_summary(sheet: Sheet, rows: Sequence[tuple[str, Sequence[Cell]]]) -> 
         sheet.add_row(list(cells), styles)
 
 
+@dataclass(frozen=True)
+class _Table:
+    """A table sheet's shape: its columns, how many data rows it shows, what stays frozen."""
+
+    name: str
+    columns: Sequence[Col]
+    shown_rows: int
+    frozen_columns: int = 0
+
+
 def _write_table(
     book: XlsxWriter,
-    name: str,
-    columns: Sequence[Col],
+    table: _Table,
     rows: Iterable[Sequence[Cell]],
     csv_path: Path,
     max_rows: int,
 ) -> None:
     """A table sheet (frozen header, filters, widths, typed cells) and its CSV, in one pass."""
+    columns = table.columns
     column_styles = [_column_style(column) for column in columns]
+    extent = (table.shown_rows + 1, len(columns))
     with (
         book.sheet(
-            name,
+            table.name,
             widths=[column.width for column in columns],
             column_styles=column_styles,
             freeze_header=True,
+            freeze_columns=table.frozen_columns,
+            extent=extent,
+            large=extent[0] * extent[1] * _CELL_BYTES_GUESS > ZIP64_LIMIT,
         ) as sheet,
         csv_path.open("w", encoding=CSV_ENCODING, newline="") as handle,
     ):
@@ -191,4 +218,6 @@ def _column_style(column: Col) -> Style | None:
         return TEXT
     if column.kind == "datetime":
         return DATETIME
+    if column.wrap:
+        return WRAP
     return None

@@ -15,6 +15,7 @@ Every string is written as an inline string: nothing is ever a formula, and text
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -41,6 +42,7 @@ __all__ = [
     "DATETIME_FORMAT",
     "DEFAULT",
     "MAX_ROWS",
+    "ZIP64_LIMIT",
     "Sheet",
     "Style",
     "XlsxWriter",
@@ -58,6 +60,9 @@ _SHORT = 16_383
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 # Excel reads _xHHHH_ in a cell's text as the character HHHH; its own escape keeps it literal.
 _EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+#: Python's zipfile needs ZIP64 for a member past this size; forcing it on every sheet made
+#: SheetJS refuse the file ("Bad compressed size"), so only a sheet that may pass it gets it.
+ZIP64_LIMIT = (1 << 31) - 1
 
 
 def excel_text(text: str) -> str:
@@ -84,21 +89,23 @@ class Sheet:
         widths: Sequence[float] = (),
         column_styles: Sequence[Style | None] = (),
         freeze_header: bool = False,
+        freeze_columns: int = 0,
         selected: bool = False,
+        extent: tuple[int, int] | None = None,
     ) -> None:
         self._book = book
         self._handle = handle
         #: Set to a range such as "A1:S7" to turn auto-filters on when the sheet closes.
         self.filter_ref = ""
         self._row = 0
+        self._columns = 0
         self._pending: list[str] = []
         self._letters = [column_letter(i) for i in range(max(len(widths), 1) + 64)]
+        # <dimension> comes before the rows: a sheet whose size is declared streams, any other
+        # is held until it closes (small sheets: the Summary, tests).
+        self._extent = extent
         view = '<sheetView workbookViewId="0"' + (' tabSelected="1"' if selected else "") + ">"
-        if freeze_header:
-            view += (
-                '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-                '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
-            )
+        view += _pane(1 if freeze_header else 0, freeze_columns)
         view += "</sheetView>"
         cols = ""
         if widths:
@@ -111,10 +118,19 @@ class Sheet:
                     f'{style_attr} customWidth="1"/>'
                 )
             cols = "<cols>" + "".join(parts) + "</cols>"
-        self._write(
-            f'{XML_HEAD}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
+        self._head = (
             f"<sheetViews>{view}</sheetViews>"
             f'<sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData>'
+        )
+        if extent is not None:
+            self._write_head(*extent)
+
+    def _write_head(self, rows: int, columns: int) -> None:
+        last = f"{column_letter(max(columns, 1) - 1)}{max(rows, 1)}"
+        ref = "A1" if last == "A1" else f"A1:{last}"
+        self._write(
+            f'{XML_HEAD}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
+            f'<dimension ref="{ref}"/>{self._head}'
         )
 
     @property
@@ -139,8 +155,10 @@ class Sheet:
         number = self._row
         style_id = self._book.style_id
         letters = self._letters
-        if len(cells) > len(letters):
-            letters.extend(column_letter(i) for i in range(len(letters), len(cells)))
+        if len(cells) > self._columns:
+            self._columns = len(cells)
+            if len(cells) > len(letters):
+                letters.extend(column_letter(i) for i in range(len(letters), len(cells)))
         parts = [
             f'<row r="{number}" ht="{height}" customHeight="1">'
             if height
@@ -155,7 +173,7 @@ class Sheet:
             parts.append(_cell(ref, value, chosen))
         parts.append("</row>")
         self._pending.append("".join(parts))
-        if len(self._pending) >= _FLUSH_EVERY:
+        if len(self._pending) >= _FLUSH_EVERY and self._extent is not None:
             self.flush()
 
     def add_fast_row(self, cells: Sequence[object], column_styles: Sequence[int]) -> None:
@@ -169,8 +187,10 @@ class Sheet:
         number = self._row
         letters = self._letters
         quoted = self._book.quoted_id
-        if len(cells) > len(letters):
-            letters.extend(column_letter(i) for i in range(len(letters), len(cells)))
+        if len(cells) > self._columns:
+            self._columns = len(cells)
+            if len(cells) > len(letters):
+                letters.extend(column_letter(i) for i in range(len(letters), len(cells)))
         parts = [f'<row r="{number}">']
         append = parts.append
         for index, value in enumerate(cells):
@@ -199,17 +219,25 @@ class Sheet:
                 append(_cell(ref, value, style))
         append("</row>")
         self._pending.append("".join(parts))
-        if len(self._pending) >= _FLUSH_EVERY:
+        if len(self._pending) >= _FLUSH_EVERY and self._extent is not None:
             self.flush()
 
     def flush(self) -> None:
-        """Hand buffered rows to the zip stream."""
-        if self._pending:
+        """Hand buffered rows to the zip stream (a sheet of undeclared size holds them)."""
+        if self._pending and self._extent is not None:
             self._write("".join(self._pending))
             self._pending.clear()
 
     def close(self, filter_ref: str = "") -> None:
         """End the sheet; ``filter_ref`` (such as A1:S7) turns auto-filters on over it."""
+        if self._extent is None:
+            self._extent = (self._row, self._columns)
+            self._write_head(*self._extent)
+        elif self._extent[0] != self._row or self._extent[1] < self._columns:
+            raise ValueError(
+                f"the sheet was declared {self._extent[0]} rows by {self._extent[1]} columns "
+                f"but holds {self._row} by {self._columns}"
+            )
         self.flush()
         tail = "</sheetData>"
         if filter_ref:
@@ -219,6 +247,21 @@ class Sheet:
             'footer="0.3"/></worksheet>'
         )
         self._write(tail)
+
+
+def _pane(rows: int, columns: int) -> str:
+    """The frozen pane of a sheet view: ``rows`` at the top, ``columns`` at the left."""
+    if not rows and not columns:
+        return ""
+    corner = f"{column_letter(columns)}{rows + 1}"
+    active = {(True, True): "bottomRight", (True, False): "bottomLeft"}.get(
+        (bool(rows), bool(columns)), "topRight"
+    )
+    split = (f' xSplit="{columns}"' if columns else "") + (f' ySplit="{rows}"' if rows else "")
+    return (
+        f'<pane{split} topLeftCell="{corner}" activePane="{active}" state="frozen"/>'
+        f'<selection pane="{active}" activeCell="{corner}" sqref="{corner}"/>'
+    )
 
 
 def _cell(ref: str, value: object, style: int) -> str:
@@ -238,6 +281,9 @@ def _cell(ref: str, value: object, style: int) -> str:
         if value.tzinfo is not None:
             raise ValueError("Excel has no time zones: convert date-times to naive UTC first")
         return f'<c r="{ref}"{s_attr}><v>{excel_serial(value)!r}</v></c>'
+    if isinstance(value, float) and not math.isfinite(value):
+        # NaN and infinity are no numbers to a spreadsheet (Excel calls the file corrupt).
+        return _cell(ref, "NaN" if math.isnan(value) else "Infinity", style)
     if isinstance(value, int | float):
         return f'<c r="{ref}"{s_attr}><v>{value!r}</v></c>'
     return _cell(ref, str(value), style)
@@ -288,19 +334,30 @@ class XlsxWriter:
         widths: Sequence[float] = (),
         column_styles: Sequence[Style | None] = (),
         freeze_header: bool = False,
+        freeze_columns: int = 0,
+        extent: tuple[int, int] | None = None,
+        large: bool = False,
     ) -> Iterator[Sheet]:
-        """Stream one worksheet; auto-filter is set by assigning ``filter_ref`` on the sheet."""
+        """Stream one worksheet; auto-filter is set by assigning ``filter_ref`` on the sheet.
+
+        ``extent`` (rows, columns) declares the sheet's size so its rows stream; without it
+        they are held until the sheet ends. ``large`` marks a sheet that may pass 2 GiB of
+        XML (it is written as ZIP64, which some readers refuse on smaller files).
+        """
         if len(name) > 31 or any(ch in name for ch in "[]:*?/\\"):
             raise ValueError(f"{name!r} is not a valid sheet name")
         index = len(self._sheets) + 1
-        with self._zip.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True) as handle:
+        part = f"xl/worksheets/sheet{index}.xml"
+        with self._zip.open(part, "w", force_zip64=large) as handle:
             sheet = Sheet(
                 self,
                 handle,
                 widths=widths,
                 column_styles=column_styles,
                 freeze_header=freeze_header,
+                freeze_columns=freeze_columns,
                 selected=index == 1,
+                extent=extent,
             )
             yield sheet
             ref = sheet.filter_ref

@@ -100,9 +100,29 @@ def run_orders(state: RunState, records: Sequence[OrderRecord]) -> list[OrderRes
     for record in records:
         number = record.phone_numbers[0] if record.phone_numbers else None
         group = state.group_of_number.get(number) if number else None
-        account = group.account if group else record.customer_reference
-        found.append(order_result(record, account, group.requested_foc if group else None))
+        # The Account column is the losing carrier's account number (masked by the report),
+        # not the group's readable label.
+        account = group.fields.get("account_number", "") if group else ""
+        order = order_result(record, account, group.requested_foc if group else None)
+        if not order.country:
+            order.country = _country_of(state, record.phone_numbers)
+        found.append(order)
     return found
+
+
+def _country_of(state: RunState, numbers: Sequence[str]) -> str:
+    """The numbers' country from the portability answers or the plan, for a record that has
+    none (a porting phone number object names no country)."""
+    for number in numbers:
+        answer = state.answers.get(number)
+        if answer is not None and answer.country:
+            return answer.country
+        group = state.group_of_number.get(number)
+        if group is not None:
+            for planned in group.planned:
+                if number in planned.phone_numbers and planned.key.country:
+                    return planned.key.country
+    return ""
 
 
 def planned_orders(state: RunState) -> list[OrderResult]:
@@ -112,7 +132,7 @@ def planned_orders(state: RunState) -> list[OrderResult]:
         OrderResult(
             order_id="",
             customer_reference=g.customer_reference,
-            account=g.account,
+            account=g.fields.get("account_number", ""),
             country=p.key.country,
             phone_number_type=p.key.phone_number_type,
             carrier=p.key.carrier,
@@ -149,7 +169,7 @@ def number_result(
     )
     group = state.group_of_number.get(number)
     if group is not None:
-        result.account = group.account
+        result.account = group.fields.get("account_number", "")
         result.customer_reference = group.customer_reference
     duplicate = [i for i in errors if i.code == "duplicate"]
     if duplicate:
@@ -268,7 +288,19 @@ def validation_result(settings: Settings, intake: Intake) -> BatchResult:
     state = _dry_state(intake.path)
     state.intake = intake
     state.failure = "validated only; nothing was sent"
-    return build_result(settings, state, (), finished_at=datetime.now(UTC), complete=True)
+    result = build_result(settings, state, (), finished_at=datetime.now(UTC), complete=True)
+    result.validate_only = True
+    for number in result.numbers:
+        if number.outcome is Outcome.NOT_PROCESSED:
+            number.reason = CHECKED_ONLY
+    return result
+
+
+#: The reason of a valid row after ``porting-batch validate``: what a run would do with it.
+CHECKED_ONLY = (
+    "validated only: the row is valid; a run would check the number's portability and put "
+    "it in a draft order (with --confirm, submit it)"
+)
 
 
 def failed_intake_result(settings: Settings, path: Path, exc: IntakeError) -> BatchResult:

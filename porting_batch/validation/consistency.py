@@ -177,6 +177,8 @@ def check_partial_includes_btn(rules: Rules) -> None:
         btn = row.values["billing_phone_number"]
         if (
             row.values["port_type"] == "partial"
+            # A new BTN given is the fix the warning would ask for.
+            and not row.values["new_billing_phone_number"]
             and btn in row.phone_numbers
             and btn in numbers_by_btn
         ):

@@ -125,6 +125,11 @@ def per_distinct(rules: Rules, names: tuple[str, ...], rule: DistinctRule) -> No
             rules.report(position, problems)
 
 
+#: The states and territories whose ZIP codes start with 0: only there can a 4-digit ZIP be
+#: a number that lost its leading zero (a 4-digit ZIP in Chicago is simply wrong).
+ZERO_ZIP_STATES = frozenset({"CT", "MA", "ME", "NH", "NJ", "PR", "RI", "VT", "VI", "AE", "AA"})
+
+
 def check_address(country: str, area: str, postal: str) -> tuple[tuple[str, ...], list[Problem]]:
     """US and Canadian addresses: a known state or province code and a well-formed postal code,
     both normalised (upper case; 'M5V 3L9' spaced)."""
@@ -134,7 +139,7 @@ def check_address(country: str, area: str, postal: str) -> tuple[tuple[str, ...]
         area = _area(area, US_STATES, "US state", "IL or NY", problems)
         if postal and not US_ZIP.fullmatch(postal):
             hint = "write 5 digits or ZIP+4, e.g. 60601 or 60601-1234"
-            if postal.isdigit() and len(postal) < 5:
+            if postal.isdigit() and len(postal) < 5 and area.upper() in ZERO_ZIP_STATES:
                 hint = "a leading zero was probably lost: format the cell as Text and type it"
             problems.append(
                 (Severity.ERROR, "invalid_postal_code", "postal_code", "is not a US ZIP code", hint)

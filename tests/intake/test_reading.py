@@ -62,8 +62,9 @@ def test_number_cells_come_back_without_dot_zero_and_warn(
 def test_numeric_zip_that_lost_its_zero_is_an_error_with_the_reason(
     tmp_path: Path, read: Reader
 ) -> None:
-    """ZIP 01234 typed as a number reads 1234: refused, with a hint about the lost zero."""
-    intake, row = _one(read, tmp_path, postal_code=1234)
+    """ZIP 01234 (Massachusetts) typed as a number reads 1234: refused, with a hint about the
+    lost zero."""
+    intake, row = _one(read, tmp_path, postal_code=1234, administrative_area="MA")
     errors = [i for i in intake.issues if i.code == "invalid_postal_code"]
     assert len(errors) == 1 and "leading zero" in errors[0].hint
     assert row.errors

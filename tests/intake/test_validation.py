@@ -393,12 +393,9 @@ def test_order_ref_rows_must_agree_on_order_level_columns(tmp_path: Path, read: 
 
 
 def test_partial_port_that_includes_the_btn_warns(tmp_path: Path, read: Reader) -> None:
-    """A partial port whose numbers include the BTN gets a warning on that row."""
-    partial = {
-        "port_type": "partial",
-        "remaining_numbers_action": "keep",
-        "new_billing_phone_number": "+1 312 555 0199",
-    }
+    """A partial port whose numbers include the BTN, with no new BTN given, gets a warning on
+    that row."""
+    partial = {"port_type": "partial", "remaining_numbers_action": "disconnect"}
     intake = _read(
         tmp_path,
         read,

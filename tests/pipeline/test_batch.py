@@ -192,7 +192,10 @@ async def test_edited_file_repatches_changed_accounts_and_plans_new_rows(
 
     edited = sample_copy(edit)
     second = await run_batch(settings, ledger, client, edited)
-    lakeside = {o.order_id for o in first.orders if o.account.startswith("Lakeside")}
+    lakeside_numbers = {
+        n.phone_number for n in first.numbers if n.raw["entity_name"].startswith("Lakeside")
+    }
+    lakeside = {o.order_id for o in first.orders if lakeside_numbers & set(o.phone_numbers)}
     assert calls(client)[PATCH] - patches == len(lakeside) + 1
     assert any(i.code == "removed_rows" for i in second.issues)
     new_number = next(n for n in second.numbers if n.phone_number == "+16045550177")

@@ -125,5 +125,8 @@ async def test_an_upload_that_landed_unrecorded_is_found_not_sent_again(
     assert client.stats.as_dict()["calls"][UPLOAD] == uploads + len(pdfs) - 1
     assert ledger.document_id(digest) == str(landed.id)
     assert not ledger.open_intents("sample-batch", "upload")
-    acme = [o for o in result.orders if o.account.startswith("Acme")]
+    acme_numbers = {
+        n.phone_number for n in result.numbers if n.raw["entity_name"].startswith("Acme")
+    }
+    acme = [o for o in result.orders if acme_numbers & set(o.phone_numbers)]
     assert acme and all(o.documents["loa"] == str(landed.id) for o in acme)

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 from openpyxl import load_workbook
+from openpyxl.styles import Border, PatternFill, Side
 
+from porting_batch.issues import Issue, Severity
 from porting_batch.reports import write_reports
 from porting_batch.results import BatchResult
 
@@ -188,3 +190,59 @@ def test_a_csv_with_a_long_name_is_still_annotated(tmp_path: Path) -> None:
     sheet = load_workbook(files.annotated).active
     assert sheet["G2"].value == "ready_as_draft"
     assert sheet["A2"].comment is not None
+
+
+def _styled_input(result: BatchResult) -> None:
+    """The operator's header row filled and bordered, with an auto-filter over the table."""
+    book = load_workbook(result.input_path)
+    sheet = book["Numbers"]
+    thin = Side(style="thin")
+    for cell in sheet[2]:
+        cell.fill = PatternFill("solid", start_color="FF305496")
+        cell.border = Border(bottom=thin)
+    sheet.auto_filter.ref = "A2:F7"
+    book.save(result.input_path)
+
+
+def test_result_column_is_inside_the_filter_and_styled_like_the_header(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """The operator's auto-filter grows to the result column, whose header copies theirs."""
+    _styled_input(result)
+    files = write_reports(result, tmp_path / "out")
+    assert files.annotated is not None
+    sheet = load_workbook(files.annotated)["Numbers"]
+    assert sheet.auto_filter.ref == "A2:G7"
+    header = sheet["G2"]
+    assert header.value == "porting_batch_result"
+    assert header.fill.fgColor.rgb == sheet["F2"].fill.fgColor.rgb == "FF305496"
+    assert header.border.bottom.style == "thin"
+    assert header.font.b
+
+
+def test_an_invalid_rows_result_stays_red_under_a_warning(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """A row-level warning on an invalid row does not turn its red result cell amber."""
+    result.issues.append(
+        Issue(Severity.WARNING, "the row looks odd", sheet="Numbers", row=6, code="odd")
+    )
+    files = write_reports(result, tmp_path / "out")
+    assert files.annotated is not None
+    cell = load_workbook(files.annotated)["Numbers"]["G6"]
+    assert cell.value.startswith("invalid_input")
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE")
+    assert "the row looks odd" in cell.comment.text
+
+
+def test_no_cell_gets_an_empty_comment(result: BatchResult, tmp_path: Path) -> None:
+    """An issue with neither message nor fix marks its cell but leaves no blank comment."""
+    result.issues.append(
+        Issue(Severity.WARNING, "", sheet="Numbers", row=3, column="notes", column_letter="F")
+    )
+    files = write_reports(result, tmp_path / "out")
+    assert files.annotated is not None
+    sheet = load_workbook(files.annotated)["Numbers"]
+    comments = [cell.comment.text for row in sheet.iter_rows() for cell in row if cell.comment]
+    assert comments and all(text.strip() for text in comments)
+    assert sheet["F3"].comment is None

@@ -76,11 +76,11 @@ def test_numbers_sheet_has_one_line_per_number_with_the_rows_values(
     assert header == [
         "Input sheet",
         "Input row",
-        *HEADERS,
         "Phone number (E.164)",
         "Outcome",
         "Reason",
         "Order id",
+        *HEADERS,
         "Order status",
         "FOC chosen (UTC)",
         "FOC reason",
@@ -90,14 +90,14 @@ def test_numbers_sheet_has_one_line_per_number_with_the_rows_values(
         "FastPort",
     ]
     assert rows[0] == [
-        "Numbers", 3, "+13125552486", "Acme Inc", "••••••34", "••••17", "+13125550100", None,
-        "+13125552486", "ready_as_draft", Outcome.READY_AS_DRAFT.description, "ord_0001", "draft",
-        FOC_NAIVE, "earliest allowed", "local", "Bell Local", "yes", "yes",
+        "Numbers", 3, "+13125552486", "ready_as_draft", Outcome.READY_AS_DRAFT.description,
+        "ord_0001", "+13125552486", "Acme Inc", "••••••34", "••••17", "+13125550100", None,
+        "draft", FOC_NAIVE, "earliest allowed", "local", "Bell Local", "yes", "yes",
     ]  # fmt: skip
     assert rows[5] == [
-        "Numbers", 7, "+13125552499", "Acme Inc", "••••••34", "••••17", "+13125550100", "@SUM(1,2)",
-        "+13125552499", "not_portable", "carrier refuses: account ••••••34 closed", None, None,
-        None, None, None, None, "no", None,
+        "Numbers", 7, "+13125552499", "not_portable", "carrier refuses: account ••••••34 closed",
+        None, "+13125552499", "Acme Inc", "••••••34", "••••17", "+13125550100", "@SUM(1,2)",
+        None, None, None, None, None, "no", None,
     ]  # fmt: skip
 
 
@@ -121,12 +121,15 @@ def test_numbers_csv_matches_the_numbers_sheet_with_a_bom(
     """numbers.csv holds the same lines, dates as text, starting with the UTF-8 BOM."""
     files = write(result, tmp_path)
     header, *rows = csv_rows(files.numbers_csv)
-    assert header[:4] == ["Input sheet", "Input row", "Phone Number", "Entity"]
+    assert header[:8] == [
+        "Input sheet", "Input row", "Phone number (E.164)", "Outcome", "Reason", "Order id",
+        "Phone Number", "Entity",
+    ]  # fmt: skip
     assert len(rows) == len(result.numbers)
     assert rows[0] == [
-        "Numbers", "3", "+13125552486", "Acme Inc", "••••••34", "••••17", "+13125550100", "",
-        "+13125552486", "ready_as_draft", Outcome.READY_AS_DRAFT.description, "ord_0001", "draft",
-        "2026-12-03 15:00:00", "earliest allowed", "local", "Bell Local", "yes", "yes",
+        "Numbers", "3", "+13125552486", "ready_as_draft", Outcome.READY_AS_DRAFT.description,
+        "ord_0001", "+13125552486", "Acme Inc", "••••••34", "••••17", "+13125550100", "",
+        "draft", "2026-12-03 15:00:00", "earliest allowed", "local", "Bell Local", "yes", "yes",
     ]  # fmt: skip
 
 
@@ -228,7 +231,7 @@ def test_formula_looking_text_stays_text_in_the_workbook(
     """Formula-looking cells are text with a quote prefix; E.164 is plain text."""
     files = write(result, tmp_path)
     sheet = load_workbook(files.xlsx)["Numbers"]
-    notes = sheet["H"]
+    notes = sheet["L"]
     assert [cell.value for cell in notes] == [
         "Notes",
         None,
@@ -243,7 +246,7 @@ def test_formula_looking_text_stays_text_in_the_workbook(
     for cell in risky:
         assert cell.data_type == "s"
         assert cell.quotePrefix
-    phone = sheet["I2"]
+    phone = sheet["C2"]
     assert (phone.value, phone.data_type, phone.quotePrefix) == ("+13125552486", "s", False)
 
 
@@ -253,8 +256,8 @@ def test_formula_looking_text_gets_an_apostrophe_in_csv(
     """In CSV risky text is prefixed with an apostrophe; phone numbers keep their '+'."""
     files = write(result, tmp_path)
     _, *rows = csv_rows(files.numbers_csv)
-    assert [row[7] for row in rows] == ["", "'" + FORMULA, "", "", "'-5 days", "'@SUM(1,2)"]
-    assert [row[8] for row in rows] == [
+    assert [row[11] for row in rows] == ["", "'" + FORMULA, "", "", "'-5 days", "'@SUM(1,2)"]
+    assert [row[2] for row in rows] == [
         "+13125552486", "+13125552487", "+13125552490", "+13125552491", "", "+13125552499",
     ]  # fmt: skip
 
@@ -263,13 +266,14 @@ def test_numbers_sheet_is_formatted_for_reading(result: BatchResult, tmp_path: P
     """Frozen header, filter over every row, widths set, dates as dates, outcomes coloured."""
     files = write(result, tmp_path)
     sheet = load_workbook(files.xlsx)["Numbers"]
-    assert sheet.freeze_panes == "A2"
+    assert sheet.freeze_panes == "D2"
     assert sheet.auto_filter.ref == "A1:S7"
-    assert sheet.column_dimensions["K"].width > 40
+    assert sheet.column_dimensions["E"].width > 40
+    assert sheet["E2"].alignment.wrap_text
     foc = sheet["N2"]
     assert foc.is_date and foc.value == FOC_NAIVE
-    assert sheet["J2"].fill.fgColor.rgb.endswith("C6EFCE")
-    assert sheet["J6"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert sheet["D2"].fill.fgColor.rgb.endswith("C6EFCE")
+    assert sheet["D6"].fill.fgColor.rgb.endswith("FFC7CE")
 
 
 def test_summary_sheet_gives_counts_settings_and_the_input_hash(
@@ -414,8 +418,8 @@ def test_raw_values_missing_from_the_headers_still_get_a_column(tmp_path: Path) 
     )
     files = write(result, tmp_path)
     header, *rows = sheet_rows(files.xlsx, "Numbers")
-    assert header[2:9] == [*HEADERS, "Extra"]
-    assert rows[-1][8] == "kept"
+    assert header[6:13] == [*HEADERS, "Extra"]
+    assert rows[-1][12] == "kept"
 
 
 def test_a_table_longer_than_a_sheet_goes_on_in_its_csv(
@@ -531,3 +535,17 @@ def test_a_new_report_folder_appears_whole(result: BatchResult, tmp_path: Path) 
     assert ".tmp" not in json.dumps(data)
     assert [p.name for p in out.iterdir()] == ["acme-20260102-000000"]
     assert WRITER_FILE not in {p.name for p in files.folder.iterdir()}
+
+
+def test_an_foc_on_another_day_than_requested_is_flagged_in_the_orders_sheet(
+    result: BatchResult, tmp_path: Path
+) -> None:
+    """An order whose FOC moved two days past the requested one says so; an on-time one not."""
+    on_time = dataclasses.replace(result.orders[0], order_id="ord_0002")
+    result.orders[0].foc_chosen = FOC + timedelta(days=2)
+    result.orders.append(on_time)
+    files = write(result, tmp_path)
+    reasons = [line["FOC reason"] for line in sheet_dicts(files.xlsx, "Orders")]
+    assert reasons[0].startswith("earliest allowed; FOC 2 day(s) later than requested (2026-12-03)")
+    assert reasons[1] == "earliest allowed"
+    assert csv_rows(files.orders_csv)[1][10] == reasons[0]
