@@ -31,6 +31,7 @@ from porting_batch.ledger.schema import (
     numbers,
     order_numbers,
     orders,
+    sent_fields,
 )
 from porting_batch.ledger.store import Ledger
 
@@ -58,4 +59,5 @@ __all__ = [
     "numbers",
     "order_numbers",
     "orders",
+    "sent_fields",
 ]

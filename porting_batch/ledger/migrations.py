@@ -177,12 +177,29 @@ def _m0004_intents_by_target(conn: Connection) -> None:
     )
 
 
+def _m0006_sent_fields(conn: Connection) -> None:
+    # What each order was last sent, field by field, as keyed fingerprints (never the values):
+    # a fix then PATCHes only the fields whose fingerprint the sheet changed. Numbered 0006
+    # beside another branch's 0005; migrations are applied by name, so the gap is harmless.
+    meta = sa.MetaData()
+    sa.Table(
+        "sent_fields",
+        meta,
+        sa.Column("order_id", sa.String(64), primary_key=True),
+        sa.Column("path", sa.String(120), primary_key=True),
+        sa.Column("batch_id", sa.String(200), nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("updated_at", sa.String(40), nullable=False),
+    ).create(conn)
+
+
 #: Named migrations, applied in order and recorded; never edit one that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial_schema", _m0001_initial_schema),
     ("0002_issues", _m0002_issues),
     ("0003_batch_holds", _m0003_batch_holds),
     ("0004_intents_by_target", _m0004_intents_by_target),
+    ("0006_sent_fields", _m0006_sent_fields),
 ]
 
 
