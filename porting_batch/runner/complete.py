@@ -18,6 +18,7 @@ from porting_batch.ledger import OrderRecord
 from porting_batch.order_numbers import all_numbers
 from porting_batch.order_patch import build_patch, column_for_pointer
 from porting_batch.plan import OrderGroup
+from porting_batch.runner import sent
 from porting_batch.runner.api import order_status
 from porting_batch.runner.context import Run, logger
 from porting_batch.runner.intents import Intent, Recorded
@@ -50,6 +51,13 @@ async def complete_order(
         # record changes (no PATCH, and no "data changed" on a submitted order).
         record.patched_fingerprint = fingerprint
         run.ledger.save_order(record)
+    if record.patched_fingerprint and record.patched_fingerprint != fingerprint:
+        # Imported here: resubmit builds on this module's refusal mapping.
+        from porting_batch.runner.resubmit import send_changes
+
+        # PATCHed before with other data: only what the sheet changed is sent (run and fix).
+        if not await send_changes(run, group, record, documents, fingerprint):
+            return
     needs_patch = record.patched_fingerprint != fingerprint
     editable = record.status in EDITABLE_STATUSES
     if needs_patch and not editable:
@@ -112,6 +120,8 @@ async def _patch(
     record.customer_reference = group.customer_reference  # the PATCH set it
     record.attention = ""
     intent.settle("done", orders=[record])
+    values = sent.field_values(group, documents)
+    run.ledger.save_sent_fields(batch_id, record.order_id, sent.fingerprints(run.settings, values))
     return True
 
 
