@@ -101,7 +101,9 @@ def run_orders(state: RunState, records: Sequence[OrderRecord]) -> list[OrderRes
         number = record.phone_numbers[0] if record.phone_numbers else None
         group = state.group_of_number.get(number) if number else None
         account = group.account if group else record.customer_reference
-        found.append(order_result(record, account, group.requested_foc if group else None))
+        made = order_result(record, account, group.requested_foc if group else None)
+        made.sent = ", ".join(state.sent.get(record.order_id, ()))
+        found.append(made)
     return found
 
 

@@ -151,7 +151,8 @@ def plan(run: Run) -> Plan:
     state = run.state
     state.stage = "plan"
     assert state.intake is not None
-    rows = [r for r in state.intake.rows if not r.errors]
+    # Rows marked cancel are never ordered; cancel.apply_cancellations handles their orders.
+    rows = [r for r in state.intake.rows if not r.errors and r.values.get("action") != "cancel"]
     made = build_plan(state.batch_id, rows, state.answers, key=reference_key(run.settings))
     for group in made.groups:
         group.phone_numbers = [n for n in group.phone_numbers if n not in state.skipped]
