@@ -22,6 +22,7 @@ from porting_batch.runner.api import order_status
 from porting_batch.runner.complete import refused_data_issues
 from porting_batch.runner.context import Run, logger
 from porting_batch.runner.intents import Intent
+from porting_batch.runner.state import parse_time
 
 #: Statuses in which a fix from the sheet is PATCHed (Telnyx allows more; the issue asks these).
 FIXABLE = frozenset({OrderStatus.DRAFT.value, OrderStatus.EXCEPTION.value})
@@ -51,6 +52,9 @@ async def send_changes(
         run.state.sent[record.order_id] = [f"no change possible ({names})"]
         run.ledger.save_order(record)
         return False
+    if record.status == OrderStatus.EXCEPTION and await _foc_passed(run, record):
+        # A resubmit needs a FOC inside today's windows; the one sent may have passed.
+        changed = sorted({*changed, sent.FOC_PATH})
     if not await _patch_fields(run, group, record, values, changed):
         return False
     run.ledger.save_sent_fields(run.batch_id, record.order_id, current)
@@ -67,6 +71,10 @@ async def _nothing_to_send(
 ) -> bool:
     """No field changed: finish a fix whose resubmit was cut off, else only record the sheet."""
     if record.status == OrderStatus.EXCEPTION and _last_write_was_patch(run, record):
+        if await _foc_passed(run, record):
+            values = sent.field_values(group, {})
+            if not await _patch_fields(run, group, record, values, [sent.FOC_PATH]):
+                return False
         return await _resubmit(run, group, record, fingerprint)
     record.patched_fingerprint = fingerprint
     run.ledger.save_order(record)
@@ -80,6 +88,15 @@ def _last_write_was_patch(run: Run, record: OrderRecord) -> bool:
         if i["target"] == record.order_id and i["kind"] in {"patch", "confirm"}
     ]
     return bool(writes) and writes[-1]["kind"] == "patch" and writes[-1]["state"] == "done"
+
+
+async def _foc_passed(run: Run, record: OrderRecord) -> bool:
+    """Whether the order's FOC lies in none of the windows Telnyx offers now."""
+    chosen = parse_time(record.foc_chosen)
+    if chosen is None:
+        return True
+    windows = await run.api.allowed_foc_windows(record.order_id)
+    return not any(w.started_at <= chosen <= w.ended_at for w in windows)
 
 
 async def _read_status(run: Run, record: OrderRecord) -> None:

@@ -124,7 +124,8 @@ async def check(run: Run, numbers: Sequence[str]) -> dict[str, Answer]:
 
 def log_portability(state: RunState, numbers: Sequence[str]) -> None:
     """One line on how many of the checked numbers are not portable."""
-    refused = sum(1 for n in numbers if not state.answers[n].portable)
+    # A fix checks nothing: its new numbers have no answer.
+    refused = sum(1 for n in numbers if n in state.answers and not state.answers[n].portable)
     logger.info("portability: %d number(s) checked, %d not portable", len(numbers), refused)
 
 
