@@ -305,6 +305,15 @@ COLUMNS: tuple[Column, ...] = (
         "Front desk lines",
         width=30,
     ),
+    Column(
+        "action",
+        "cancel to cancel this number's order (every number of the order must say cancel; "
+        "not within 48 hours of its FOC); empty otherwise.",
+        "",
+        choices=("cancel",),
+        kind="choice",
+        width=10,
+    ),
 )
 
 COLUMN_BY_NAME: dict[str, Column] = {column.name: column for column in COLUMNS}

@@ -114,6 +114,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "webhook_url": ("webhook", "callback url", "notification url"),
     "customer_reference": ("reference", "customer ref", "your reference", "po number"),
     "notes": ("note", "comment", "comments", "remarks"),
+    "action": ("cancel", "row action", "operation"),
 }
 
 _SEPARATORS = re.compile(r"[\s_\-./#:()]+")

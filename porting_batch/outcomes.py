@@ -20,6 +20,7 @@ class Outcome(StrEnum):
     NEEDS_ATTENTION = "needs_attention"
     ALREADY_IN_ORDER = "already_in_order"
     NOT_PROCESSED = "not_processed"
+    CANCELLED = "cancelled"
 
     @property
     def description(self) -> str:
@@ -55,4 +56,5 @@ DESCRIPTIONS: dict[Outcome, str] = {
     Outcome.NEEDS_ATTENTION: "Its order exists but Telnyx refused part of the data; see Issues.",
     Outcome.ALREADY_IN_ORDER: "The number is already in an active porting order; it was skipped.",
     Outcome.NOT_PROCESSED: "The run stopped before reaching this number; run the file again.",
+    Outcome.CANCELLED: "Its row says cancel: its order was cancelled (or, a draft, deleted).",
 }

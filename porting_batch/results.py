@@ -60,6 +60,8 @@ class OrderResult:
     documents: dict[str, str] = field(default_factory=dict)  # "loa"/"invoice" -> document id
     attention: str = ""
     support_key: str = ""
+    #: What this run sent to the order after its first PATCH: field names, never values.
+    sent: str = ""
 
     @property
     def number_count(self) -> int:

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from flows.cli.batches import cmd_clean, cmd_report, cmd_track
+from flows.cli.fix import cmd_fix
 from flows.cli.local import cmd_template, cmd_validate
 from flows.cli.run import cmd_run
 from flows.cli.serving import cmd_inbox, cmd_serve
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inbox(sub)
     _add_report(sub)
     _add_track(sub)
+    _add_fix(sub)
     _add_clean(sub)
     add_webhooks_command(sub)
     simulator = sub.add_parser(
@@ -116,6 +118,19 @@ def _add_track(sub: Commands) -> None:
     track.add_argument("batch", nargs="?", help="only this batch (default: every batch)")
     track.add_argument("--state", help="state folder (ledger)")
     track.set_defaults(handler=cmd_track)
+
+
+def _add_fix(sub: Commands) -> None:
+    fix = sub.add_parser(
+        "fix",
+        help="send a batch's corrected sheet to its orders (changed fields, resubmit, cancel)",
+    )
+    fix.add_argument("batch", help="the batch name")
+    fix.add_argument("path", help="the corrected spreadsheet (.xlsx or .csv)")
+    fix.add_argument("--confirm", action="store_true", help="also submit complete drafts")
+    fix.add_argument("--out", help="folder for the reports (default: PORTING_OUT_DIR or ./reports)")
+    fix.add_argument("--state", help=STATE_HELP)
+    fix.set_defaults(handler=cmd_fix)
 
 
 def _add_clean(sub: Commands) -> None:

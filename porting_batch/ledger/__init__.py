@@ -33,6 +33,7 @@ from porting_batch.ledger.schema import (
     numbers,
     order_numbers,
     orders,
+    sent_fields,
 )
 from porting_batch.ledger.store import Ledger
 
@@ -65,4 +66,5 @@ __all__ = [
     "order_tracking",
     "orders",
     "porting_events",
+    "sent_fields",
 ]

@@ -216,6 +216,21 @@ def _m0005_porting_events(conn: Connection) -> None:
     meta.create_all(conn)
 
 
+def _m0006_sent_fields(conn: Connection) -> None:
+    # What each order was last sent, field by field, as keyed fingerprints (never the values):
+    # a fix then PATCHes only the fields whose fingerprint the sheet changed.
+    meta = sa.MetaData()
+    sa.Table(
+        "sent_fields",
+        meta,
+        sa.Column("order_id", sa.String(64), primary_key=True),
+        sa.Column("path", sa.String(120), primary_key=True),
+        sa.Column("batch_id", sa.String(200), nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("updated_at", sa.String(40), nullable=False),
+    ).create(conn)
+
+
 #: Named migrations, applied in order and recorded; never edit one that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial_schema", _m0001_initial_schema),
@@ -223,6 +238,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0003_batch_holds", _m0003_batch_holds),
     ("0004_intents_by_target", _m0004_intents_by_target),
     ("0005_porting_events", _m0005_porting_events),
+    ("0006_sent_fields", _m0006_sent_fields),
 ]
 
 

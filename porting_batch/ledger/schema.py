@@ -122,3 +122,12 @@ batch_holds = sa.Table(
     sa.Column("acquired_at", sa.String(40), nullable=False),
     sa.Column("expires_at", sa.String(40), nullable=False),
 )
+sent_fields = sa.Table(
+    "sent_fields",
+    metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("path", sa.String(120), primary_key=True),
+    sa.Column("batch_id", sa.String(200), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+)

@@ -24,9 +24,17 @@ from porting_batch.ledger.hold_store import HoldStore
 from porting_batch.ledger.intent_store import IntentStore
 from porting_batch.ledger.order_store import OrderStore
 from porting_batch.ledger.result_store import ResultStore
+from porting_batch.ledger.sent_store import SentFieldStore
 
 
 class Ledger(
-    BatchStore, HoldStore, OrderStore, IntentStore, DocumentStore, ResultStore, EventStore
+    BatchStore,
+    HoldStore,
+    OrderStore,
+    IntentStore,
+    DocumentStore,
+    ResultStore,
+    EventStore,
+    SentFieldStore,
 ):
     """The record of batches, orders, documents and write intents."""

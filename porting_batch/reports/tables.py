@@ -96,6 +96,13 @@ ORDERS_COLUMNS: tuple[Col, ...] = (
         "What the operator must do for this order; empty if nothing.",
     ),
     Col("Support key", 16, "text", "Telnyx support key of the order, for tickets."),
+    Col(
+        "Sent",
+        40,
+        "text",
+        "What this run sent to an existing order from the corrected sheet: field names, "
+        "resubmitted, cancel; empty if nothing.",
+    ),
 )
 
 ISSUES_COLUMNS: tuple[Col, ...] = (
@@ -249,6 +256,7 @@ class Tables:
             safe_text(order.status),
             scrub(order.attention, [order.account.strip()]),
             safe_text(order.support_key),
+            safe_text(order.sent),
         ]
 
     # -- Issues --------------------------------------------------------------------------

@@ -13,20 +13,21 @@ from collections.abc import Mapping
 
 from porting_batch.errors import ApiError, UnprocessableEntityError
 from porting_batch.foc import FocChoice, Window, choose_foc
-from porting_batch.issues import Issue, Severity
 from porting_batch.ledger import OrderRecord
 from porting_batch.order_numbers import all_numbers
-from porting_batch.order_patch import build_patch, column_for_pointer
+from porting_batch.order_patch import build_patch
 from porting_batch.plan import OrderGroup
+from porting_batch.runner import sent
 from porting_batch.runner.api import order_status
 from porting_batch.runner.context import Run, logger
 from porting_batch.runner.intents import Intent, Recorded
+from porting_batch.runner.refusals import refused_data_issues
+from porting_batch.runner.resubmit import send_changes
 from porting_batch.runner.state import (
     CONFIRM_PREFIX,
     EDITABLE_STATUSES,
     EXCEPTION_PREFIX,
     is_held,
-    shown_value,
 )
 
 
@@ -50,6 +51,10 @@ async def complete_order(
         # record changes (no PATCH, and no "data changed" on a submitted order).
         record.patched_fingerprint = fingerprint
         run.ledger.save_order(record)
+    # PATCHed before with other data: only what the sheet changed is sent (run and fix).
+    changed = bool(record.patched_fingerprint) and record.patched_fingerprint != fingerprint
+    if changed and not await send_changes(run, group, record, documents, fingerprint):
+        return
     needs_patch = record.patched_fingerprint != fingerprint
     editable = record.status in EDITABLE_STATUSES
     if needs_patch and not editable:
@@ -112,6 +117,8 @@ async def _patch(
     record.customer_reference = group.customer_reference  # the PATCH set it
     record.attention = ""
     intent.settle("done", orders=[record])
+    values = sent.field_values(group, documents)
+    run.ledger.save_sent_fields(batch_id, record.order_id, sent.fingerprints(run.settings, values))
     return True
 
 
@@ -193,32 +200,3 @@ async def _choose_foc(run: Run, group: OrderGroup, record: OrderRecord) -> FocCh
     raw = await run.api.allowed_foc_windows(record.order_id)
     windows = [Window(w.started_at, w.ended_at) for w in raw]
     return choose_foc(windows, group.requested_foc, run.state.options.foc_policy)
-
-
-def refused_data_issues(
-    group: OrderGroup, record: OrderRecord, exc: UnprocessableEntityError
-) -> list[Issue]:
-    """Each API error, pointer by pointer, onto the rows and columns that supplied it."""
-    in_order = set(record.phone_numbers)
-    rows = [r for r in group.rows if in_order.intersection(r.phone_numbers)] or group.rows
-    found = []
-    for item in exc.errors or ():
-        column = column_for_pointer(item.pointer)
-        for row in rows:
-            found.append(
-                Issue(
-                    severity=Severity.ERROR,
-                    message=f"Telnyx refused it for order {record.order_id}: "
-                    f"{item.detail or item.title}",
-                    hint="correct the cell to match the losing carrier's records and run "
-                    "the file again",
-                    sheet=row.sheet,
-                    row=row.row,
-                    column=column,
-                    column_letter=row.letter(column) if column else "",
-                    value=shown_value(row, column),
-                    code=item.code,
-                    source="api",
-                )
-            )
-    return found

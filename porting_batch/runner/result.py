@@ -103,10 +103,11 @@ def run_orders(state: RunState, records: Sequence[OrderRecord]) -> list[OrderRes
         # The Account column is the losing carrier's account number (masked by the report),
         # not the group's readable label.
         account = group.fields.get("account_number", "") if group else ""
-        order = order_result(record, account, group.requested_foc if group else None)
-        if not order.country:
-            order.country = _country_of(state, record.phone_numbers)
-        found.append(order)
+        made = order_result(record, account, group.requested_foc if group else None)
+        if not made.country:
+            made.country = _country_of(state, record.phone_numbers)
+        made.sent = ", ".join(state.sent.get(record.order_id, ()))
+        found.append(made)
     return found
 
 

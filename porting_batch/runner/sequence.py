@@ -28,6 +28,7 @@ from porting_batch.progress import ProgressCallback
 from porting_batch.results import BatchResult
 from porting_batch.runner import steps
 from porting_batch.runner.api import PortingApi
+from porting_batch.runner.cancel import apply_cancellations
 from porting_batch.runner.context import Run, start_run
 from porting_batch.runner.groups import group_runner
 from porting_batch.runner.rebuild import issue_to_dict
@@ -118,6 +119,7 @@ async def run_sequence(run: Run, execution: Execution) -> BatchResult:
                 group_runner(run)  # reads the ledger before any chunk records an intent
                 with frozen_heap():
                     await execution.run_group_chunks(run, state.plan.groups)
+                await apply_cancellations(run)
         except PortingBatchError as exc:
             state.failure = f"{state.stage}: {exc}"
         result = conclude(run)

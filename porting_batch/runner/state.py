@@ -86,6 +86,8 @@ class RunState:
     failed_orders: dict[str, str] = field(default_factory=dict)
     #: Each document's SHA-256 as read at intake, by its cell value: what may be uploaded.
     document_digests: dict[str, str] = field(default_factory=dict)
+    #: What this run sent to each order it changed after its first PATCH (field paths only).
+    sent: dict[str, list[str]] = field(default_factory=dict)
     stage: str = "created"
     failure: str = ""
 

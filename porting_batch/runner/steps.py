@@ -124,7 +124,8 @@ async def check(run: Run, numbers: Sequence[str]) -> dict[str, Answer]:
 
 def log_portability(state: RunState, numbers: Sequence[str]) -> None:
     """One line on how many of the checked numbers are not portable."""
-    refused = sum(1 for n in numbers if not state.answers[n].portable)
+    # A fix checks nothing: its new numbers have no answer.
+    refused = sum(1 for n in numbers if n in state.answers and not state.answers[n].portable)
     logger.info("portability: %d number(s) checked, %d not portable", len(numbers), refused)
 
 
@@ -151,7 +152,8 @@ def plan(run: Run) -> Plan:
     state = run.state
     state.stage = "plan"
     assert state.intake is not None
-    rows = [r for r in state.intake.rows if not r.errors]
+    # Rows marked cancel are never ordered; cancel.apply_cancellations handles their orders.
+    rows = [r for r in state.intake.rows if not r.errors and r.values.get("action") != "cancel"]
     made = build_plan(state.batch_id, rows, state.answers, key=reference_key(run.settings))
     for group in made.groups:
         group.phone_numbers = [n for n in group.phone_numbers if n not in state.skipped]

@@ -65,6 +65,14 @@ def check_choices(rules: Rules) -> None:
                     "must be yes or no",
                     "choose yes or no from the list",
                 )
+            elif name == "action":
+                problem = (
+                    Severity.ERROR,
+                    "invalid_action",
+                    name,
+                    "action must be 'cancel' or empty",
+                    "write cancel to cancel the number's order, or clear the cell",
+                )
             else:
                 problem = (
                     Severity.ERROR,

@@ -96,6 +96,7 @@ def test_catalogue_has_every_issue_column_in_order() -> None:
         "webhook_url",
         "customer_reference",
         "notes",
+        "action",  # issue 16 item 4: cancel from the sheet
     )
 
 

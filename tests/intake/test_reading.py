@@ -341,7 +341,7 @@ def test_unknown_columns_are_carried_with_a_warning(tmp_path: Path, read: Reader
     assert intake.unknown_columns == ["Sales Rep"]
     assert intake.rows[0].raw["Sales Rep"] == "Kim"
     [issue] = intake.issues
-    assert (issue.code, issue.row, issue.column_letter) == ("unknown_column", 1, "AF")
+    assert (issue.code, issue.row, issue.column_letter) == ("unknown_column", 1, "AG")
 
 
 def test_missing_required_columns_stop_the_file_naming_them_all(
@@ -558,7 +558,7 @@ def test_blank_and_repeated_headers_keep_every_cell(tmp_path: Path, read: Reader
     sheet.cell(2, len(COLUMN_NAMES) + 3).value = "second"
     workbook.save(path)
     raw = read(path).rows[0].raw
-    assert (raw["Extra"], raw["AG"], raw["Extra (AH)"]) == ("first", "no header", "second")
+    assert (raw["Extra"], raw["AH"], raw["Extra (AI)"]) == ("first", "no header", "second")
     assert raw["postal_code"] == "60606"
 
 

@@ -104,6 +104,6 @@ def test_previous_release_ledger_upgrades_to_hold_events(ledger_url):
     engine.dispose()
     assert MIGRATIONS[4][0] == "0005_porting_events"
     with Ledger(ledger_url) as ledger:
-        assert ledger.applied_migrations()[-1] == "0005_porting_events"
+        assert "0005_porting_events" in ledger.applied_migrations()
         assert ledger.orders_for_batch("march")[0].phone_numbers == ["+13125550100"]
         assert record(ledger, "e1") is True

@@ -27,6 +27,7 @@ def test_ledger_applies_named_migrations_once(tmp_path):
         "0003_batch_holds",
         "0004_intents_by_target",
         "0005_porting_events",
+        "0006_sent_fields",
     ]
     first.close()
     second = Ledger(url)
@@ -113,6 +114,7 @@ def test_migration_adds_issues_to_an_older_ledger(tmp_path):
         "0003_batch_holds",
         "0004_intents_by_target",
         "0005_porting_events",
+        "0006_sent_fields",
     ]
     ledger.save_issues("b", [{"message": "m"}])
     assert ledger.issues_for_batch("b") == [{"message": "m"}]

@@ -153,6 +153,7 @@ def test_orders_sheet_and_csv_describe_each_order(result: BatchResult, tmp_path:
         "Status": "draft",
         "Needs attention": None,
         "Support key": "sr_1",
+        "Sent": None,
     }
     csv_header, csv_row = csv_rows(files.orders_csv)
     assert csv_header == header

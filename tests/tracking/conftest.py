@@ -16,7 +16,6 @@ new_sqlite_url = ledger_fixtures.new_sqlite_url
 new_ledger_url = ledger_fixtures.new_ledger_url
 
 
-
 @pytest.fixture
 def ledger(new_ledger_url) -> Iterator[Ledger]:
     """An open ledger, on each backend in turn."""

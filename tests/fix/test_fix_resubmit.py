@@ -1,0 +1,122 @@
+"""Fix in the sheet and resubmit (issue 16 item 4) on the realistic simulator: a rejected
+order's corrected cells are PATCHed alone and the order resubmitted; nothing else is touched."""
+
+from __future__ import annotations
+
+import pytest
+
+from porting_batch.outcomes import Outcome
+from porting_batch.runner import BatchOptions, run_batch
+from porting_batch.runner.fix import fix_batch
+
+from .conftest import GOOD, REJECTED, row_for
+from .helpers import Recording, advance_until, order_of, status_of
+
+pytestmark = pytest.mark.anyio
+
+WRONG_ENTITY = "Keystone Dentistry"
+RIGHT_ENTITY = "Keystone Dental Ltd."
+
+
+async def rejected_batch(settings, ledger, sim_app, write_batch, recording):
+    """Run the batch with --confirm and move the clock until the carrier rejects one order."""
+    path = write_batch([row_for(GOOD), row_for(REJECTED, entity_name=WRONG_ENTITY)])
+    async with recording.client() as client:
+        await run_batch(settings, ledger, client, path, BatchOptions(confirm=True))
+        rejected = order_of(ledger, REJECTED)
+        await advance_until(sim_app, client, ledger, rejected, "exception", limit_h=24 * 7)
+    return rejected, order_of(ledger, GOOD)
+
+
+async def test_a_rejected_order_gets_only_its_corrected_field_then_resubmits_and_ports(
+    settings, ledger, sim_app, write_batch
+):
+    """The fix PATCHes exactly the changed field, confirms once, and the order ports."""
+    recording = Recording(sim_app)
+    rejected, good = await rejected_batch(settings, ledger, sim_app, write_batch, recording)
+    fixed = write_batch([row_for(GOOD), row_for(REJECTED)])
+    before = len(recording.seen)
+    async with recording.client() as client:
+        result = await fix_batch(settings, ledger, client, "batch", fixed)
+        sent = recording.seen[before:]
+        [patch] = [body for method, _, body in sent if method == "PATCH"]
+        # The corrected cell, and a new FOC: the first one passed while the order was rejected.
+        assert patch["end_user"] == {"admin": {"entity_name": RIGHT_ENTITY}}
+        assert set(patch) == {"end_user", "activation_settings"}
+        confirms = [path for method, path, _ in sent if path.endswith("/actions/confirm")]
+        assert confirms == [f"/v2/porting_orders/{rejected}/actions/confirm"]
+        assert not [r for r in sent if good in r[1]]
+        orders = {o.order_id: o for o in result.orders}
+        assert orders[rejected].sent == (
+            "activation_settings.foc_datetime_requested, end_user.admin.entity_name, resubmitted"
+        )
+        assert orders[good].sent == ""
+        assert result.complete
+        await advance_until(sim_app, client, ledger, rejected, "ported", limit_h=24 * 30)
+
+
+async def test_the_same_fix_twice_sends_nothing_the_second_time(
+    settings, ledger, sim_app, write_batch
+):
+    """Fixing again with the same sheet writes nothing: every field already matches."""
+    recording = Recording(sim_app)
+    await rejected_batch(settings, ledger, sim_app, write_batch, recording)
+    fixed = write_batch([row_for(GOOD), row_for(REJECTED)])
+    async with recording.client() as client:
+        await fix_batch(settings, ledger, client, "batch", fixed)
+        before = len(recording.writes())
+        again = await fix_batch(settings, ledger, client, "batch", fixed)
+    assert recording.writes()[before:] == []
+    assert all(o.sent == "" for o in again.orders)
+
+
+async def test_running_the_corrected_original_fixes_the_same_way(
+    settings, ledger, sim_app, write_batch
+):
+    """'run' with the corrected file sends the same single field and resubmit as 'fix'."""
+    recording = Recording(sim_app)
+    rejected, _ = await rejected_batch(settings, ledger, sim_app, write_batch, recording)
+    fixed = write_batch([row_for(GOOD), row_for(REJECTED)])
+    before = len(recording.seen)
+    async with recording.client() as client:
+        result = await run_batch(settings, ledger, client, fixed, BatchOptions(confirm=True))
+    sent = recording.seen[before:]
+    [patch] = [body for method, _, body in sent if method == "PATCH"]
+    assert patch["end_user"] == {"admin": {"entity_name": RIGHT_ENTITY}}
+    assert set(patch) == {"end_user", "activation_settings"}
+    assert [p for m, p, _ in sent if m == "POST" and p.endswith("/porting_orders")] == []
+    assert status_of(ledger, rejected) == "in-process"
+    assert {n.outcome for n in result.numbers} == {Outcome.CONFIRMED}
+
+
+async def test_a_submitted_order_is_not_touched_and_reported_as_beyond_change(
+    settings, ledger, sim_app, write_batch, client
+):
+    """A corrected cell of an order the carrier has not rejected sends nothing; the report
+    says no change is possible."""
+    path = write_batch([row_for(GOOD), row_for(REJECTED, entity_name=WRONG_ENTITY)])
+    await run_batch(settings, ledger, client, path, BatchOptions(confirm=True))
+    recording = Recording(sim_app)
+    fixed = write_batch([row_for(GOOD), row_for(REJECTED)])
+    async with recording.client() as watched:
+        result = await fix_batch(settings, ledger, watched, "batch", fixed)
+    assert recording.writes() == []
+    rejected = order_of(ledger, REJECTED)
+    [order] = [o for o in result.orders if o.order_id == rejected]
+    assert order.sent == "no change possible (end_user.admin.entity_name)"
+    assert "no change possible" in order.attention
+
+
+async def test_fix_creates_nothing_and_reports_new_numbers(
+    settings, ledger, sim_app, write_batch, client
+):
+    """A number in no order of the batch is reported for a run, not created by the fix."""
+    path = write_batch([row_for(GOOD)])
+    await run_batch(settings, ledger, client, path)
+    recording = Recording(sim_app)
+    grown = write_batch([row_for(GOOD), row_for(REJECTED)])
+    async with recording.client() as watched:
+        result = await fix_batch(settings, ledger, watched, "batch", grown)
+    assert recording.writes() == []
+    [new] = [n for n in result.numbers if n.phone_number == REJECTED]
+    assert new.outcome is Outcome.NOT_PROCESSED and "porting-batch run" in new.reason
