@@ -84,7 +84,7 @@ ACCOUNTS: list[dict[str, object]] = [
             "requested_foc": "2026-12-21",
             "customer_reference": "KEYSTONE-PORT-1",
         },
-        "numbers": ["+1 800 555 0199", "1 (800) 555-0198"],
+        "numbers": ["+1 800 555 0199", "1 (800) 555-0198", "800-555-0197"],
     },
     {
         "slug": "ironwood",
@@ -131,7 +131,7 @@ ACCOUNTS: list[dict[str, object]] = [
             "requested_foc": "2027-01-04",
             "customer_reference": "JUNIPER-PORT-1",
         },
-        "numbers": ["425-214-0104", "425-214-0105", "425-214-0106"],
+        "numbers": ["425-214-0104", "425-214-0105", "425-214-0106", "425-214-0107"],
     },
     {
         "slug": "maple",
