@@ -28,3 +28,31 @@ def end_user_fields(phone_number: str, seed: int = 0) -> dict[str, str]:
         "postal_code": record.postal_code,
         "country_code": record.country_code,
     }
+
+
+#: Area codes the generated batches use (US, several carriers each).
+AREA_CODES = ("312", "773", "847", "630", "708", "206", "415", "303", "512", "617")
+#: Central-office codes phonenumbers accepts (no N11, no 555).
+EXCHANGES = [e for e in range(201, 1000) if e % 100 != 11 and e != 555]
+#: Thousands digits an account's block may take: never 9, whose lines 9900-9999 the simulator
+#: calls not portable.
+_THOUSANDS = range(1, 9)
+#: Numbers one account (one carrier account: one block of 1000 lines) can hold.
+BLOCK_SIZE = 1000
+#: Accounts the generated batches can hold before the blocks run out.
+MAX_ACCOUNTS = len(AREA_CODES) * len(EXCHANGES) * len(_THOUSANDS)
+
+
+def account_numbers(account: int, count: int) -> list[str]:
+    """``count`` numbers of generated account ``account``: one carrier account's block (the
+    numbers share all but their last three digits), so one carrier record holds them all."""
+    if not 0 <= account < MAX_ACCOUNTS or not 0 < count <= BLOCK_SIZE:
+        raise ValueError(
+            f"account {account} of {count} numbers does not fit: at most {MAX_ACCOUNTS} "
+            f"accounts of {BLOCK_SIZE} numbers"
+        )
+    npa = AREA_CODES[account % len(AREA_CODES)]
+    rest = account // len(AREA_CODES)
+    exchange = EXCHANGES[rest // len(_THOUSANDS)]
+    thousands = _THOUSANDS[rest % len(_THOUSANDS)]
+    return [f"+1{npa}{exchange:03d}{thousands}{line:03d}" for line in range(count)]
