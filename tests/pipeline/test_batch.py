@@ -228,7 +228,6 @@ async def test_a_split_unlike_the_plan_is_adopted_and_reported(
         extra[rows[0].index("phone_number")] = "312-557-0144"
         return [*rows, extra]
 
-
     async def handler(request: httpx.Request) -> httpx.Response:
         response = await inner.handle_async_request(request)
         if request.method == "POST" and request.url.path.endswith("/portability_checks"):

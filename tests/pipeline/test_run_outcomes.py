@@ -353,7 +353,9 @@ async def test_the_earliest_policy_takes_the_earliest_time_with_a_warning(
     path = sample_copy(_far_foc("Bluebird Bakery LLC", FAR))
     options = BatchOptions(foc_policy=FocPolicy.EARLIEST)
     result = await run_batch(settings, ledger, client, path, options)
-    acme = [n for n in result.numbers if n.raw["entity_name"] == "Bluebird Bakery LLC" and n.order_id]
+    acme = [
+        n for n in result.numbers if n.raw["entity_name"] == "Bluebird Bakery LLC" and n.order_id
+    ]
     assert acme and all(n.foc_chosen is not None and n.foc_chosen < FAR for n in acme)
     warnings = [
         i for i in result.issues if i.code == "foc_moved" and i.row in {n.row for n in acme}

@@ -61,7 +61,8 @@ async def test_confirmed_orders_are_tracked_to_ported(settings, ledger, sample_c
         assert await refresh_order_statuses(ledger, client) == []
     assert held == []
     assert {c.after for c in changes} == {"ported", "exception"}
-    accounts = {o.customer_reference.split("-PORT")[0]: o for o in ledger.orders_for_batch("sample-batch")}
+    orders = ledger.orders_for_batch("sample-batch")
+    accounts = {o.customer_reference.split("-PORT")[0]: o for o in orders}
     rejected = {ref for ref, o in accounts.items() if o.status == "exception"}
     assert rejected == {"MAPLE", "BLUEBIRD-LOGISTICS"}
     assert {o.status for ref, o in accounts.items() if ref not in rejected} == {"ported"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -232,7 +231,9 @@ ORDER_FILTER_CASES = [
     ORDER_FILTER_CASES,
     ids=[f"{name}={value}" for name, value, _ in ORDER_FILTER_CASES],
 )
-def test_list_filters_select_orders_by_each_field(name: str, value: str, expected: set[str]) -> None:
+def test_list_filters_select_orders_by_each_field(
+    name: str, value: str, expected: set[str]
+) -> None:
     """Each order filter selects by its field; the lenient profile ignores unknown filters."""
     # Lenient: the realistic profile refuses the unknown filter (R9, test_sim_realistic).
     with make_client(create_app(lenient_config()), validate=False) as api:
