@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import math
 import os
 import subprocess
 import sys
@@ -32,19 +33,20 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+from benchmarks.sheet_data import account_numbers, end_user_fields  # noqa: E402
 from porting_batch.client import PortingClient  # noqa: E402
 from porting_batch.columns import COLUMNS  # noqa: E402
 from porting_batch.ledger import Ledger  # noqa: E402
 from porting_batch.runner import BatchOptions, run_batch  # noqa: E402
 from porting_batch.settings import Settings  # noqa: E402
 
-AREA_CODES = ("312", "773", "847", "630", "708", "206", "415", "303", "512", "617")
-#: Central-office codes phonenumbers accepts (no N11, no 555).
-EXCHANGES = [e for e in range(201, 1000) if e % 100 != 11 and e != 555]
-
 
 def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
-    """A CSV batch: `numbers` rows spread evenly over `accounts` accounts, two PDFs each."""
+    """A CSV batch: `numbers` rows spread evenly over `accounts` accounts, two PDFs each.
+
+    Each account is one block at its losing carrier, and its end-user columns are the
+    carrier's record (``sheet_data``), so the realistic simulator accepts every order.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     header = [c.name for c in COLUMNS]
     per_account = max(1, numbers // accounts)
@@ -52,35 +54,23 @@ def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        for index in range(numbers):
-            account = index // per_account
-            npa = AREA_CODES[account % len(AREA_CODES)]
-            within = index % per_account
-            # (area code, exchange, line) is unique per (account, row): no duplicates.
-            exchange = EXCHANGES[(account // len(AREA_CODES)) * 3 + within % 3]
-            line = 1000 + within
+        for account in range(math.ceil(numbers / per_account)):
+            count = min(per_account, numbers - account * per_account)
+            block = account_numbers(account, count)
             for kind in ("loa", "invoice"):
                 doc = folder / f"{kind}-{account}.pdf"
-                if not doc.exists():
-                    doc.write_bytes(b"%PDF-1.4\n% " + f"{kind} {account}".encode() + b"\n%%EOF\n")
-            values = {
-                "phone_number": f"+1{npa}{exchange:03d}{line:04d}",
+                doc.write_bytes(b"%PDF-1.4\n% " + f"{kind} {account}".encode() + b"\n%%EOF\n")
+            fields = {
+                **end_user_fields(block[0]),
                 "customer_type": "business",
-                "entity_name": f"Account {account} Inc.",
-                "auth_person_name": f"Person {account}",
-                "account_number": f"AC{account:06d}",
-                "billing_phone_number": f"+1{npa}{EXCHANGES[(account // len(AREA_CODES)) * 3]}0100",
-                "street_address": f"{account + 1} Main St",
-                "locality": "Chicago",
-                "administrative_area": "IL",
-                "postal_code": "60601",
-                "country_code": "US",
                 "port_type": "full",
                 "requested_foc": "2027-02-16",
                 "loa_file": f"loa-{account}.pdf",
                 "invoice_file": f"invoice-{account}.pdf",
             }
-            writer.writerow([values.get(name, "") for name in header])
+            for number in block:
+                values = {**fields, "phone_number": number}
+                writer.writerow([values.get(name, "") for name in header])
     return path
 
 

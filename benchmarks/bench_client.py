@@ -37,7 +37,8 @@ async def _make_order(client: PortingClient) -> str:
 
 async def overhead(calls: int, rounds: int) -> None:
     """Per-call time of the client vs a bare httpx client, in-process."""
-    app = create_app(SimulatorConfig())
+    # No rate limit: this measures per-call overhead, not pacing (paced_run below does).
+    app = create_app(SimulatorConfig(rate_limit_per_s=1e9, rate_limit_burst=1e9))
     transport = httpx.ASGITransport(app=app)
     async with PortingClient(base_url="http://sim/v2", api_key=KEY, transport=transport) as client:
         order_id = await _make_order(client)

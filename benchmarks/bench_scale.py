@@ -50,7 +50,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from bench_batch import AREA_CODES, EXCHANGES  # noqa: E402
+from sheet_data import account_numbers, end_user_fields  # noqa: E402
 
 from porting_batch.columns import COLUMNS  # noqa: E402
 
@@ -68,9 +68,6 @@ CONFIRMS = "POST /porting_orders/{id}/actions/confirm"
 
 # --------------------------------------------------------------------------- the batch
 
-#: Exchanges in whole blocks of three (an account's numbers use three).
-_BLOCKS = len(EXCHANGES) // 3
-
 
 def requested_foc(today: date | None = None) -> str:
     """A weekday four weeks ahead: inside the FOC windows the API offers today (7 to ~27
@@ -86,10 +83,8 @@ def requested_foc(today: date | None = None) -> str:
 
 
 def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
-    """The CSV batch of bench_batch.write_batch (the same rows wherever that one works, but for
-    a requested FOC the windows reach), and beyond its 2,630 accounts: once every block of three
-    exchanges of an area code is taken, the next accounts reuse them with higher line numbers,
-    so every number stays unique."""
+    """The CSV batch of bench_batch.write_batch (each account one carrier block, its end-user
+    columns the carrier's record), but for a requested FOC the windows reach."""
     folder.mkdir(parents=True, exist_ok=True)
     foc = requested_foc()
     header = [c.name for c in COLUMNS]
@@ -99,33 +94,22 @@ def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
         writer = csv.writer(handle)
         writer.writerow(header)
         for account in range(math.ceil(numbers / per_account)):
-            npa = AREA_CODES[account % len(AREA_CODES)]
-            block, lap = divmod(account // len(AREA_CODES), _BLOCKS)[::-1]
-            first_line = 1000 + lap * per_account
-            if first_line + per_account > 10_000:
-                raise SystemExit(f"{accounts} accounts of {per_account} numbers do not fit")
+            try:
+                block = account_numbers(account, min(per_account, numbers - account * per_account))
+            except ValueError as exc:
+                raise SystemExit(str(exc)) from exc
             for kind in ("loa", "invoice"):
                 doc = folder / f"{kind}-{account}.pdf"
                 doc.write_bytes(b"%PDF-1.4\n% " + f"{kind} {account}".encode() + b"\n%%EOF\n")
             fields = {
+                **end_user_fields(block[0]),
                 "customer_type": "business",
-                "entity_name": f"Account {account} Inc.",
-                "auth_person_name": f"Person {account}",
-                "account_number": f"AC{account:06d}",
-                "billing_phone_number": f"+1{npa}{EXCHANGES[block * 3]}0100",
-                "street_address": f"{account + 1} Main St",
-                "locality": "Chicago",
-                "administrative_area": "IL",
-                "postal_code": "60601",
-                "country_code": "US",
                 "port_type": "full",
                 "requested_foc": foc,
                 "loa_file": f"loa-{account}.pdf",
                 "invoice_file": f"invoice-{account}.pdf",
             }
-            for within in range(min(per_account, numbers - account * per_account)):
-                exchange = EXCHANGES[block * 3 + within % 3]
-                number = f"+1{npa}{exchange:03d}{first_line + within:04d}"
+            for number in block:
                 values = {**fields, "phone_number": number}
                 writer.writerow([values.get(name, "") for name in header])
     return path

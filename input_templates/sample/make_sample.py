@@ -4,9 +4,18 @@ Deterministic: fixed data, dates relative to the fixed BASE_DATE (2026-11-26). R
 repository root with ``.venv/bin/python input_templates/sample/make_sample.py``; it rewrites the
 files next to itself.
 
-The batch has no errors. It holds five accounts (four US, one Canadian), local and toll-free
+The batch has no errors. It holds eight accounts (seven US, one Canadian), local and toll-free
 numbers, messy formats, one range, and one number the built-in simulator reports as not
-portable (its last four digits are 9900-9999).
+portable (its last four digits are 9900-9999). Each account's numbers share one account at
+their losing carrier, and its end-user columns are that carrier's record
+(``benchmarks/sheet_data.py``, from ``porting_batch.simulator.carriers.record_for`` with seed
+0), written the way people type them (``Rd`` for ``Road``, a BTN in brackets), which the
+carrier forgives. Two accounts differ from the record on purpose, so a confirmed run shows how
+a carrier's rejection is reported (README, "The sample batch"):
+
+- ``maple`` (Canadian numbers) gives its Toronto service address, which the record does not
+  hold: the carrier answers LOCATION_MISMATCH and POSTAL_CODE_MISMATCH.
+- ``bluebird-logistics`` gives a PIN the carrier does not know: PASSCODE_PIN_INVALID.
 """
 
 from __future__ import annotations
@@ -18,166 +27,165 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
+from benchmarks.sheet_data import end_user_fields  # noqa: E402
 from porting_batch.simulator.loa import render_pdf  # noqa: E402
 from porting_batch.template import write_batch  # noqa: E402
 
 BASE_DATE = date(2026, 11, 26)
 INVOICE_DATE = (BASE_DATE - timedelta(days=9)).isoformat()
+#: A messaging profile for the accounts that port messaging (Telnyx needs one to enable it).
+MESSAGING_PROFILE = "400017fd-5a1c-4c2e-9f3b-6d2a7e1c0b11"
 
+#: Per account: the slug naming its PDFs, the number whose carrier record fills the end-user
+#: columns, the order-level columns the operator chooses, the numbers as typed, and the
+#: columns that differ from the record on purpose.
 ACCOUNTS: list[dict[str, object]] = [
     {
-        "slug": "acme",
+        "slug": "bluebird-bakery",
+        "record_of": "+13125550100",
         "fields": {
             "customer_type": "business",
-            "entity_name": "Acme Widgets Inc.",
-            "auth_person_name": "Jane Doe",
-            "account_number": "ACM-0042-7781",
-            "pin_passcode": "0520",
-            "billing_phone_number": "(312) 555-0100",
-            "street_address": "123 N Wacker Dr",
-            "extended_address": "Suite 400",
-            "locality": "Chicago",
-            "administrative_area": "IL",
-            "postal_code": "60606",
-            "country_code": "US",
+            "billing_phone_number": "(312) 555-0000",
+            "street_address": "6015 Market Road",
             "port_type": "full",
             "requested_foc": "2026-12-21",
             "tags": "chicago,hq",
             "enable_messaging": "yes",
-            "customer_reference": "ACME-PORT-1",
+            "messaging_profile_id": MESSAGING_PROFILE,
+            "customer_reference": "BLUEBIRD-PORT-1",
         },
         "numbers": [
             "312-555-0100",
-            "312-555-2000 to 2005",
+            "312-555-0120 to 0125",
             "(312) 555-0142",
             "1-312-555-0143",
-            "+1.312.556.0144",
-            "312 556 0145",
-            "773-208-0170",
-            "773-208-0171",
-            "+1 800 555 0199",
+            "+1.312.555.0144",
+            "312 555 0145",
             "312-555-9950",  # deliberately not portable in the simulator (last four 9900-9999)
         ],
     },
     {
-        "slug": "lakeside",
+        "slug": "lakeview",
+        "record_of": "+17732080170",
         "fields": {
             "customer_type": "business",
-            "entity_name": "Lakeside Dental Group LLC",
-            "auth_person_name": "Robert Chen",
-            "account_number": "8273-1190-55",
-            "billing_phone_number": "847-555-0110",
-            "street_address": "1800 Sherman Ave",
-            "locality": "Evanston",
-            "administrative_area": "IL",
-            "postal_code": "60201",
-            "country_code": "US",
+            "port_type": "full",
+            "requested_foc": "2026-12-21",
+            "customer_reference": "LAKEVIEW-PORT-1",
+        },
+        "numbers": ["773-208-0170", "773-208-0171", "773.208.0172"],
+    },
+    {
+        "slug": "keystone",
+        "record_of": "+18005550199",
+        "fields": {
+            "customer_type": "business",
+            "port_type": "full",
+            "requested_foc": "2026-12-21",
+            "customer_reference": "KEYSTONE-PORT-1",
+        },
+        "numbers": ["+1 800 555 0199", "1 (800) 555-0198", "800-555-0197"],
+    },
+    {
+        "slug": "ironwood",
+        "record_of": "+18472090120",
+        "fields": {
+            "customer_type": "business",
             "port_type": "partial",
             "remaining_numbers_action": "keep",
-            "new_billing_phone_number": "847-555-0111",
+            "new_billing_phone_number": "847-209-0111",
             "requested_foc": "2026-12-28",
             "enable_messaging": "no",
-            "customer_reference": "LAKESIDE-PORT-1",
+            "customer_reference": "IRONWOOD-PORT-1",
         },
         "numbers": [
             "847-209-0120",
             "847-209-0121",
             "(847) 209-0122",
             "847.209.0123",
-            "847-555-0124",
-            "847-555-0125",
-            "224-213-0126",
+            "847-209-0124",
+            "847-209-0125",
+            "1 847 209 0126",
         ],
     },
     {
-        "slug": "harbor",
+        "slug": "dockside",
+        "record_of": "+12062130100",
         "fields": {
             "customer_type": "business",
-            "entity_name": "Harbor Logistics Corp",
-            "auth_person_name": "Maria Alvarez",
-            "account_number": "000918273",
-            "billing_phone_number": "+1 206 213 0100",
-            "street_address": "2200 Alaskan Way",
-            "extended_address": "Pier 66",
-            "locality": "Seattle",
-            "administrative_area": "WA",
-            "postal_code": "98121",
-            "country_code": "US",
             "port_type": "full",
             "requested_foc": "2027-01-04",
             "tags": "seattle",
             "enable_messaging": "yes",
-            "customer_reference": "HARBOR-PORT-1",
+            "messaging_profile_id": MESSAGING_PROFILE,
+            "customer_reference": "DOCKSIDE-PORT-1",
         },
-        "numbers": [
-            "206-213-0100",
-            "206-213-0101",
-            "206-213-0102",
-            "(206) 213-0103",
-            "425-214-0104",
-            "425-214-0105",
-            "425-214-0106",
-            "877-555-0150",
-            "1 (888) 555-0123",
-        ],
+        "numbers": ["206-213-0100", "206-213-0101", "206-213-0102", "(206) 213-0103"],
+    },
+    {
+        "slug": "juniper",
+        "record_of": "+14252140104",
+        "fields": {
+            "customer_type": "business",
+            "port_type": "full",
+            "requested_foc": "2027-01-04",
+            "customer_reference": "JUNIPER-PORT-1",
+        },
+        "numbers": ["425-214-0104", "425-214-0105", "425-214-0106", "425-214-0107"],
     },
     {
         "slug": "maple",
+        "record_of": "+14162150100",
         "fields": {
             "customer_type": "business",
-            "entity_name": "Maple Leaf Consulting Ltd.",
-            "auth_person_name": "Olivia Tremblay",
-            "account_number": "CA-55120-88",
-            "billing_phone_number": "416-215-0100",
+            "port_type": "full",
+            "requested_foc": "2027-01-19",
+            "customer_reference": "MAPLE-PORT-1",
+        },
+        # On purpose: the Toronto address the carrier's record does not hold.
+        "differs": {
             "street_address": "100 King St W",
             "extended_address": "Floor 12",
             "locality": "Toronto",
             "administrative_area": "ON",
             "postal_code": "M5X 1A9",
             "country_code": "CA",
-            "port_type": "full",
-            "requested_foc": "2027-01-19",
-            "customer_reference": "MAPLE-PORT-1",
         },
         "numbers": [
             "416-215-0100",
             "416-215-0101",
             "416-215-0102",
-            "+1 647 555 0120",
-            "647-555-0121",
-            "604-210-0130",
-            "(604) 210-0131",
-            "604 210 0132",
+            "+1 416 215 0120",
+            "416-215-0121",
+            "(416) 215-0131",
+            "416 215 0132",
         ],
     },
     {
-        "slug": "brightside",
+        "slug": "bluebird-logistics",
+        "record_of": "+15032160100",
         "fields": {
             "customer_type": "business",
-            "entity_name": "Brightside Bakery & Cafe",
-            "auth_person_name": "Samuel Okafor",
-            "account_number": "44-1029-3847",
-            "pin_passcode": "7719",
-            "billing_phone_number": "503-216-0100",
-            "street_address": "415 SW Morrison St",
-            "locality": "Portland",
-            "administrative_area": "OR",
-            "postal_code": "97204",
-            "country_code": "US",
             "port_type": "full",
             "requested_foc": "2027-02-01",
             "enable_messaging": "yes",
-            "customer_reference": "BRIGHTSIDE-PORT-1",
+            "messaging_profile_id": MESSAGING_PROFILE,
+            "customer_reference": "BLUEBIRD-LOGISTICS-PORT-1",
         },
-        "numbers": [
-            "503-216-0100",
-            "503-216-0101",
-            "503-217-0102",
-            "503-217-0103",
-            "971-218-0104",
-        ],
+        # On purpose: a PIN the carrier (which asks for one) does not know.
+        "differs": {"pin_passcode": "7719"},
+        "numbers": ["503-216-0100", "503-216-0101", "503-216-0102", "503-216-0103"],
     },
 ]
+
+
+def account_fields(account: dict[str, object]) -> dict[str, str]:
+    """The order-level columns of one account: the carrier's record, the operator's choices,
+    then the columns that differ on purpose."""
+    record = end_user_fields(str(account["record_of"]))
+    chosen = dict(account["fields"])  # type: ignore[call-overload]
+    differs = dict(account.get("differs", {}))  # type: ignore[call-overload]
+    return {**record, **chosen, **differs}
 
 
 def pdf_bytes(title: str, lines: list[str]) -> bytes:
@@ -190,7 +198,7 @@ def build(folder: Path = HERE) -> Path:
     rows: list[dict[str, str]] = []
     for account in ACCOUNTS:
         slug = str(account["slug"])
-        fields = dict(account["fields"])  # type: ignore[call-overload]
+        fields = account_fields(account)
         numbers = list(account["numbers"])  # type: ignore[call-overload]
         loa, invoice = f"loa-{slug}.pdf", f"invoice-{slug}.pdf"
         entity = str(fields["entity_name"])

@@ -10,6 +10,8 @@ DEFAULT_API_KEY = "KEYSIMULATOR"
 
 Profile = Literal["lenient", "realistic"]
 PROFILES: tuple[str, ...] = ("lenient", "realistic")
+#: The profile when neither the config nor the scenario names one.
+DEFAULT_PROFILE: Profile = "realistic"
 #: Telnyx publishes no number for the porting endpoints (docs/simulator.md, "Limits"): a
 #: modest per-key limit makes a client meet 429s and the x-ratelimit-* headers early.
 REALISTIC_RATE_LIMIT_PER_S = 20.0
@@ -125,7 +127,8 @@ class Faults:
 
 @dataclass
 class SimulatorConfig:
-    """Everything a simulator instance needs; the defaults make a quiet, unlimited simulator."""
+    """Everything a simulator instance needs; the defaults make a realistic simulator (carrier
+    checks, seeded rejections, 20 requests/s) with no injected faults or latency."""
 
     api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
     scenario: Path | dict[str, Any] | None = None
@@ -145,9 +148,9 @@ class SimulatorConfig:
     # Base64 of the 32-byte Ed25519 seed that signs webhooks (a fixed public key for tests and
     # long-lived set-ups). None: a fresh key pair at each start, its public key printed.
     webhook_signing_key: str | None = None
-    # "lenient" says yes to everything; "realistic" fails the way Telnyx does (carrier
-    # records, rejections, rate limit, filter checks). None: the scenario's "profile" key,
-    # else lenient.
+    # "realistic" fails the way Telnyx does (carrier records, rejections, rate limit, filter
+    # checks); "lenient" says yes to everything. None: the scenario's "profile" key, else
+    # realistic, so every feature is built and tested against Telnyx's failures (issue 15).
     profile: Profile | None = None
     # None: the profile's default (0 lenient, REALISTIC_RANDOM_REJECTION_RATE realistic).
     random_rejection_rate: float | None = None
@@ -156,8 +159,8 @@ class SimulatorConfig:
     ops_split_rate: float | None = None
 
     def effective_profile(self, scenario_profile: str | None = None) -> Profile:
-        """The profile in force: this config's, else the scenario file's, else lenient."""
-        chosen = self.profile or scenario_profile or "lenient"
+        """The profile in force: this config's, else the scenario file's, else realistic."""
+        chosen = self.profile or scenario_profile or DEFAULT_PROFILE
         if chosen not in PROFILES:
             raise ValueError(f"profile {chosen!r} is not one of {', '.join(PROFILES)}")
         return "realistic" if chosen == "realistic" else "lenient"

@@ -176,8 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile",
         choices=PROFILES,
-        help="lenient (says yes to everything) or realistic (fails the way Telnyx does); "
-        "default: the scenario file's 'profile', else lenient",
+        help="realistic (fails the way Telnyx does) or lenient (says yes to everything); "
+        "default: the scenario file's 'profile', else realistic",
     )
     parser.add_argument(
         "--random-rejection-rate",

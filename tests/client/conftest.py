@@ -12,6 +12,10 @@ from porting_batch.testing import VirtualSleep
 
 API_KEY = "KEYTEST0123456789"
 BASE_URL = "http://api.test/v2"
+#: The simulator's rate limit (20/s in its default profile) runs on the wall clock, but these
+#: tests run the client on virtual time (VirtualSleep), where a 429's wait passes at once; so
+#: fault tests lift the limit out of reach. Pacing against it is tested in test_pacing.py.
+UNLIMITED: dict[str, float] = {"rate_limit_per_s": 1e9, "rate_limit_burst": 1e9}
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

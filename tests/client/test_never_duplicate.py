@@ -14,6 +14,8 @@ from porting_batch.client import PortingClient
 from porting_batch.simulator import SimulatorConfig, create_app
 from porting_batch.testing import VirtualSleep
 
+from .conftest import UNLIMITED
+
 pytestmark = pytest.mark.anyio
 
 GROUPS = [[f"+1312555{g:02d}{i:02d}" for i in range(1 + g % 3)] for g in range(24)]
@@ -21,7 +23,7 @@ GROUPS = [[f"+1312555{g:02d}{i:02d}" for i in range(1 + g % 3)] for g in range(2
 
 async def create_all(faults: dict[str, float], sleeps: VirtualSleep, seed: int) -> dict[str, Any]:
     """Create one order group per GROUPS entry under faults; return what the API then holds."""
-    app = create_app(SimulatorConfig(faults=faults, seed=seed))
+    app = create_app(SimulatorConfig(faults=faults, seed=seed, **UNLIMITED))
     async with PortingClient(
         base_url="http://sim/v2",
         api_key="KEYSIMULATOR",
@@ -77,7 +79,7 @@ async def test_lost_upload_answers_adopt_the_document_by_reference_and_hash(
     sleeps: VirtualSleep, tmp_path: Path
 ) -> None:
     """Uploads whose answers are all lost still leave exactly one document each."""
-    app = create_app(SimulatorConfig(faults={"lost_response_rate": 1.0}, seed=5))
+    app = create_app(SimulatorConfig(faults={"lost_response_rate": 1.0}, seed=5, **UNLIMITED))
     files = []
     for i in range(4):
         path = tmp_path / f"invoice-{i}.pdf"

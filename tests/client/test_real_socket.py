@@ -12,13 +12,15 @@ from porting_batch.simulator import SimulatorConfig
 from porting_batch.simulator.server import running_simulator
 from porting_batch.testing import VirtualSleep
 
+from .conftest import UNLIMITED
+
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 
 async def test_lost_answers_over_real_sockets_never_duplicate(sleeps: VirtualSleep) -> None:
     """Over a real server losing every create's answer, each number lands in one order."""
     groups = [[f"+1617555{g:02d}{i:02d}" for i in range(2)] for g in range(8)]
-    config = SimulatorConfig(faults={"lost_response_rate": 1.0}, seed=3)
+    config = SimulatorConfig(faults={"lost_response_rate": 1.0}, seed=3, **UNLIMITED)
     with running_simulator(config) as sim:
         async with PortingClient(
             base_url=sim.base_url, api_key=sim.api_key, sleep=sleeps, clock=sleeps.clock

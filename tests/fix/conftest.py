@@ -33,12 +33,6 @@ HEADER = [
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    """Async tests run on asyncio."""
-    return "asyncio"
-
-
-@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings with the state and reports in a temporary folder."""
     return Settings(state_dir=tmp_path / "state", out_dir=tmp_path / "reports")
@@ -76,8 +70,8 @@ def row_for(number: str, **changes: str) -> list[str]:
         **record.admin(),
         **record.location(),
         "port_type": "full",
-        "loa_file": "loa-acme.pdf",
-        "invoice_file": "invoice-acme.pdf",
+        "loa_file": "loa.pdf",
+        "invoice_file": "invoice.pdf",
         "action": "",
     }
     cells.update(changes)
@@ -87,13 +81,13 @@ def row_for(number: str, **changes: str) -> list[str]:
 @pytest.fixture
 def write_batch(tmp_path: Path) -> Callable[..., Path]:
     """Write rows as ``batch.csv`` (the same file each time: the batch keeps its name) beside
-    the sample's PDFs."""
+    an LOA and an invoice (PDFs of the sample, under names of their own)."""
 
     def write(rows: list[list[str]], name: str = "batch.csv") -> Path:
         folder = tmp_path / "sheets"
         folder.mkdir(exist_ok=True)
-        for pdf in SAMPLE_DIR.glob("*.pdf"):
-            shutil.copy(pdf, folder / pdf.name)
+        for kind in ("loa", "invoice"):
+            shutil.copy(min(SAMPLE_DIR.glob(f"{kind}-*.pdf")), folder / f"{kind}.pdf")
         target = folder / name
         with target.open("w", newline="", encoding="utf-8") as handle:
             csv.writer(handle).writerows([HEADER, *rows])

@@ -94,13 +94,14 @@ def test_scan_resumes_a_claim_a_crash_left_in_processing(inbox):
 def test_scan_files_what_it_cannot_run_in_failed_with_the_reason(inbox):
     """An unreadable workbook and a loose PDF land in failed/ with error.md saying why."""
     (inbox.inbox / "broken.xlsx").write_text("not a workbook", encoding="utf-8")
-    shutil.copy(SAMPLE_DIR / "loa-acme.pdf", inbox.inbox / "loa-acme.pdf")
+    shutil.copy(SAMPLE_DIR / "loa-bluebird-bakery.pdf", inbox.inbox / "loa-bluebird-bakery.pdf")
     result = asyncio.run(inbox_scan())
     by_name = {o["name"]: Path(o["filed"]) for o in result["outcomes"]}
     assert {o["status"] for o in result["outcomes"]} == {"failed"}
-    assert set(by_name) == {"broken.xlsx", "loa-acme.pdf"}
+    assert set(by_name) == {"broken.xlsx", "loa-bluebird-bakery.pdf"}
     assert "broken.xlsx" in (by_name["broken.xlsx"] / "error.md").read_text(encoding="utf-8")
-    assert "not a spreadsheet" in (by_name["loa-acme.pdf"] / "error.md").read_text(encoding="utf-8")
+    loa_error = by_name["loa-bluebird-bakery.pdf"] / "error.md"
+    assert "not a spreadsheet" in loa_error.read_text(encoding="utf-8")
     assert all(p.parent == inbox.failed for p in by_name.values())
 
 

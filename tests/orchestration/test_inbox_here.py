@@ -112,11 +112,11 @@ def test_scan_here_files_what_it_cannot_run_in_failed_with_the_reason(here, caps
     """An unreadable workbook and a loose PDF land in failed/ with error.md saying why, and
     the scan exits 1."""
     (here.inbox / "broken.xlsx").write_text("not a workbook", encoding="utf-8")
-    shutil.copy(SAMPLE_DIR / "loa-acme.pdf", here.inbox / "loa-acme.pdf")
+    shutil.copy(SAMPLE_DIR / "loa-bluebird-bakery.pdf", here.inbox / "loa-bluebird-bakery.pdf")
     assert main(["inbox"]) == 1
     printed = capsys.readouterr().out
     broken = _filed(printed, "failed", "broken.xlsx")
-    loose = _filed(printed, "failed", "loa-acme.pdf")
+    loose = _filed(printed, "failed", "loa-bluebird-bakery.pdf")
     assert broken.parent == loose.parent == here.failed
     assert "broken.xlsx" in (broken / "error.md").read_text(encoding="utf-8")
     assert "not a spreadsheet" in (loose / "error.md").read_text(encoding="utf-8")

@@ -128,7 +128,7 @@ def test_cli_rerun_report_and_clean_meet_the_orders_of_the_last_run(tmp_path, mo
     assert main(["track", *common]) == 0
     assert "0 order(s) changed, 0 need attention" in capsys.readouterr().out
     assert main(["clean", "sample-batch", *common]) == 0
-    assert "17 draft order(s) deleted, 0 refused" in capsys.readouterr().out
+    assert "8 draft order(s) deleted, 0 refused" in capsys.readouterr().out
 
 
 def test_flow_reports_a_run_cut_short_by_an_unreachable_api(porting_env, monkeypatch):

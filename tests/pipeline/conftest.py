@@ -36,10 +36,22 @@ def ledger(settings):
     ledger.close()
 
 
+#: The realistic rate limit (20/s) runs on the wall clock, which would make these tests timed;
+#: the client's pacing against it is tested in tests/client, and ``make run`` meets it.
+UNLIMITED = 1e9
+
+
+def realistic_config(**overrides: object) -> SimulatorConfig:
+    """The default (realistic) simulator, with its wall-clock rate limit out of reach."""
+    values: dict[str, object] = {"rate_limit_per_s": UNLIMITED, "rate_limit_burst": UNLIMITED}
+    values.update(overrides)
+    return SimulatorConfig(**values)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def sim_app():
-    """The simulator app, in-process."""
-    return create_app(SimulatorConfig())
+    """The simulator app, in-process, in its default (realistic) profile."""
+    return create_app(realistic_config())
 
 
 def client_over(transport: httpx.AsyncBaseTransport) -> PortingClient:

@@ -51,7 +51,7 @@ async def test_no_order_mixes_two_accounts(settings, ledger, client):
     """Every order's numbers come from rows of one end-user account."""
     result = await run_batch(settings, ledger, client, SAMPLE)
     account_of = {n.phone_number: n.raw["entity_name"] for n in result.numbers}
-    assert len(result.orders) == 17
+    assert len(result.orders) == 8
     for order in result.orders:
         assert len({account_of[p] for p in order.phone_numbers}) == 1, order.order_id
 
@@ -154,19 +154,19 @@ async def test_patch_refusal_is_mapped_to_the_rows_and_column(settings, ledger, 
     async def handler(request: httpx.Request) -> httpx.Response:
         if request.method == "PATCH":
             body = json.loads(request.content)
-            if body["end_user"]["admin"]["entity_name"] == "Acme Widgets Inc.":
+            if body["end_user"]["admin"]["entity_name"] == "Bluebird Bakery LLC":
                 return httpx.Response(422, json=refusal)
         return await inner.handle_async_request(request)
 
     async with client_over(httpx.MockTransport(handler)) as client:
         result = await run_batch(settings, ledger, client, SAMPLE)
-    acme = [n for n in result.numbers if n.raw["entity_name"] == "Acme Widgets Inc."]
+    acme = [n for n in result.numbers if n.raw["entity_name"] == "Bluebird Bakery LLC"]
     assert {n.outcome for n in acme} == {Outcome.NEEDS_ATTENTION, Outcome.NOT_PORTABLE}
     api_issues = [i for i in result.issues if i.source == "api"]
     assert {i.cell for i in api_issues} == {f"Numbers!N{n.row}" for n in acme if n.order_id}
     assert api_issues
-    assert all(i.column == "postal_code" and i.value == "60606" for i in api_issues)
-    others = [n for n in result.numbers if n.raw["entity_name"] != "Acme Widgets Inc."]
+    assert all(i.column == "postal_code" and i.value == "53703" for i in api_issues)
+    others = [n for n in result.numbers if n.raw["entity_name"] != "Bluebird Bakery LLC"]
     assert {n.outcome for n in others} == {Outcome.READY_AS_DRAFT}
 
 
@@ -182,18 +182,18 @@ async def test_edited_file_repatches_changed_accounts_and_plans_new_rows(
         header = rows[0]
         street = header.index("street_address")
         for row in rows[1:]:
-            if row[header.index("entity_name")] == "Lakeside Dental Group LLC":
-                row[street] = "1800 Sherman Avenue"
+            if row[header.index("entity_name")] == "Ironwood Realty Ltd.":
+                row[street] = "9306 Congress Boulevard"
         new = list(rows[-1])
         new[header.index("phone_number")] = "+1 604 555 0177"
         removed = rows.pop(2)
-        assert removed[header.index("entity_name")] == "Acme Widgets Inc."
+        assert removed[header.index("entity_name")] == "Bluebird Bakery LLC"
         return [*rows, new]
 
     edited = sample_copy(edit)
     second = await run_batch(settings, ledger, client, edited)
     lakeside_numbers = {
-        n.phone_number for n in first.numbers if n.raw["entity_name"].startswith("Lakeside")
+        n.phone_number for n in first.numbers if n.raw["entity_name"].startswith("Ironwood")
     }
     lakeside = {o.order_id for o in first.orders if lakeside_numbers & set(o.phone_numbers)}
     assert calls(client)[PATCH] - patches == len(lakeside) + 1
@@ -211,16 +211,25 @@ async def test_logs_tell_the_steps_and_hold_no_secret(settings, ledger, client, 
     await run_batch(settings, ledger, client, SAMPLE)
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "39 row(s) read" in text
-    assert "plan: 5 account group(s)" in text
-    assert "orders: 5 group(s) done, 17 order(s)" in text
-    for secret in ("0520", "ACM-0042-7781", "KEYSIMULATOR"):
+    assert "plan: 8 account group(s)" in text
+    assert "orders: 8 group(s) done, 8 order(s)" in text
+    for secret in ("3976", "359497206", "KEYSIMULATOR"):
         assert secret not in text
 
 
-async def test_a_split_unlike_the_plan_is_adopted_and_reported(settings, ledger, sim_app):
+async def test_a_split_unlike_the_plan_is_adopted_and_reported(
+    settings, ledger, sim_app, sample_copy
+):
     """When the API splits a create differently from the plan, its split is used and the
     difference is reported."""
     inner = httpx.ASGITransport(app=sim_app)
+
+    def another_carrier(rows: list[list[str]]) -> list[list[str]]:
+        # A number of the first account at another carrier that is not FastPort either: only
+        # the SPID tells the two apart.
+        extra = list(rows[1])
+        extra[rows[0].index("phone_number")] = "312-557-0144"
+        return [*rows, extra]
 
     async def handler(request: httpx.Request) -> httpx.Response:
         response = await inner.handle_async_request(request)
@@ -234,8 +243,8 @@ async def test_a_split_unlike_the_plan_is_adopted_and_reported(settings, ledger,
         return response
 
     async with client_over(httpx.MockTransport(handler)) as client:
-        result = await run_batch(settings, ledger, client, SAMPLE)
+        result = await run_batch(settings, ledger, client, sample_copy(another_carrier))
     differences = [i for i in result.issues if i.code == "split_differs"]
     assert differences and all(i.severity.value == "warning" for i in differences)
-    assert len(result.orders) == 17
-    assert result.counts_by_outcome() == {"ready_as_draft": 43, "not_portable": 1}
+    assert len(result.orders) == 9
+    assert result.counts_by_outcome() == {"ready_as_draft": 44, "not_portable": 1}

@@ -59,7 +59,7 @@ async def test_a_document_swapped_for_a_link_out_of_the_batch_is_refused(
     path = sample_copy()
     outside = tmp_path / "elsewhere.pdf"
     outside.write_bytes(SECRET_BYTES)
-    loa = path.parent / "loa-acme.pdf"
+    loa = path.parent / "loa-bluebird-bakery.pdf"
 
     def swap() -> None:
         loa.unlink()
@@ -72,7 +72,7 @@ async def test_a_document_swapped_for_a_link_out_of_the_batch_is_refused(
     assert not any(SECRET_BYTES in body for body in bodies)
     refused = [i for i in result.issues if i.code == "file_outside_batch"]
     assert refused and all(i.column == "loa_file" and i.is_error for i in refused)
-    acme = [n for n in result.numbers if n.raw["entity_name"] == "Acme Widgets Inc."]
+    acme = [n for n in result.numbers if n.raw["entity_name"] == "Bluebird Bakery LLC"]
     assert {n.outcome for n in acme} == {Outcome.INVALID_INPUT}
     assert not any(n.order_id for n in acme)
     assert result.has_input_errors and result.complete
@@ -81,7 +81,7 @@ async def test_a_document_swapped_for_a_link_out_of_the_batch_is_refused(
 async def test_a_document_changed_after_intake_is_refused(settings, ledger, sim_app, sample_copy):
     """New bytes under the same name after intake: refused as changed, never uploaded."""
     path = sample_copy()
-    loa = path.parent / "loa-acme.pdf"
+    loa = path.parent / "loa-bluebird-bakery.pdf"
     bodies: list[bytes] = []
     async with client_over(capture_uploads(sim_app, bodies)) as client:
         run = start_run(settings, ledger, client, path)
@@ -115,7 +115,7 @@ async def test_an_upload_that_landed_unrecorded_is_found_not_sent_again(
     """An open upload intent (a run killed after sending) and the document at Telnyx: the
     next run adopts it by reference and checksum and uploads it no second time."""
     path = sample_copy()
-    loa = path.parent / "loa-acme.pdf"
+    loa = path.parent / "loa-bluebird-bakery.pdf"
     digest = hashlib.sha256(loa.read_bytes()).hexdigest()
     ledger.record_intent("sample-batch", "upload", digest)
     landed = await client.upload_document(loa, customer_reference="sample-batch")
@@ -126,7 +126,7 @@ async def test_an_upload_that_landed_unrecorded_is_found_not_sent_again(
     assert ledger.document_id(digest) == str(landed.id)
     assert not ledger.open_intents("sample-batch", "upload")
     acme_numbers = {
-        n.phone_number for n in result.numbers if n.raw["entity_name"].startswith("Acme")
+        n.phone_number for n in result.numbers if n.raw["entity_name"].startswith("Bluebird Bakery")
     }
     acme = [o for o in result.orders if acme_numbers & set(o.phone_numbers)]
     assert acme and all(o.documents["loa"] == str(landed.id) for o in acme)

@@ -153,7 +153,7 @@ async def test_an_api_failure_on_a_group_leaves_the_run_incomplete_and_is_retrie
     async def handler(request: httpx.Request) -> httpx.Response:
         if failing["on"] and request.method == "PATCH":
             body = json.loads(request.content)
-            if body["end_user"]["admin"]["entity_name"] == "Lakeside Dental Group LLC":
+            if body["end_user"]["admin"]["entity_name"] == "Ironwood Realty Ltd.":
                 return httpx.Response(500, json={"errors": [{"code": "10001", "title": "boom"}]})
         return await inner.handle_async_request(request)
 
@@ -164,8 +164,8 @@ async def test_an_api_failure_on_a_group_leaves_the_run_incomplete_and_is_retrie
         second = await run_batch(settings, ledger, client, SAMPLE)
         assert calls(client)[CREATE] == creates
     assert not first.complete
-    assert first.failure.startswith("1 of 5 order group(s) failed; first: ServerError")
-    lakeside = [n for n in first.numbers if n.raw["entity_name"].startswith("Lakeside")]
+    assert first.failure.startswith("1 of 8 order group(s) failed; first: ServerError")
+    lakeside = [n for n in first.numbers if n.raw["entity_name"].startswith("Ironwood")]
     assert lakeside and {n.outcome for n in lakeside} == {Outcome.NOT_PROCESSED}
     assert first.not_processed == len(lakeside)
     assert first.needs_attention == 0 and not first.has_input_errors
@@ -187,7 +187,7 @@ async def test_a_failed_run_is_marked_incomplete_in_the_ledger(settings, ledger,
     async with quick_client(httpx.MockTransport(handler), max_retries=0) as client:
         result = await run_batch(settings, ledger, client, SAMPLE)
     assert not result.complete
-    assert result.failure.startswith("5 of 5 order group(s) failed")
+    assert result.failure.startswith("8 of 8 order group(s) failed")
     assert result.counts_by_outcome() == {"not_processed": 43, "not_portable": 1}
     assert "run the file again" in result.numbers[0].reason
     batch = ledger.batch("sample-batch")
@@ -289,7 +289,7 @@ async def test_an_upload_answering_503_forever_is_tried_max_retries_plus_one_tim
         result = await run_batch(settings, ledger, client, SAMPLE)
     assert attempts and set(attempts.values()) == {max_retries + 1}
     assert not result.complete
-    assert result.failure.startswith("5 of 5 order group(s) failed")
+    assert result.failure.startswith("8 of 8 order group(s) failed")
     assert sim_app.state.sim.store.all("orders") == []
 
 
@@ -316,10 +316,10 @@ async def test_a_foc_beyond_the_windows_holds_the_draft_and_says_so(
     """A FOC later than every window today: the order stays a complete draft with no FOC,
     is not confirmed even with --confirm, and each of its rows gets a warning on the FOC
     cell; the run is complete."""
-    path = sample_copy(_far_foc("Acme Widgets Inc.", FAR))
+    path = sample_copy(_far_foc("Bluebird Bakery LLC", FAR))
     result = await run_batch(settings, ledger, client, path, BatchOptions(confirm=True))
     assert result.complete, result.failure
-    acme = [n for n in result.numbers if n.raw["entity_name"] == "Acme Widgets Inc."]
+    acme = [n for n in result.numbers if n.raw["entity_name"] == "Bluebird Bakery LLC"]
     ordered = [n for n in acme if n.order_id]
     assert ordered and {n.outcome for n in ordered} == {Outcome.READY_AS_DRAFT}
     assert {n.order_status for n in ordered} == {"draft"}
@@ -335,7 +335,7 @@ async def test_a_foc_beyond_the_windows_holds_the_draft_and_says_so(
 async def test_a_held_draft_is_still_held_on_a_rerun(settings, ledger, client, sample_copy):
     """Re-running a batch with a held draft re-reads its windows, sends no PATCH, keeps the
     warning and confirms nothing."""
-    path = sample_copy(_far_foc("Acme Widgets Inc.", FAR))
+    path = sample_copy(_far_foc("Bluebird Bakery LLC", FAR))
     await run_batch(settings, ledger, client, path, BatchOptions(confirm=True))
     before = calls(client)
     again = await run_batch(settings, ledger, client, path, BatchOptions(confirm=True))
@@ -350,10 +350,12 @@ async def test_the_earliest_policy_takes_the_earliest_time_with_a_warning(
 ):
     """With the earliest policy a far FOC is replaced by the earliest allowed time, and
     the rows are warned that it is earlier than asked."""
-    path = sample_copy(_far_foc("Acme Widgets Inc.", FAR))
+    path = sample_copy(_far_foc("Bluebird Bakery LLC", FAR))
     options = BatchOptions(foc_policy=FocPolicy.EARLIEST)
     result = await run_batch(settings, ledger, client, path, options)
-    acme = [n for n in result.numbers if n.raw["entity_name"] == "Acme Widgets Inc." and n.order_id]
+    acme = [
+        n for n in result.numbers if n.raw["entity_name"] == "Bluebird Bakery LLC" and n.order_id
+    ]
     assert acme and all(n.foc_chosen is not None and n.foc_chosen < FAR for n in acme)
     warnings = [
         i for i in result.issues if i.code == "foc_moved" and i.row in {n.row for n in acme}
@@ -371,7 +373,7 @@ async def test_progress_is_told_per_chunk_and_per_group(settings, ledger, client
     checks = [e for e in events if e.step == "check"]
     assert checks and checks[-1].done == checks[-1].total == 44
     groups = [e for e in events if e.step == "orders"]
-    assert [e.done for e in groups] == [1, 2, 3, 4, 5]
+    assert [e.done for e in groups] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert groups[-1].counts["orders"] == len(result.orders)
     assert groups[-1].counts["created"] == len(result.orders)
     assert groups[-1].counts["reused"] == 0

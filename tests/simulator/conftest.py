@@ -37,6 +37,12 @@ def frozen_config(**overrides: Any) -> SimulatorConfig:
     return SimulatorConfig(**values)
 
 
+def lenient_config(**overrides: Any) -> SimulatorConfig:
+    """A frozen config in the lenient profile. The realistic profile is the default; tests of
+    the rules it replaces (the lenient lifecycle, activation and filters) pin lenient here."""
+    return frozen_config(profile="lenient", **overrides)
+
+
 @pytest.fixture
 def app() -> Any:
     """A fresh simulator with a frozen clock."""

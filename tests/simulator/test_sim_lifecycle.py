@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from starlette.testclient import TestClient
 
 from porting_batch.simulator import create_app
 
-from .conftest import frozen_config, sim_client
+from .conftest import lenient_config, sim_client
 from .helpers import END_USER, FAST_NUMBERS, SLOW_NUMBERS, complete, create
+
+
+@pytest.fixture
+def app() -> Any:
+    """A lenient simulator: this module pins the lenient lifecycle (rules 13-16: fixed delays,
+    exceptions only from scenario accounts, activation at once); the realistic one (R4-R19)
+    is tested in test_sim_realistic*."""
+    return create_app(lenient_config())
 
 
 def _status(api: TestClient, order_id: str) -> dict[str, Any]:
@@ -51,7 +60,7 @@ def test_confirmed_order_walks_to_ported_at_its_foc(api: TestClient, admin: http
 
 def test_ported_numbers_can_be_ordered_again_and_edits_are_refused() -> None:
     """A ported order is final: PATCH and cancel are 422."""
-    app = create_app(frozen_config())
+    app = create_app(lenient_config())
     with sim_client(app) as api:
         order_id = _confirmed(api, SLOW_NUMBERS)
         app.state.sim.advance(30 * 86400)
@@ -72,7 +81,7 @@ def test_csr_mismatch_sends_the_order_to_exception_with_codes() -> None:
             }
         ]
     }
-    app = create_app(frozen_config(scenario=scenario))
+    app = create_app(lenient_config(scenario=scenario))
     with sim_client(app) as api:
         order_id = _confirmed(api, SLOW_NUMBERS)
         app.state.sim.advance(6 * 3600)

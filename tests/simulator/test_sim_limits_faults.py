@@ -121,11 +121,11 @@ def test_unknown_routes_say_they_are_not_simulated(app: object) -> None:
 
 
 def test_admin_changes_the_rate_limit_while_running() -> None:
-    """PUT /_simulator/rate_limit turns the limit on, and null turns it off again."""
+    """PUT /_simulator/rate_limit changes the (realistic default) limit, and null turns it off."""
     app = create_app(frozen_config())
     with sim_client(app) as api:
         admin_url = "http://sim.test/_simulator/rate_limit"
-        assert api.get(admin_url).json() == {"per_s": None, "burst": None}
+        assert api.get(admin_url).json() == {"per_s": 20.0, "burst": 40.0}
         assert api.put(admin_url, json={"per_s": 0.001, "burst": 1}).json()["per_s"] == 0.001
         assert api.post("/portability_checks", json=CHECK).status_code == 201
         assert api.post("/portability_checks", json=CHECK).status_code == 429

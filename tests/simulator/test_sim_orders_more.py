@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -15,7 +14,7 @@ from porting_batch.simulator.calendar import us_federal_holidays
 from porting_batch.simulator.numbers import NANP_CARRIERS, derive_facts
 from porting_batch.simulator.scenario import ScenarioError, load_scenario
 
-from .conftest import frozen_config, sim_client
+from .conftest import frozen_config, lenient_config, sim_client
 from .helpers import END_USER, FAST_NUMBERS, SLOW_NUMBERS, complete, create, first_window, upload
 
 
@@ -233,10 +232,11 @@ ORDER_FILTER_CASES = [
     ids=[f"{name}={value}" for name, value, _ in ORDER_FILTER_CASES],
 )
 def test_list_filters_select_orders_by_each_field(
-    app: Any, name: str, value: str, expected: set[str]
+    name: str, value: str, expected: set[str]
 ) -> None:
     """Each order filter selects by its field; the lenient profile ignores unknown filters."""
-    with sim_client(app, validate=False) as api:
+    # Lenient: the realistic profile refuses the unknown filter (R9, test_sim_realistic).
+    with sim_client(create_app(lenient_config()), validate=False) as api:
         [a] = create(api, SLOW_NUMBERS[:1], reference="a")
         body = {
             "customer_group_reference": "g-a",

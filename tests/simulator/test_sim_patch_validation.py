@@ -209,7 +209,11 @@ def test_patch_applies_a_valid_change_in_every_section(api: TestClient) -> None:
             "new_billing_phone_number": "+13125550199",
         },
         "messaging": {"enable_messaging": True},
-        "phone_number_configuration": {"connection_id": "c1", "tags": ["a", "b"]},
+        "phone_number_configuration": {
+            "connection_id": "c1",
+            "messaging_profile_id": "mp1",
+            "tags": ["a", "b"],
+        },
         "requirements": [{"requirement_type_id": LOA_TYPE, "field_value": loa}],
         "user_feedback": {"user_rating": 5, "user_comment": "ok"},
     }
@@ -233,7 +237,7 @@ def test_patch_applies_a_valid_change_in_every_section(api: TestClient) -> None:
         | {"enable_messaging": True, "messaging_port_status": "pending"},
         "phone_number_configuration": {
             "connection_id": "c1",
-            "messaging_profile_id": None,
+            "messaging_profile_id": "mp1",
             "billing_group_id": None,
             "emergency_address_id": None,
             "tags": ["a", "b"],

@@ -219,8 +219,8 @@ async def test_random_rejection_rate_rejects_good_data_deterministically() -> No
 
 
 async def test_lenient_profile_ignores_carrier_records() -> None:
-    """Out of the box (lenient), an order that matches no record still gets its FOC."""
-    async with simulator() as api:
+    """In the lenient profile, an order that matches no record still gets its FOC."""
+    async with simulator(profile="lenient") as api:
         order_id = await ready_order(
             api,
             NUMBER,
@@ -266,7 +266,7 @@ async def test_realistic_profile_rate_limits_with_x_ratelimit_headers() -> None:
 
 async def test_lenient_profile_has_no_rate_limit() -> None:
     """Lenient answers carry no rate-limit headers."""
-    async with simulator() as api:
+    async with simulator(profile="lenient") as api:
         response = await api.get("/porting_orders")
     assert response.status_code == 200
     assert "x-ratelimit-limit" not in response.headers
@@ -292,7 +292,7 @@ async def test_realistic_invalid_filter_value_and_name_answer_422() -> None:
 
 async def test_lenient_profile_keeps_ignoring_bad_filters() -> None:
     """Lenient keeps today's answer: an empty 200 for a status nothing has."""
-    async with simulator() as api:
+    async with simulator(profile="lenient") as api:
         response = await api.get("/porting_orders", params={"filter[status]": "finished"})
     assert response.status_code == 200 and response.json()["data"] == []
 
@@ -337,12 +337,14 @@ async def test_unserved_method_on_a_known_path_is_method_not_allowed() -> None:
 # ---- the switch ----------------------------------------------------------------------------------
 
 
-def test_profile_comes_from_config_then_scenario_then_lenient() -> None:
-    """The config's profile wins, else the scenario's key, else lenient; bad names refused."""
+def test_profile_comes_from_config_then_scenario_then_realistic() -> None:
+    """The config's profile wins, else the scenario's key, else realistic; bad names refused."""
     scenario = {"profile": "realistic"}
     assert create_app(frozen_config(scenario=scenario)).state.sim.realistic
     assert not create_app(frozen_config(scenario=scenario, profile="lenient")).state.sim.realistic
-    assert not create_app(frozen_config()).state.sim.realistic
+    assert create_app(frozen_config()).state.sim.realistic
+    lenient_scenario = {"profile": "lenient"}
+    assert not create_app(frozen_config(scenario=lenient_scenario)).state.sim.realistic
     with pytest.raises(ScenarioError, match="profile 'harsh'"):
         load_scenario({"profile": "harsh"})
 

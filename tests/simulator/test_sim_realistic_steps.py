@@ -118,7 +118,7 @@ async def test_realistic_gb_mobile_order_needs_a_pac_before_confirm() -> None:
 
 async def test_lenient_gb_order_needs_only_loa_and_invoice() -> None:
     """The lenient profile asks a GB mobile order for nothing beyond the LOA and invoice."""
-    async with simulator(**QUIET) as api:
+    async with simulator(profile="lenient", **QUIET) as api:
         order_id = await gb_order(api, GB_MOBILE)
         assert (await order_of(api, order_id))["requirements"] == []
         confirmed = await api.post(f"/porting_orders/{order_id}/actions/confirm")
@@ -210,7 +210,7 @@ async def test_realistic_messaging_needs_a_profile_and_an_allowed_status() -> No
         assert pointers(late) == ["/messaging/enable_messaging"]
         both = await patch(api, order_id, enable | profile)
         assert both.json()["data"]["messaging"]["messaging_port_status"] == "pending"
-    async with simulator() as api:
+    async with simulator(profile="lenient") as api:
         created = await api.post("/porting_orders", json={"phone_numbers": [US_NUMBER]})
         lenient = await patch(api, created.json()["data"][0]["id"], enable)
         assert lenient.status_code == 200, lenient.text
@@ -261,7 +261,7 @@ async def test_activation_type_is_opt_in_for_fastport_orders_only() -> None:
         assert pointers(await patch(api, order["id"], on_demand)) == [
             "/activation_settings/activation_type"
         ]
-    async with simulator() as api:
+    async with simulator(profile="lenient") as api:
         created = await api.post("/porting_orders", json={"phone_numbers": [PIN_NUMBER]})
         response = await patch(api, created.json()["data"][0]["id"], on_demand)
         assert pointers(response) == ["/activation_settings/activation_type"]

@@ -119,7 +119,7 @@ async def test_status_change_waits_for_business_hours_in_the_carriers_zone() -> 
 
 async def test_lenient_profile_changes_status_outside_business_hours() -> None:
     """Lenient keeps the fixed one-hour submit step, business hours or not."""
-    async with simulator(**QUIET) as api:
+    async with simulator(profile="lenient", **QUIET) as api:
         order_id = await ready_order(api, PIN_NUMBER, end_user_for(PIN_NUMBER))
         await confirm(api, order_id)
         await advance(api, minutes=90)
@@ -226,7 +226,7 @@ async def test_no_split_in_lenient_profile() -> None:
 
 async def test_lenient_profile_keeps_unlinked_documents_and_old_drafts() -> None:
     """Lenient deletes nothing on its own: a loose upload and a 31-day-old draft remain."""
-    async with simulator() as api:
+    async with simulator(profile="lenient") as api:
         loose = await upload(api)
         created = await api.post("/porting_orders", json={"phone_numbers": [NUMBER]})
         order_id = created.json()["data"][0]["id"]
@@ -240,8 +240,8 @@ def test_ops_split_rate_defaults_follow_the_profile() -> None:
     from porting_batch.simulator.config import REALISTIC_OPS_SPLIT_RATE, SimulatorConfig
     from porting_batch.simulator.state import SimState
 
-    assert SimState(SimulatorConfig()).ops_split_rate == 0.0
-    assert SimState(SimulatorConfig(profile="realistic")).ops_split_rate == REALISTIC_OPS_SPLIT_RATE
+    assert SimState(SimulatorConfig(profile="lenient")).ops_split_rate == 0.0
+    assert SimState(SimulatorConfig()).ops_split_rate == REALISTIC_OPS_SPLIT_RATE
     with pytest.raises(ValueError, match="ops_split_rate"):
         SimState(SimulatorConfig(ops_split_rate=1.5))
 
