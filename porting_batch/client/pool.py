@@ -1,4 +1,5 @@
-"""The client's connection pool: keep-alive HTTP/1.1 connections in small shards.
+"""The client's connection pool: keep-alive HTTP/1.1 connections in small shards, and its
+cookie jar.
 
 httpcore's pool looks at every connection of the pool on each request and on each response
 (is it idle, has it expired, is its socket readable), and at every other connection again for
@@ -108,3 +109,15 @@ class _Releasing(httpx.AsyncByteStream):
             if not self._released:
                 self._released = True
                 self._owner._release(self._index)
+
+
+class LeanCookies(httpx.Cookies):
+    """The client's cookies, as httpx keeps them, but not looked for in a response that sets
+    none: httpx wraps every response and its request for ``http.cookiejar`` to find no
+    ``Set-Cookie`` header, at a cost near a tenth of the client's own per request."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Take the cookies ``response`` sets, if it sets any."""
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
