@@ -48,7 +48,7 @@ from porting_batch.client.decode import (
 )
 from porting_batch.client.failures import Redactor, secrets_in, status_error, transport_error
 from porting_batch.client.pacing import Pacer
-from porting_batch.client.pool import ShardedTransport
+from porting_batch.client.pool import LeanCookies, ShardedTransport
 from porting_batch.client.request import Files, Request
 from porting_batch.client.stats import ClientStats
 from porting_batch.errors import (
@@ -126,6 +126,8 @@ class BaseClient:
             http2=False,
             follow_redirects=False,
         )
+        # httpx reads every response for cookies; the lean jar skips those that set none.
+        self._http._cookies = LeanCookies(self._http.cookies.jar)
         self._url_prefix = str(self._http.base_url)
         self._extensions = {"timeout": self._http.timeout.as_dict()}
 

@@ -1,4 +1,5 @@
-"""The client's connection pool: keep-alive HTTP/1.1 connections in small shards.
+"""The client's connection pool: keep-alive HTTP/1.1 connections in small shards, and its
+cookie jar.
 
 httpcore's pool looks at every connection of the pool on each request and on each response
 (is it idle, has it expired, is its socket readable), and at every other connection again for
@@ -8,15 +9,23 @@ process, the more connections are open, the dearer each request. The same connec
 shards of at most ``SHARD_CONNECTIONS`` keep the cost per request small and flat; each request
 goes to the shard with the most free connections, so together they behave as one pool of
 ``max_connections``.
+
+Each such look at an idle connection asks its socket whether it is readable (a server that
+closed it); httpcore's anyio stream rebuilds its table of attributes for every question, which
+cost more than the look itself. The shards' streams keep their socket and ask it directly.
 """
 
 from __future__ import annotations
 
 import math
+import select
+import socket
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
+from typing import Any
 
+import httpcore
 import httpx
 
 from porting_batch.client.config import Limits
@@ -50,6 +59,17 @@ class ShardedTransport(httpx.AsyncBaseTransport):
             )
             for size in self.sizes
         ]
+        for shard, size in zip(self._shards, self.sizes, strict=True):
+            # The pool httpx builds for these arguments, over streams that keep their socket.
+            shard._pool = httpcore.AsyncConnectionPool(
+                ssl_context=context,
+                max_connections=size,
+                max_keepalive_connections=min(size, keepalive),
+                keepalive_expiry=limits.keepalive_expiry,
+                http1=True,
+                http2=False,
+                network_backend=_Backend(),
+            )
         #: Requests each shard is serving (sent, and their response not yet closed).
         self.busy = [0] * count
 
@@ -108,3 +128,93 @@ class _Releasing(httpx.AsyncByteStream):
             if not self._released:
                 self._released = True
                 self._owner._release(self._index)
+
+
+class LeanCookies(httpx.Cookies):
+    """The client's cookies, as httpx keeps them, but not looked for in a response that sets
+    none: httpx wraps every response and its request for ``http.cookiejar`` to find no
+    ``Set-Cookie`` header, at a cost near a tenth of the client's own per request."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Take the cookies ``response`` sets, if it sets any."""
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
+
+
+# httpcore's interfaces take their timeouts as arguments (ASYNC109 is theirs, not ours).
+class _Backend(httpcore.AsyncNetworkBackend):
+    """httpcore's anyio backend, its streams wrapped in ``_Stream``."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """A TCP connection, as anyio's backend opens it."""
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _Stream(stream)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """A Unix socket connection, as anyio's backend opens it."""
+        return _Stream(await self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep as anyio's backend does."""
+        await self._inner.sleep(seconds)
+
+
+class _Stream(httpcore.AsyncNetworkStream):
+    """A connection's stream that answers "is it readable?" from the socket it keeps."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        self._socket: socket.socket | None = inner.get_extra_info("socket")
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        """Read as the stream does."""
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Write as the stream does."""
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        """Close the stream."""
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> httpcore.AsyncNetworkStream:
+        """The TLS stream over this one, kept the same way."""
+        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        """As the stream answers, but "is_readable" straight from the socket."""
+        if info == "is_readable" and self._socket is not None:
+            return _readable(self._socket)
+        return self._inner.get_extra_info(info)
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether ``sock`` has something to read (or is closed), as httpcore asks it."""
+    fd = sock.fileno()
+    if fd == -1:
+        return True
+    poll = select.poll()
+    poll.register(fd, select.POLLIN)
+    return bool(poll.poll(0))

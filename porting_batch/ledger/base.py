@@ -1,10 +1,17 @@
 """The ledger's connection to its database: opening, migrating, and the transactions every
-table's store writes and reads in."""
+table's store writes and reads in.
+
+A write that may wait (an intent's settlement, see ``IntentStore.settle_intent``) is held in
+memory and goes into the next transaction, before that transaction's own writes: a run writes
+one transaction per remote write instead of two, and whatever it reads or writes next still
+comes after it. A crash before then loses it as a crash just before it would have.
+"""
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
@@ -17,6 +24,10 @@ from porting_batch.ledger import migrations
 from porting_batch.ledger.schema import migrations_table
 from porting_batch.ledger.sql import SUPPORTED_DIALECTS, reason, sqlite_begin, sqlite_connect
 
+#: A write held for the next transaction: it writes in that transaction and returns what to
+#: do once the transaction has committed.
+Deferred = Callable[[Connection], Callable[[], None]]
+
 
 class LedgerBase:
     """An open ledger database, migrated to the current schema."""
@@ -25,6 +36,8 @@ class LedgerBase:
         self.url = url
         #: Tells this ledger's saved rows on records (see save_order) from another's.
         self.token = uuid.uuid4().hex
+        self._deferred: list[Deferred] = []
+        self._deferred_lock = threading.Lock()
         try:
             shown = sa.engine.make_url(url).render_as_string(hide_password=True)
         except sa.exc.ArgumentError:
@@ -51,8 +64,22 @@ class LedgerBase:
             raise LedgerError(f"cannot open the ledger at {shown}: {exc}") from exc
 
     def close(self) -> None:
-        """Release the database connections."""
-        self.engine.dispose()
+        """Write what is held for the next transaction, then release the database connections."""
+        try:
+            self.flush()
+        finally:
+            self.engine.dispose()
+
+    def flush(self) -> None:
+        """Write now what is held for the next transaction (nothing to do if nothing is)."""
+        if self._deferred:
+            with self._begin():
+                pass
+
+    def _defer(self, write: Deferred) -> None:
+        """Hold ``write`` for the next transaction of this ledger (see the module's doc)."""
+        with self._deferred_lock:
+            self._deferred.append(write)
 
     def __enter__(self) -> Self:
         return self
@@ -65,16 +92,25 @@ class LedgerBase:
         # A write transaction. On SQLite it takes the write lock up front (BEGIN IMMEDIATE): a
         # read-then-write transaction that upgrades later fails at once with "database is locked"
         # when another writer got in between, whatever the busy timeout.
+        # Writes held for it go first. If the transaction fails they are dropped with it: their
+        # intents stay open, as after a crash, and the next run looks at what they settled.
+        with self._deferred_lock:
+            held, self._deferred = self._deferred, []
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(ledger_write=True)
                 with conn.begin():
+                    committed = [write(conn) for write in held]
                     yield conn
         except sa.exc.SQLAlchemyError as exc:
             raise LedgerError(f"ledger write failed: {reason(exc)}") from exc
+        for after in committed:
+            after()
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
+        # What this ledger holds for the next transaction is written before anything is read.
+        self.flush()
         try:
             with self.engine.connect() as conn:
                 yield conn

@@ -3,14 +3,16 @@ and recording is recognised on the next run instead of being repeated blindly.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from porting_batch.ledger.base import LedgerBase
 from porting_batch.ledger.document_store import write_document
-from porting_batch.ledger.order_store import remember_rows, write_orders
+from porting_batch.ledger.order_store import order_values, remember_rows, write_orders
 from porting_batch.ledger.records import IntentState, OrderRecord, now_text
 from porting_batch.ledger.schema import intents
 
@@ -43,20 +45,33 @@ class IntentStore(LedgerBase):
         *,
         orders: Iterable[OrderRecord] = (),
         document: tuple[str, str, str] | None = None,
+        defer: bool = False,
     ) -> None:
         """Mark an intent settled (an ``IntentState``: done, failed, unknown) once its answer is
         known.
 
         ``orders`` are saved (as by ``save_order``), and ``document`` (content hash, remote id,
         file name) as by ``save_document``, in the same transaction: the answer and what it
-        changed are recorded together or not at all."""
+        changed are recorded together or not at all. With ``defer``, that transaction is the
+        ledger's next one (see ``porting_batch.ledger.base``), with the orders as they are now:
+        before any later write or read of this ledger, but not a transaction of its own."""
         settled = {"intent": intent_id, "new_state": state, "new_detail": detail[:2000]}
-        with self._begin() as conn:
+        records = list(orders)
+        snapshot = [order_values(record) for record in records]
+
+        def write(conn: Connection) -> Callable[[], None]:
             conn.execute(_SETTLE_INTENT, {**settled, "stamp": now_text()})
-            written = write_orders(conn, list(orders), self.token)
+            written = write_orders(conn, records, self.token, snapshot)
             if document is not None:
                 write_document(conn, *document)
-        remember_rows(written, self.token)
+            return partial(remember_rows, written, self.token)
+
+        if defer:
+            self._defer(write)
+            return
+        with self._begin() as conn:
+            after = write(conn)
+        after()
 
     def open_intents(self, batch_id: str, kind: str | None = None) -> list[dict[str, Any]]:
         """Intents sent but never settled: the writes a crash may have left in doubt."""

@@ -107,19 +107,26 @@ class OrderStore(LedgerBase):
 
     def _order_record(self, mapping: Any) -> OrderRecord:
         record = _order_record(mapping)
-        _remember_row(record, self.token, _order_values(record))
+        _remember_row(record, self.token, order_values(record))
         return record
 
 
-def write_orders(conn: Connection, records: Sequence[OrderRecord], token: str) -> Written:
+def write_orders(
+    conn: Connection,
+    records: Sequence[OrderRecord],
+    token: str,
+    snapshot: Sequence[dict[str, Any]] | None = None,
+) -> Written:
     """Write the records' changes, the new ones together; return each record with the row as
-    now written (None: nothing was). ``token`` is the writing ledger's (see ``_saved_row``)."""
+    now written (None: nothing was). ``token`` is the writing ledger's (see ``_saved_row``);
+    ``snapshot``, the records' ``order_values`` as they were to be written, if taken earlier."""
     written: Written = []
     whole: list[dict[str, Any]] = []
     renumbered: dict[str, OrderRecord] = {}
     stamp = now_text()
-    for record in records:
-        values = _order_values(record)
+    if snapshot is None:
+        snapshot = [order_values(record) for record in records]
+    for record, values in zip(records, snapshot, strict=True):
         saved = _saved_row(record, token)
         if saved is not None:
             changed = tuple(k for k in _ORDER_COLUMNS if saved[k] != values[k])
@@ -237,7 +244,7 @@ def _order_update(columns: tuple[str, ...]) -> Any:
     return statement
 
 
-def _order_values(record: OrderRecord) -> dict[str, Any]:
+def order_values(record: OrderRecord) -> dict[str, Any]:
     """The record's column values (numbers and documents as JSON text, so they compare as
     they are stored)."""
     return {

@@ -1,9 +1,10 @@
 """Exactly-once writes: each remote write's intent, and what earlier runs left in the ledger.
 
 An intent is recorded by the client's ``on_send`` just before its request goes on the wire and
-settled, with what the write produced, once the answer is in. What an earlier run left (its
-orders, its documents, its intents never settled) is read once, when the order step begins:
-the batch is held, so nobody else changes it meanwhile.
+settled, with what the write produced, once the answer is in (written with the ledger's next
+transaction: a crash before it leaves the intent open, as a crash just before the answer would).
+What an earlier run left (its orders, its documents, its intents never settled) is read once,
+when the order step begins: the batch is held, so nobody else changes it meanwhile.
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ class Intent:
         orders: Sequence[OrderRecord] = (),
         document: tuple[str, str, str] | None = None,
     ) -> None:
-        """Settle the intent and save ``orders`` and ``document`` with it, in one transaction."""
+        """Settle the intent and save ``orders`` and ``document`` with it, in one transaction:
+        the ledger's next one, which comes before any later write (the next intent's record,
+        before its request is sent) or read, so the settlement costs no commit of its own."""
         if self.intent_id is not None:
             self.ledger.settle_intent(
-                self.intent_id, state, detail, orders=orders, document=document
+                self.intent_id, state, detail, orders=orders, document=document, defer=True
             )
             return
         for record in orders:

@@ -173,3 +173,50 @@ async def test_a_sharded_pool_sends_all_50_requests_at_once_and_frees_them(
         await listener.wait_closed()
     assert len(orders) == 50 and again.id == "o-1"
     assert server.peak == 50
+
+
+async def test_a_cookie_the_api_sets_is_sent_back_and_none_is_invented(
+    make_client: MakeClient,
+) -> None:
+    """As with httpx's own jar: no Cookie header until a response sets one, then that cookie
+    on the next request (responses without Set-Cookie leave the jar as it was)."""
+    sent: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("cookie"))
+        headers = {"set-cookie": "__cf_bm=abc; Path=/"} if len(sent) == 2 else {}
+        return httpx.Response(200, json={"data": order_json("o1")}, headers=headers)
+
+    async with make_client(handler) as client:
+        for _ in range(4):
+            await client.get_order("o1")
+    assert sent == [None, None, "__cf_bm=abc", "__cf_bm=abc"]
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
+    """The shards see that the server closed an idle connection (its socket reads as
+    readable) and open a new one: each next request succeeds, with no retry allowed."""
+    body = json.dumps({"data": order_json("o1")}).encode()
+    head = f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(body)}"
+    connections = 0
+    closed = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(head.encode() + b"\r\n\r\n" + body)
+        await writer.drain()
+        writer.close()  # no "connection: close": the client still holds it as idle
+        await writer.wait_closed()
+        closed.set()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v2"
+    async with server, PortingClient(base_url=url, api_key=API_KEY, max_retries=0) as client:
+        for _ in range(3):
+            closed.clear()
+            assert (await client.get_order("o1")).id == "o1"
+            await closed.wait()
+    assert connections == 3
