@@ -18,6 +18,7 @@ the shared connection handling of ``porting_batch.ledger.base``.
 from __future__ import annotations
 
 from porting_batch.ledger.batch_store import BatchStore
+from porting_batch.ledger.csr_store import CsrStore
 from porting_batch.ledger.document_store import DocumentStore
 from porting_batch.ledger.hold_store import HoldStore
 from porting_batch.ledger.intent_store import IntentStore
@@ -25,5 +26,7 @@ from porting_batch.ledger.order_store import OrderStore
 from porting_batch.ledger.result_store import ResultStore
 
 
-class Ledger(BatchStore, HoldStore, OrderStore, IntentStore, DocumentStore, ResultStore):
+class Ledger(
+    BatchStore, HoldStore, OrderStore, IntentStore, DocumentStore, ResultStore, CsrStore
+):
     """The record of batches, orders, documents and write intents."""
