@@ -109,7 +109,10 @@ class Settings(BaseSettings):
         "warnings) or hold (accounts with differences stay drafts, even under --confirm).",
     )
     csr_deadline_s: float = Field(
-        120.0, ge=0, le=86_400, description="How long a run polls CSRs before reporting them pending."
+        120.0,
+        ge=0,
+        le=86_400,
+        description="How long a run polls CSRs before reporting them pending.",
     )
     csr_refresh: bool = Field(
         False, description="Ask the carrier again even for accounts whose CSR the ledger holds."

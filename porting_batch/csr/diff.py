@@ -74,9 +74,9 @@ def differences(fields: Mapping[str, str], view: CarrierView, *, key: bytes) -> 
         _words("auth_person_name", view.authorized_person_name, fields.get("auth_person_name", "")),
     ]
     sheet_account = fields.get("account_number", "")
-    if view.account_fingerprint and sheet_account:
-        if account_fingerprint(key, sheet_account) != view.account_fingerprint:
-            found.append(Difference("account_number", "", "", secret=True))
+    fingerprint = account_fingerprint(key, sheet_account) if sheet_account else ""
+    if view.account_fingerprint and fingerprint and fingerprint != view.account_fingerprint:
+        found.append(Difference("account_number", "", "", secret=True))
     btn = fields.get("billing_phone_number", "")
     if view.billing_phone_number and btn and digits(btn) != digits(view.billing_phone_number):
         found.append(Difference("billing_phone_number", view.billing_phone_number, btn))

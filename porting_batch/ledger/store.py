@@ -26,7 +26,5 @@ from porting_batch.ledger.order_store import OrderStore
 from porting_batch.ledger.result_store import ResultStore
 
 
-class Ledger(
-    BatchStore, HoldStore, OrderStore, IntentStore, DocumentStore, ResultStore, CsrStore
-):
+class Ledger(BatchStore, HoldStore, OrderStore, IntentStore, DocumentStore, ResultStore, CsrStore):
     """The record of batches, orders, documents and write intents."""

@@ -199,10 +199,18 @@ def _order_outcome(
             "draft order complete; not confirmed: the requested FOC lies beyond the "
             "windows Telnyx offers today (confirm it closer to the date)"
         )
+    elif state.options.confirm and (hold := csr_hold(state, result.phone_number)):
+        result.outcome, result.reason = Outcome.READY_AS_DRAFT, hold
     elif state.options.confirm:
         result.reason = unfinished(stopped or "draft order complete but not yet confirmed")
     else:
         result.outcome, result.reason = Outcome.READY_AS_DRAFT, "draft order complete"
+
+
+def csr_hold(state: RunState, number: str) -> str:
+    """Why the number's account is held as a draft by its CSR ("" when it is not)."""
+    group = state.group_of_number.get(number)
+    return state.csr_holds.get(group.key, "") if group is not None else ""
 
 
 def failure_line(state: RunState, numbers: Sequence[NumberResult]) -> str:

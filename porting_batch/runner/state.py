@@ -86,6 +86,8 @@ class RunState:
     failed_orders: dict[str, str] = field(default_factory=dict)
     #: Each document's SHA-256 as read at intake, by its cell value: what may be uploaded.
     document_digests: dict[str, str] = field(default_factory=dict)
+    #: Accounts whose orders stay drafts (group key -> why): their CSR differs (``--csr hold``).
+    csr_holds: dict[str, str] = field(default_factory=dict)
     stage: str = "created"
     failure: str = ""
 
