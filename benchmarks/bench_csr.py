@@ -72,7 +72,8 @@ async def bench(accounts: int, delay_s: float) -> None:
     print(f"outcomes: {counts}")
     print(f"wall: {took:.1f} s, {took / accounts * 1000:.1f} ms per account")
     print(
-        f"requests: {counting.requests} ({counting.requests / took:.1f}/s), 429s: {counting.limited}"
+        f"requests: {counting.requests} ({counting.requests / took:.1f}/s), "
+        f"429s: {counting.limited}"
     )
     floor = 2 * accounts / 20
     print(f"rate-limit floor (2 requests per account at 20/s): {floor:.0f} s")
