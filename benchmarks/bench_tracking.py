@@ -29,14 +29,14 @@ async def run(orders: int, days: float, split_rate: float) -> None:
     """Seed, advance, track once; print what it cost."""
     from porting_batch.ledger import Ledger
     from porting_batch.tracking import track
-    from tests.tracking.seed import BATCH, advance, make_client, realistic_app, seed
+    from tests.tracking.seed import BATCH, advance, client_for, realistic_app, seed
 
     app = realistic_app(ops_split_rate=split_rate)
     with (
         tempfile.TemporaryDirectory(prefix="bench-tracking-") as folder,
         Ledger(f"sqlite:///{folder}/ledger.db") as ledger,
     ):
-        async with make_client(app) as client:
+        async with client_for(app) as client:
             started = time.perf_counter()
             await seed(app, client, ledger, orders)
             seeded = time.perf_counter() - started

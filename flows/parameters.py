@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,6 +51,15 @@ class PortInRequest(BaseModel):
         description="Name of the batch (default: the file's name). Same name = same batch.",
         max_length=120,
     )
+    csr_policy: Literal["off", "warn", "hold"] | None = Field(
+        None,
+        title="CSR check",
+        description=(
+            "Read each account's losing-carrier record (CSR) before ordering: 'off', 'warn' "
+            "(differences become warnings on their cells) or 'hold' (accounts with differences "
+            "stay drafts, even when confirming). Default from PORTING_CSR_POLICY (warn)."
+        ),
+    )
     out_dir: str | None = Field(
         None, title="Reports folder", description="Where the report folder is written."
     )
@@ -87,6 +96,8 @@ class PortInRequest(BaseModel):
             overrides["max_in_flight"] = self.max_in_flight
         if self.out_dir:
             overrides["out_dir"] = Path(self.out_dir)
+        if self.csr_policy is not None:
+            overrides["csr_policy"] = self.csr_policy
         return overrides
 
 

@@ -37,6 +37,7 @@ from porting_batch.reports import report_folder, summary_markdown, write_reports
 from porting_batch.results import BatchResult
 from porting_batch.runner import Run, batch_id_for, conclude, group_runner, run_sequence, start_run
 from porting_batch.runner import steps as library
+from porting_batch.runner.csr import read_csrs
 from porting_batch.settings import Settings, load_settings
 
 #: Numbers per portability task (the client splits each into API-sized chunks itself).
@@ -95,6 +96,17 @@ def plan_orders(batch_id: str) -> dict[str, int]:
     return {"groups": len(plan.groups), "planned_orders": plan.planned_orders}
 
 
+@task(name="read-csrs", cache_policy=NONE)
+async def read_csrs_task(batch_id: str) -> dict[str, int]:
+    """Read each planned account's CSR (the losing carrier's record) and file what differs."""
+    run = _run(batch_id)
+    outcomes = await read_csrs(run)
+    counts: dict[str, int] = {"held": len(run.state.csr_holds)}
+    for outcome in outcomes.values():
+        counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
+    return counts
+
+
 @task(name="run-order-groups", cache_policy=NONE)
 async def run_group_chunk(batch_id: str, group_keys: list[str]) -> list[dict[str, Any]] | str:
     """Create, complete and (when asked) confirm the orders of a chunk of groups; a library
@@ -136,6 +148,10 @@ class AsTasks:
     async def plan(self, run: Run) -> None:
         """The plan-orders task."""
         plan_orders(run.batch_id)
+
+    async def read_csrs(self, run: Run) -> None:
+        """The read-csrs task."""
+        await read_csrs_task(run.batch_id)
 
     async def run_group_chunks(self, run: Run, groups: Sequence[OrderGroup]) -> None:
         """One run-order-groups task per chunk of groups, the progress artifact moved on as

@@ -144,6 +144,22 @@ class Settings(BaseSettings):
             raise ValueError("must start with /, like /webhooks/telnyx")
         return value
 
+    # The losing carrier's record (CSR) read before the orders (docs/pipeline.md, "CSR").
+    csr_policy: Literal["off", "warn", "hold"] = Field(
+        "warn",
+        description="Read each account's CSR before ordering: off, warn (differences are "
+        "warnings) or hold (accounts with differences stay drafts, even under --confirm).",
+    )
+    csr_deadline_s: float = Field(
+        120.0,
+        ge=0,
+        le=86_400,
+        description="How long a run polls CSRs before reporting them pending.",
+    )
+    csr_refresh: bool = Field(
+        False, description="Ask the carrier again even for accounts whose CSR the ledger holds."
+    )
+
     @field_validator("schedule_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

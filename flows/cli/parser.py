@@ -60,6 +60,11 @@ def _add_run(sub: Commands) -> None:
         default="requested",
         help="requested: the requested FOC if allowed, else the next allowed time (default)",
     )
+    run.add_argument(
+        "--csr",
+        choices=["off", "warn", "hold"],
+        help="the carrier record (CSR) check: off, warn (default), hold",
+    )
     run.set_defaults(handler=cmd_run)
 
 

@@ -31,7 +31,7 @@ from porting_batch.settings import Settings
 def cmd_run(args: argparse.Namespace, open_api: ApiFactory | None = None) -> int:
     """Run one spreadsheet (or each of a folder): in this process, or through the Prefect flow
     when ``PREFECT_API_URL`` names a server."""
-    settings = settings_for(args)
+    settings = settings_for(args, **csr_override(args))
     path = Path(args.path)
     if not path.exists():
         print(f"error: {path}: no such file or folder; check the path", file=sys.stderr)
@@ -43,6 +43,12 @@ def cmd_run(args: argparse.Namespace, open_api: ApiFactory | None = None) -> int
     if os.environ.get("PREFECT_API_URL"):
         return _run_with_prefect(args, settings, path)
     return _run_here(args, settings, paths, open_api)
+
+
+def csr_override(args: argparse.Namespace) -> dict[str, str]:
+    """``--csr`` as the setting it overrides (nothing when not given: the environment's)."""
+    policy = getattr(args, "csr", None)
+    return {"csr_policy": policy} if policy else {}
 
 
 def _options(args: argparse.Namespace) -> Any:
@@ -138,6 +144,7 @@ def _run_with_prefect(args: argparse.Namespace, settings: Settings, path: Path) 
         dry_run=args.dry_run,
         foc_policy=args.foc_policy,
         batch_name=args.batch_name,
+        csr_policy=getattr(args, "csr", None),
     )
 
     async def flow_run() -> Any:

@@ -166,7 +166,7 @@ class EventStore(LedgerBase):
                 for r in rows:
                     record = order_store._order_record(r._mapping)
                     # Remembered as read, so saving it writes only what changed.
-                    order_store._remember_row(record, self.token, order_store._order_values(record))
+                    order_store._remember_row(record, self.token, order_store.order_values(record))
                     found[record.order_id] = record
         return found
 

@@ -231,6 +231,23 @@ def _m0006_sent_fields(conn: Connection) -> None:
     ).create(conn)
 
 
+def _m0007_csr_records(conn: Connection) -> None:
+    # Each account's CSR, so a re-run does not ask the carrier again. Keyed by an HMAC of the
+    # BTN, account number and PIN asked with; only what the comparison needs is kept, the
+    # account number as a keyed fingerprint, the PIN not at all.
+    meta = sa.MetaData()
+    sa.Table(
+        "csr_records",
+        meta,
+        sa.Column("cache_key", sa.String(64), primary_key=True),
+        sa.Column("csr_id", sa.String(64), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("view_json", sa.Text, nullable=False),
+        sa.Column("detail", sa.Text, nullable=False),
+        sa.Column("updated_at", sa.String(40), nullable=False),
+    ).create(conn)
+
+
 #: Named migrations, applied in order and recorded; never edit one that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial_schema", _m0001_initial_schema),
@@ -239,6 +256,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0004_intents_by_target", _m0004_intents_by_target),
     ("0005_porting_events", _m0005_porting_events),
     ("0006_sent_fields", _m0006_sent_fields),
+    ("0007_csr_records", _m0007_csr_records),
 ]
 
 

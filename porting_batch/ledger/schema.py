@@ -131,3 +131,13 @@ sent_fields = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("updated_at", sa.String(40), nullable=False),
 )
+csr_records = sa.Table(
+    "csr_records",
+    metadata,
+    sa.Column("cache_key", sa.String(64), primary_key=True),
+    sa.Column("csr_id", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("view_json", sa.Text, nullable=False, default="{}"),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+)

@@ -18,6 +18,7 @@ the shared connection handling of ``porting_batch.ledger.base``.
 from __future__ import annotations
 
 from porting_batch.ledger.batch_store import BatchStore
+from porting_batch.ledger.csr_store import CsrStore
 from porting_batch.ledger.document_store import DocumentStore
 from porting_batch.ledger.event_store import EventStore
 from porting_batch.ledger.hold_store import HoldStore
@@ -36,5 +37,6 @@ class Ledger(
     ResultStore,
     EventStore,
     SentFieldStore,
+    CsrStore,
 ):
     """The record of batches, orders, documents and write intents."""

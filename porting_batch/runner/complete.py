@@ -75,7 +75,8 @@ async def complete_order(
         if not await _patch(run, group, record, choice, documents, fingerprint):
             return
     confirm = run.state.options.confirm
-    if confirm and record.status == "draft" and record.patched_fingerprint and not is_held(record):
+    held = is_held(record) or group.key in run.state.csr_holds
+    if confirm and record.status == "draft" and record.patched_fingerprint and not held:
         await _confirm(run, group, record)
     _clear_attention_if_reached(run, record, fingerprint)
 

@@ -34,6 +34,7 @@ from porting_batch.runner.state import (
     shown_value,
     unfinished,
 )
+from porting_batch.safety import mask_secret
 from porting_batch.settings import Settings
 
 
@@ -133,7 +134,7 @@ def planned_orders(state: RunState) -> list[OrderResult]:
         OrderResult(
             order_id="",
             customer_reference=g.customer_reference,
-            account=g.fields.get("account_number", ""),
+            account=mask_secret(g.fields.get("account_number", "")),
             country=p.key.country,
             phone_number_type=p.key.phone_number_type,
             carrier=p.key.carrier,
@@ -220,10 +221,18 @@ def _order_outcome(
             "draft order complete; not confirmed: the requested FOC lies beyond the "
             "windows Telnyx offers today (confirm it closer to the date)"
         )
+    elif state.options.confirm and (hold := csr_hold(state, result.phone_number)):
+        result.outcome, result.reason = Outcome.READY_AS_DRAFT, hold
     elif state.options.confirm:
         result.reason = unfinished(stopped or "draft order complete but not yet confirmed")
     else:
         result.outcome, result.reason = Outcome.READY_AS_DRAFT, "draft order complete"
+
+
+def csr_hold(state: RunState, number: str) -> str:
+    """Why the number's account is held as a draft by its CSR ("" when it is not)."""
+    group = state.group_of_number.get(number)
+    return state.csr_holds.get(group.key, "") if group is not None else ""
 
 
 def failure_line(state: RunState, numbers: Sequence[NumberResult]) -> str:
@@ -247,11 +256,13 @@ def failure_line(state: RunState, numbers: Sequence[NumberResult]) -> str:
 
 
 def order_result(record: OrderRecord, account: str, foc_requested: datetime | None) -> OrderResult:
-    """An order as the reports show it, from its ledger record."""
+    """An order as the reports show it, from its ledger record. ``account`` is the losing
+    carrier's account number, a secret: it is kept masked, so no artifact, log or console line
+    built from the result can show it."""
     return OrderResult(
         order_id=record.order_id,
         customer_reference=record.customer_reference,
-        account=account,
+        account=mask_secret(account),
         country=record.country,
         phone_number_type=record.phone_number_type,
         carrier=record.carrier,

@@ -26,7 +26,7 @@ from porting_batch.ledger import Ledger, NumberRecord
 from porting_batch.plan import OrderGroup
 from porting_batch.progress import ProgressCallback
 from porting_batch.results import BatchResult
-from porting_batch.runner import steps
+from porting_batch.runner import csr, steps
 from porting_batch.runner.api import PortingApi
 from porting_batch.runner.cancel import apply_cancellations
 from porting_batch.runner.context import Run, start_run
@@ -55,6 +55,10 @@ class Execution(Protocol):
 
     async def plan(self, run: Run) -> None:
         """The second validation pass, then the plan (:func:`steps.plan`)."""
+        ...
+
+    async def read_csrs(self, run: Run) -> None:
+        """Read each account's CSR and file the differences (:func:`csr.read_csrs`)."""
         ...
 
     async def run_group_chunks(self, run: Run, groups: Sequence[OrderGroup]) -> None:
@@ -92,6 +96,10 @@ class InProcess:
         steps.second_pass(run.state)
         steps.plan(run)
 
+    async def read_csrs(self, run: Run) -> None:
+        """Every account's CSR at once, polled until the deadline."""
+        await csr.read_csrs(run)
+
     async def run_group_chunks(self, run: Run, groups: Sequence[OrderGroup]) -> None:
         """Every group at once, as many under way as the group slots allow."""
         await group_runner(run).run_groups(groups)
@@ -115,6 +123,8 @@ async def run_sequence(run: Run, execution: Execution) -> BatchResult:
                 await execution.check_chunks(run, numbers)
                 steps.log_portability(state, numbers)
             await execution.plan(run)
+            if state.plan is not None and run.settings.csr_policy != "off":
+                await execution.read_csrs(run)
             if not state.options.dry_run and state.plan is not None:
                 group_runner(run)  # reads the ledger before any chunk records an intent
                 with frozen_heap():

@@ -88,6 +88,8 @@ class RunState:
     document_digests: dict[str, str] = field(default_factory=dict)
     #: What this run sent to each order it changed after its first PATCH (field paths only).
     sent: dict[str, list[str]] = field(default_factory=dict)
+    #: Accounts whose orders stay drafts (group key -> why): their CSR differs (``--csr hold``).
+    csr_holds: dict[str, str] = field(default_factory=dict)
     stage: str = "created"
     failure: str = ""
 

@@ -140,7 +140,7 @@ class SimulatorConfig:
     clock_speed: float = 1.0
     seed: int = 0
     start_time: str | None = None  # ISO-8601 simulated start; default: real now
-    csr_delay_s: float = 120.0
+    csr_delay_s: float = 5.0
     # Loopback URLs (``http://127.0.0.1:PORT[/path]``) allowed to receive webhooks. Empty: no
     # webhook is ever sent, since an order's webhook_url comes from operator input and could
     # name any local service, the simulator included.

@@ -111,8 +111,13 @@ def refresh(state: SimState, record: dict[str, Any]) -> dict[str, Any]:
     number = record["phone_number"]
     account = state.scenario.account_for(number)
     facts = state.scenario.facts(number)
+    if account is not None and not account.csr_settles:
+        return record  # the carrier never answers: pending for good
     if account is not None:
         available = account.csr_available
+    elif state.realistic:
+        # Every number has a carrier record (R1): its CSR is there unless it cannot port.
+        available = facts.portable
     else:
         available = number[-1] not in FAILING_LAST_DIGITS and facts.portable
     record["updated_at"] = record["_due"]

@@ -9,6 +9,7 @@ Shape (JSON or YAML)::
     accounts:                      # the losing carrier's customer service record (CSR)
       - numbers: ["+1312555*"]     # same key syntax as above
         csr_available: true        # false: CSR requests for these numbers fail
+        csr_settles: true          # false: CSR requests for these numbers stay pending
         admin: {entity_name: "Acme Inc.", auth_person_name: "Jo Doe", account_number: "A1",
                 billing_phone_number: "+13125550100", pin_passcode: "1234"}
         location: {street_address: "1 Main St", locality: "Chicago",
@@ -40,6 +41,7 @@ class Account:
     admin: dict[str, str] = field(default_factory=dict)
     location: dict[str, str] = field(default_factory=dict)
     csr_available: bool = True
+    csr_settles: bool = True
 
     def covers(self, phone_number: str) -> bool:
         """Whether this account holds ``phone_number``."""
@@ -149,5 +151,6 @@ def _add_accounts(scenario: Scenario, where: str, accounts: list[Any]) -> None:
                 admin={k: str(v) for k, v in (raw.get("admin") or {}).items()},
                 location={k: str(v) for k, v in (raw.get("location") or {}).items()},
                 csr_available=bool(raw.get("csr_available", True)),
+                csr_settles=bool(raw.get("csr_settles", True)),
             )
         )

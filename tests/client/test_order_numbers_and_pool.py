@@ -176,7 +176,7 @@ async def test_a_sharded_pool_sends_all_50_requests_at_once_and_frees_them(
 
 
 async def test_a_cookie_the_api_sets_is_sent_back_and_none_is_invented(
-    make_client: MakeClient,
+    mock_client: MockClient,
 ) -> None:
     """As with httpx's own jar: no Cookie header until a response sets one, then that cookie
     on the next request (responses without Set-Cookie leave the jar as it was)."""
@@ -187,7 +187,7 @@ async def test_a_cookie_the_api_sets_is_sent_back_and_none_is_invented(
         headers = {"set-cookie": "__cf_bm=abc; Path=/"} if len(sent) == 2 else {}
         return httpx.Response(200, json={"data": order_json("o1")}, headers=headers)
 
-    async with make_client(handler) as client:
+    async with mock_client(handler) as client:
         for _ in range(4):
             await client.get_order("o1")
     assert sent == [None, None, "__cf_bm=abc", "__cf_bm=abc"]

@@ -37,6 +37,7 @@ RUN_TIMEOUT_S = 180
 def start_cli(base_url: str, work: Path) -> subprocess.Popen[str]:
     """Start ``porting-batch run sample --confirm`` against ``base_url`` in a subprocess."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTING_", "PREFECT_API"))}
+    env["PORTING_CSR_POLICY"] = "off"  # reading CSRs is tests/csr's subject
     env.update(
         PORTING_API="telnyx",
         PORTING_API_BASE_URL=base_url,

@@ -109,6 +109,7 @@ def where(tmp_path, monkeypatch):
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     for name in [k for k in os.environ if k.startswith("PORTING_")]:
         monkeypatch.delenv(name)
+    monkeypatch.setenv("PORTING_CSR_POLICY", "off")  # reading CSRs is tests/csr's subject
     return tmp_path
 
 

@@ -79,6 +79,7 @@ def simulator(tmp_path) -> Iterator[Simulator]:
 
 def _env(tmp_path: Path, sim: Simulator) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTING_", "PREFECT_API"))}
+    env["PORTING_CSR_POLICY"] = "off"  # reading CSRs is tests/csr's subject
     env.update(
         PORTING_API="telnyx",
         PORTING_API_BASE_URL=sim.url,
@@ -173,6 +174,7 @@ def test_run_without_a_prefect_server_loads_no_prefect(tmp_path):
     """Without PREFECT_API_URL, `run` completes the sample without importing Prefect (so no
     temporary Prefect server is ever started)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTING_", "PREFECT_API"))}
+    env["PORTING_CSR_POLICY"] = "off"  # reading CSRs is tests/csr's subject
     done = subprocess.run(
         [sys.executable, "-c", _MEASURE, "run", str(SAMPLE), "--state", str(tmp_path / "s")],
         env=env,

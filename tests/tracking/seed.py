@@ -38,7 +38,7 @@ def realistic_app(**overrides: Any) -> Any:
     return create_app(SimulatorConfig(**config))
 
 
-def make_client(app: Any) -> PortingClient:
+def client_for(app: Any) -> PortingClient:
     """A client over the app in-process, with no pacing."""
     return PortingClient(
         base_url="http://sim/v2", api_key="KEYSIMULATOR", transport=httpx.ASGITransport(app=app)

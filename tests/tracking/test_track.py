@@ -10,7 +10,7 @@ import pytest
 
 from porting_batch.tracking import EVENT_TYPES, apply_events, parse_event, track
 
-from .seed import BATCH, advance, make_client, realistic_app, seed
+from .seed import BATCH, advance, client_for, realistic_app, seed
 
 pytestmark = pytest.mark.anyio
 
@@ -39,7 +39,7 @@ async def test_a_thousand_open_orders_cost_at_most_a_dozen_calls(sqlite_ledger):
     orders makes at most 12 calls, and the ledger then agrees with the simulator on every
     order's status and numbers."""
     app = realistic_app(ops_split_rate=0.05)
-    async with make_client(app) as client:
+    async with client_for(app) as client:
         await seed(app, client, sqlite_ledger, 1000)
         await advance(app, days=3)
         client.stats.calls.clear()
@@ -58,7 +58,7 @@ async def test_missed_webhooks_are_filled_from_the_events_endpoint(ledger):
     """Half the split and comment webhooks arrive, the rest are missed: track reads those from
     /porting/events; each event is recorded and applied once, and no number is lost."""
     app = realistic_app(ops_split_rate=0.5)
-    async with make_client(app) as client:
+    async with client_for(app) as client:
         await seed(app, client, ledger, 12, reject_every=0)
         await advance(app, days=2)
         wanted = {"porting_order.split", "porting_order.new_comment"}
@@ -81,7 +81,7 @@ async def test_a_split_whose_events_were_all_missed_is_adopted_from_the_list(sql
     """With every event gone (none recorded, the cursor past them), the order split off one of
     ours is found by the list, adopted, and takes its numbers from its sibling."""
     app = realistic_app(ops_split_rate=1.0)
-    async with make_client(app) as client:
+    async with client_for(app) as client:
         await seed(app, client, sqlite_ledger, 3, reject_every=0)
         await advance(app, days=2)
         newest = max(e["created_at"] for e in app.state.sim.store.all("events"))
