@@ -157,7 +157,9 @@ async def _resubmit(run: Run, group: OrderGroup, record: OrderRecord, fingerprin
     """Confirm the corrected order again (R6): it goes back to in-process."""
     intent = Intent(run.ledger, run.batch_id, "confirm", record.order_id)
     try:
-        order = await run.api.confirm_order(record.order_id, on_send=intent.record)
+        order = await run.api.confirm_order(
+            record.order_id, on_send=intent.record, from_status=OrderStatus.EXCEPTION.value
+        )
     except UnprocessableEntityError as exc:
         run.state.extra_issues.extend(refused_data_issues(group, record, exc))
         record.attention = "resubmit refused: " + (
@@ -165,13 +167,7 @@ async def _resubmit(run: Run, group: OrderGroup, record: OrderRecord, fingerprin
         )
         intent.settle("failed", str(exc), orders=[record])
         return False
-    status = order_status(order)
-    if status == OrderStatus.EXCEPTION:
-        # The client takes "no longer a draft" for a landed confirm; still in exception means
-        # the resubmit did not land, and the next run sends it.
-        intent.settle("unknown", "the order is still in exception")
-        return False
-    record.status = status or OrderStatus.IN_PROCESS.value
+    record.status = order_status(order) or OrderStatus.IN_PROCESS.value
     record.confirmed = True
     record.attention = ""
     record.patched_fingerprint = fingerprint
