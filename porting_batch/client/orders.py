@@ -201,14 +201,18 @@ class OrdersMixin(BaseClient):
                 raise
             logger.debug("DELETE /porting_orders/%s: gone after an answer was lost", order_id)
 
-    async def confirm_order(self, order_id: str, *, on_send: OnSend | None = None) -> PortingOrder:
-        """Submit an order (draft to in-process), exactly once.
+    async def confirm_order(
+        self, order_id: str, *, on_send: OnSend | None = None, from_status: str = DRAFT
+    ) -> PortingOrder:
+        """Submit a draft, or resubmit an order in ``exception`` (``from_status``), exactly once.
 
-        After a lost answer or a 5xx the order is read: if it is no longer a draft the confirm
-        landed and the order is returned; if it still is, the confirm is sent again. Confirms and
-        reads share the call's budget of ``max_retries + 1`` failures. ``on_send`` runs once,
-        right before the first confirm goes on the wire.
+        After a lost answer or a 5xx the order is read: if it has left ``from_status`` the
+        confirm landed and the order is returned; if it has not, the confirm is sent again.
+        Confirms and reads share the call's budget of ``max_retries + 1`` failures. ``on_send``
+        runs once, right before the first confirm goes on the wire.
         """
+        if from_status not in CONFIRMABLE:
+            raise ValueError(f"only {sorted(CONFIRMABLE)} orders are confirmed, not {from_status}")
         route = "/porting_orders/{id}/actions/confirm"
         budget = self._budget(on_send)
         while True:
@@ -238,12 +242,14 @@ class OrdersMixin(BaseClient):
                         "GET", "/porting_orders/{id}", PortingOrder, id=order_id, budget=budget
                     ),
                 )
-                if order.status.value != DRAFT:
+                # A draft that was confirmed can reach exception later, and an exception
+                # resubmitted moves on from it: only the status it started in means not landed.
+                if order.status.value != from_status:
                     logger.debug("POST %s: the confirm had landed (%s)", route, order.status.value)
                     return order
                 if budget.left <= 0:
                     raise error
-                logger.debug("POST %s: the order is still a draft; confirming again", route)
+                logger.debug("POST %s: the order is still %s; confirming again", route, from_status)
                 self.stats.retries += 1
 
     async def cancel_order(self, order_id: str) -> PortingOrder:

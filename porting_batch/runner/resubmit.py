@@ -22,7 +22,7 @@ from porting_batch.runner.api import order_status
 from porting_batch.runner.context import Run, logger
 from porting_batch.runner.intents import Intent
 from porting_batch.runner.refusals import refused_data_issues
-from porting_batch.runner.state import parse_time
+from porting_batch.runner.state import EXCEPTION_PREFIX, parse_time
 
 #: Statuses in which a fix from the sheet is PATCHed (Telnyx allows more; the issue asks these).
 FIXABLE = frozenset({OrderStatus.DRAFT.value, OrderStatus.EXCEPTION.value})
@@ -76,16 +76,23 @@ async def _nothing_to_send(
             if not await _patch_fields(run, group, record, values, [sent.FOC_PATH]):
                 return False
         return await _resubmit(run, group, record, fingerprint)
+    if record.status != OrderStatus.EXCEPTION and record.attention.startswith(EXCEPTION_PREFIX):
+        # Read as moved on (a resubmit whose answer was lost landed): as tracking would, the
+        # exception's attention goes with it.
+        record.attention = ""
     record.patched_fingerprint = fingerprint
     run.ledger.save_order(record)
     return True
 
 
 def _last_write_was_patch(run: Run, record: OrderRecord) -> bool:
+    # A resubmit in doubt was settled "unknown" after reading the order, which is still in
+    # exception: it did not land, and the PATCH before it still awaits its resubmit.
     writes = [
         i
         for i in run.ledger.intents_for(run.batch_id)
-        if i["target"] == record.order_id and i["kind"] in {"patch", "confirm"}
+        if i["target"] == record.order_id
+        and (i["kind"] == "patch" or (i["kind"] == "confirm" and i["state"] != "unknown"))
     ]
     return bool(writes) and writes[-1]["kind"] == "patch" and writes[-1]["state"] == "done"
 
@@ -157,7 +164,9 @@ async def _resubmit(run: Run, group: OrderGroup, record: OrderRecord, fingerprin
     """Confirm the corrected order again (R6): it goes back to in-process."""
     intent = Intent(run.ledger, run.batch_id, "confirm", record.order_id)
     try:
-        order = await run.api.confirm_order(record.order_id, on_send=intent.record)
+        order = await run.api.confirm_order(
+            record.order_id, on_send=intent.record, from_status=OrderStatus.EXCEPTION.value
+        )
     except UnprocessableEntityError as exc:
         run.state.extra_issues.extend(refused_data_issues(group, record, exc))
         record.attention = "resubmit refused: " + (
@@ -165,13 +174,7 @@ async def _resubmit(run: Run, group: OrderGroup, record: OrderRecord, fingerprin
         )
         intent.settle("failed", str(exc), orders=[record])
         return False
-    status = order_status(order)
-    if status == OrderStatus.EXCEPTION:
-        # The client takes "no longer a draft" for a landed confirm; still in exception means
-        # the resubmit did not land, and the next run sends it.
-        intent.settle("unknown", "the order is still in exception")
-        return False
-    record.status = status or OrderStatus.IN_PROCESS.value
+    record.status = order_status(order) or OrderStatus.IN_PROCESS.value
     record.confirmed = True
     record.attention = ""
     record.patched_fingerprint = fingerprint

@@ -1,7 +1,9 @@
-"""A simulator served on loopback behind wrappers that count its requests or kill the caller."""
+"""A simulator served on loopback behind wrappers that count or record its requests, or kill (or
+interrupt) the caller."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -50,15 +52,69 @@ class CountRequests:
         await self.app(scope, receive, send)
 
 
+class RecordWrites:
+    """ASGI wrapper keeping every API write that reaches the simulator: (method, path, JSON body
+    or None). Behind a ``KillOnRequest``, a request it drops is not recorded: only writes the
+    simulator applied are."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.writes: list[tuple[str, str, Any]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if not _is_api(scope) or scope["method"] not in {"POST", "PATCH", "DELETE"}:
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        try:
+            parsed = json.loads(body) if body else None
+        except ValueError:  # an upload's multipart body
+            parsed = None
+        self.writes.append((scope["method"], scope["path"], parsed))
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
 class KillOnRequest:
     """ASGI wrapper: the Nth API request (of ``method`` on a path matching ``path``, by default
-    any) is applied, then its caller is SIGKILLed before it can read the answer."""
+    any) is applied (or, with ``apply=False``, dropped unapplied), then its caller gets
+    ``signum`` before it can read the answer.
 
-    def __init__(self, app: Any, nth: int, method: str = "", path: str = r"/v2/.*") -> None:
+    SIGKILL leaves nothing to wait for. A signal the caller catches (SIGINT) is answered by
+    the caller closing its connection: the request is held until then, so no answer can reach
+    the caller first and the point it stops at is the same on every run.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        nth: int,
+        method: str = "",
+        path: str = r"/v2/.*",
+        *,
+        apply: bool = True,
+        signum: int = signal.SIGKILL,
+    ) -> None:
         self.app = app
         self.nth = nth
         self.method = method
         self.path = re.compile(path)
+        self.apply = apply
+        self.signum = signum
         self.seen = 0
         self.victim: int | None = None
         self.killed = False
@@ -101,9 +157,13 @@ class KillOnRequest:
                 async def swallow(message: Any) -> None:
                     return None
 
-                await self.app(scope, receive, swallow)
-                os.kill(self.victim, signal.SIGKILL)
+                if self.apply:
+                    await self.app(scope, receive, swallow)
+                os.kill(self.victim, self.signum)
                 self.killed = True
+                if self.signum != signal.SIGKILL:
+                    while (await receive())["type"] != "http.disconnect":
+                        pass
                 return
         await self.app(scope, receive, send)
 

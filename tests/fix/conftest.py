@@ -3,8 +3,6 @@ client over it that counts its calls, a ledger, and a small batch written as CSV
 
 from __future__ import annotations
 
-import csv
-import shutil
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -16,20 +14,8 @@ from porting_batch.client import PortingClient
 from porting_batch.ledger import Ledger
 from porting_batch.settings import Settings
 from porting_batch.simulator import SimulatorConfig, create_app
-from porting_batch.simulator.carriers import record_for
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "input_templates" / "sample"
-#: A fixed Thursday morning, so that windows and business hours are the same on every run.
-START = "2026-03-05T15:00:00Z"
-#: Bluegrass Telco: its data in the sheet matches the carrier's record.
-GOOD = "+13125550155"
-#: Prairie Bell Telephone: the sheet misspells the entity, so the carrier rejects the order.
-REJECTED = "+13125600155"
-HEADER = [
-    "phone_number", "entity_name", "auth_person_name", "account_number", "pin_passcode",
-    "billing_phone_number", "street_address", "locality", "administrative_area", "postal_code",
-    "country_code", "port_type", "loa_file", "invoice_file", "action",
-]  # fmt: skip
+from .helpers import START, write_sheet
 
 
 @pytest.fixture
@@ -62,35 +48,12 @@ async def client(sim_app: Any) -> AsyncIterator[PortingClient]:
         yield client
 
 
-def row_for(number: str, **changes: str) -> list[str]:
-    """A row whose cells match the losing carrier's record for ``number``, then ``changes``."""
-    record = record_for(number)
-    cells = {
-        "phone_number": number,
-        **record.admin(),
-        **record.location(),
-        "port_type": "full",
-        "loa_file": "loa.pdf",
-        "invoice_file": "invoice.pdf",
-        "action": "",
-    }
-    cells.update(changes)
-    return [cells[column] for column in HEADER]
-
-
 @pytest.fixture
 def write_batch(tmp_path: Path) -> Callable[..., Path]:
     """Write rows as ``batch.csv`` (the same file each time: the batch keeps its name) beside
     an LOA and an invoice (PDFs of the sample, under names of their own)."""
 
     def write(rows: list[list[str]], name: str = "batch.csv") -> Path:
-        folder = tmp_path / "sheets"
-        folder.mkdir(exist_ok=True)
-        for kind in ("loa", "invoice"):
-            shutil.copy(min(SAMPLE_DIR.glob(f"{kind}-*.pdf")), folder / f"{kind}.pdf")
-        target = folder / name
-        with target.open("w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerows([HEADER, *rows])
-        return target
+        return write_sheet(tmp_path / "sheets", rows, name)
 
     return write

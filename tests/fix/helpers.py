@@ -1,18 +1,62 @@
-"""Shared steps of the fix tests: a recording transport and the simulated clock moved until an
-order reaches a status."""
+"""Shared steps of the fix tests (also used by the crash suite): sheets whose rows match the
+carriers' records, a recording transport, and the simulated clock moved until an order reaches a
+status."""
 
 from __future__ import annotations
 
+import csv
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from porting_batch.client import PortingClient
 from porting_batch.ledger import Ledger
+from porting_batch.simulator.carriers import record_for
 from porting_batch.tracking import refresh_order_statuses
 
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "input_templates" / "sample"
+#: A fixed Thursday morning, so that windows and business hours are the same on every run.
+START = "2026-03-05T15:00:00Z"
+#: Bluegrass Telco: its data in the sheet matches the carrier's record.
+GOOD = "+13125550155"
+#: Prairie Bell Telephone: the sheet misspells the entity, so the carrier rejects the order.
+REJECTED = "+13125600155"
+HEADER = [
+    "phone_number", "entity_name", "auth_person_name", "account_number", "pin_passcode",
+    "billing_phone_number", "street_address", "locality", "administrative_area", "postal_code",
+    "country_code", "port_type", "loa_file", "invoice_file", "action",
+]  # fmt: skip
 HOUR = 3600.0
+
+
+def row_for(number: str, **changes: str) -> list[str]:
+    """A row whose cells match the losing carrier's record for ``number``, then ``changes``."""
+    record = record_for(number)
+    cells = {
+        "phone_number": number,
+        **record.admin(),
+        **record.location(),
+        "port_type": "full",
+        "loa_file": "loa.pdf",
+        "invoice_file": "invoice.pdf",
+        "action": "",
+    }
+    cells.update(changes)
+    return [cells[column] for column in HEADER]
+
+
+def write_sheet(folder: Path, rows: list[list[str]], name: str = "batch.csv") -> Path:
+    """Write rows as ``folder/name`` (CSV) beside the sample's PDFs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind in ("loa", "invoice"):  # an LOA and an invoice of the sample, under own names
+        shutil.copy(min(SAMPLE_DIR.glob(f"{kind}-*.pdf")), folder / f"{kind}.pdf")
+    target = folder / name
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+    return target
 
 
 class Recording:

@@ -11,8 +11,7 @@ from porting_batch.outcomes import Outcome
 from porting_batch.runner import BatchOptions, run_batch
 from porting_batch.runner.fix import fix_batch
 
-from .conftest import GOOD, REJECTED, row_for
-from .helpers import HOUR, Recording, order_of, status_of
+from .helpers import GOOD, HOUR, REJECTED, Recording, order_of, row_for, status_of
 
 pytestmark = pytest.mark.anyio
 

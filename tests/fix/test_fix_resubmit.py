@@ -9,8 +9,7 @@ from porting_batch.outcomes import Outcome
 from porting_batch.runner import BatchOptions, run_batch
 from porting_batch.runner.fix import fix_batch
 
-from .conftest import GOOD, REJECTED, row_for
-from .helpers import Recording, advance_until, order_of, status_of
+from .helpers import GOOD, REJECTED, Recording, advance_until, order_of, row_for, status_of
 
 pytestmark = pytest.mark.anyio
 
@@ -120,3 +119,44 @@ async def test_fix_creates_nothing_and_reports_new_numbers(
     assert recording.writes() == []
     [new] = [n for n in result.numbers if n.phone_number == REJECTED]
     assert new.outcome is Outcome.NOT_PROCESSED and "porting-batch run" in new.reason
+
+
+class CutOff(BaseException):
+    """The process dying mid-request: nothing in the pipeline catches it."""
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["landed", "not-landed"])
+async def test_a_fix_cut_off_at_its_resubmit_is_finished_by_the_next_with_one_resubmit(
+    settings, ledger, sim_app, write_batch, landed
+):
+    """Cut off while the resubmit is in flight, the next fix reads the order: a resubmit that
+    landed is not sent again and its exception is no longer flagged; one that did not is sent
+    then, without a second PATCH."""
+    recording = Recording(sim_app)
+    rejected, _ = await rejected_batch(settings, ledger, sim_app, write_batch, recording)
+    fixed = write_batch([row_for(GOOD), row_for(REJECTED)])
+    inner = recording.handle
+
+    async def cut_at_confirm(request):
+        if request.url.path.endswith("/actions/confirm"):
+            if landed:
+                await inner(request)
+            raise CutOff
+        return await inner(request)
+
+    recording.handle = cut_at_confirm
+    before = len(recording.seen)
+    async with recording.client() as client:
+        with pytest.raises(CutOff):
+            await fix_batch(settings, ledger, client, "batch", fixed)
+    recording.handle = inner
+    async with recording.client() as client:
+        result = await fix_batch(settings, ledger, client, "batch", fixed)
+    sent = recording.seen[before:]
+    assert len([r for r in sent if r[0] == "PATCH"]) == 1
+    # ``sent`` holds what reached the simulator: one resubmit, from whichever fix.
+    assert len([r for r in sent if r[1].endswith("/actions/confirm")]) == 1
+    [order] = [o for o in result.orders if o.order_id == rejected]
+    assert (order.status, order.attention) == ("in-process", "")
+    assert order.sent == ("" if landed else "resubmitted")
+    assert result.complete and {n.outcome for n in result.numbers} == {Outcome.CONFIRMED}
