@@ -66,7 +66,6 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
     from prefect.schedules import Cron, Interval
 
     from flows.inbox import inbox_scan
-    from flows.maintenance import track_orders_flow
     from flows.port_in import port_in_batch
 
     def one_at_a_time() -> ConcurrencyLimitConfig:
@@ -111,7 +110,16 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
         description=f"Scan {ops.inbox_dir}/inbox for dropped spreadsheets.",
         **common,
     )
-    tracking = track_orders_flow.to_deployment(
+    return [manual, scheduled, inbox, _tracking(ops, common)]
+
+
+def _tracking(ops: Settings, common: dict[str, Any]) -> Any:
+    """``track-orders`` on its interval; a run by hand may name one batch."""
+    from prefect.schedules import Interval
+
+    from flows.maintenance import track_orders_flow
+
+    return track_orders_flow.to_deployment(
         TRACK_ORDERS,
         schedules=[Interval(timedelta(seconds=ops.track_interval_s))],
         description=(
@@ -120,7 +128,6 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
         ),
         **common,
     )
-    return [manual, scheduled, inbox, tracking]
 
 
 def serve_deployments(ops: Settings, overrides: dict[str, str] | None = None) -> None:
