@@ -1,11 +1,14 @@
 """The deployments ``porting-batch serve`` serves, their settings, and the shared limits.
 
-Three deployments from one process:
+Four deployments from one process:
 
 - ``port-in-batch/manual``: no schedule; the UI's typed form is ``PortInRequest``'s schema.
 - ``port-in-batch/scheduled``: every spreadsheet of the scheduled folder, on a cron in an
   explicit time zone.
 - ``inbox-scan/inbox``: a scan of the inbox folder on an interval (every minute by default).
+- ``track-orders/track-orders``: every open order brought up to date and the tracking report
+  written, on an interval (every 15 minutes by default) and on demand (a run with a batch id
+  tracks that batch only); each status change is a Prefect event (``flows.maintenance``).
 
 Each has a deployment concurrency limit of one run with ENQUEUE, so two runs of the same
 deployment (and so of the same spreadsheet or folder through it) never overlap; a run that
@@ -28,10 +31,13 @@ __all__ = [
     "MANUAL",
     "OPERATING_FIELDS",
     "SCHEDULED",
+    "TRACK_ORDERS",
     "build_deployments",
     "serve_deployments",
 ]
 
+#: The tracking deployment's name (``track-orders/track-orders``).
+TRACK_ORDERS = "track-orders"
 
 #: The settings fields that shape the served deployments (documented in docs/operating.md).
 OPERATING_FIELDS = (
@@ -45,12 +51,13 @@ OPERATING_FIELDS = (
     "schedule_timezone",
     "scheduled_dir",
     "scheduled_confirm",
+    "track_interval_s",
 )
 
 
 def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) -> list[Any]:
-    """The three runner deployments, ready for ``serve``; ``overrides`` (``serve``'s flags)
-    become each run's ``overrides`` parameter."""
+    """The four runner deployments, ready for ``serve``; ``overrides`` (``serve``'s flags)
+    become each port-in and inbox run's ``overrides`` parameter."""
     from prefect.client.schemas.objects import (
         ConcurrencyLimitConfig,
         ConcurrencyLimitStrategy,
@@ -103,15 +110,32 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
         description=f"Scan {ops.inbox_dir}/inbox for dropped spreadsheets.",
         **common,
     )
-    return [manual, scheduled, inbox]
+    return [manual, scheduled, inbox, _tracking(ops, common)]
+
+
+def _tracking(ops: Settings, common: dict[str, Any]) -> Any:
+    """``track-orders`` on its interval; a run by hand may name one batch."""
+    from prefect.schedules import Interval
+
+    from flows.maintenance import track_orders_flow
+
+    return track_orders_flow.to_deployment(
+        TRACK_ORDERS,
+        schedules=[Interval(timedelta(seconds=ops.track_interval_s))],
+        description=(
+            f"Track every open order every {ops.track_interval_s / 60:g} min (or one batch, on "
+            "demand): events per status change, the tracking report."
+        ),
+        **common,
+    )
 
 
 def serve_deployments(ops: Settings, overrides: dict[str, str] | None = None) -> None:
-    """Serve the three deployments from this process until interrupted."""
+    """Serve the four deployments from this process until interrupted."""
     from prefect import serve
 
     run_logging()
     ops.inbox_dir.mkdir(parents=True, exist_ok=True)
     ops.scheduled_dir.mkdir(parents=True, exist_ok=True)
     # One run per deployment at a time (their limits); inbox batches are subflows of the scan.
-    serve(*build_deployments(ops, overrides), limit=3)
+    serve(*build_deployments(ops, overrides), limit=4)

@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     webhook_port: int = Field(8780, ge=0, le=65535, description="Port of the webhook receiver.")
     webhook_path: str = Field("/webhooks/telnyx", description="Path the webhooks are POSTed to.")
 
+    # The track-orders deployment (flows/deployments.py, docs/operating.md).
+    track_interval_s: float = Field(
+        900.0, ge=60, description="Seconds between scheduled track-orders runs (15 minutes)."
+    )
+
     @field_validator("webhook_public_key")
     @classmethod
     def _ed25519_key(cls, value: str | None) -> str | None:

@@ -73,16 +73,22 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_track(args: argparse.Namespace) -> int:
-    """Read the open orders' statuses from the API, record them, and list what moved."""
+    """Bring the open orders up to date, list what moved and write the tracking report; exit 3
+    when orders need action (a fix in the sheet, a deadline, an exception)."""
     settings = _known_settings(args)
     if settings is None:
         return EXIT_BAD_INPUT
     from flows.maintenance import track
 
-    changes = run_until_signal(track(settings, args.batch))
-    for change in changes:
-        moved = f"{change['before']} -> {change['after']}"
-        print(f"{change['batch_id']}  {change['order_id']}  {moved}  {change['attention']}")
-    attention = [c for c in changes if c["attention"]]
-    print(f"{len(changes)} order(s) changed, {len(attention)} need attention")
-    return EXIT_ATTENTION if attention else EXIT_OK
+    result = run_until_signal(track(settings, args.batch))
+    for change in result["changes"]:
+        moved = f"{change['before'] or '(new)'} -> {change['after']}"
+        also = "; ".join(change["changed"])
+        print(f"{change['batch_id']}  {change['order_id']}  {moved}  {change['attention']}  {also}")
+    for row in result["needs_action"]:
+        first = row["what_to_do"].splitlines()[0]
+        print(f"needs action: {row['batch_id']}  {row['order_id']}  {row['status']}  {first}")
+    changed, acting = len(result["changes"]), len(result["needs_action"])
+    print(f"{changed} order(s) changed, {acting} need attention")
+    print(f"Tracking report: {result['report_folder']}")
+    return EXIT_ATTENTION if acting else EXIT_OK

@@ -119,8 +119,11 @@ def _add_report(sub: Commands) -> None:
 
 
 def _add_track(sub: Commands) -> None:
-    track = sub.add_parser("track", help="follow open orders: record status changes")
+    track = sub.add_parser(
+        "track", help="follow open orders: record what moved, write the tracking report"
+    )
     track.add_argument("batch", nargs="?", help="only this batch (default: every batch)")
+    track.add_argument("--out", help="folder for the tracking report (default: ./reports)")
     track.add_argument("--state", help="state folder (ledger)")
     track.set_defaults(handler=cmd_track)
 

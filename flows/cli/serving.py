@@ -3,13 +3,18 @@
 ``inbox`` (one scan) without ``PREFECT_API_URL`` runs the library's scan here, each claim through
 the same steps as ``run``, and imports no Prefect; with it, the ``inbox-scan`` flow runs on that
 server. ``serve`` and ``inbox --watch`` need a server by nature and refuse to start without one
-rather than let Prefect start a temporary one.
+rather than let Prefect start a temporary one. With ``PORTING_WEBHOOK_PUBLIC_KEY`` set,
+``serve`` also runs the webhook receiver (``porting-batch webhooks``) as a child process that
+stops with it.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +34,9 @@ from porting_batch.settings import Settings, load_settings
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve port-in-batch/manual, port-in-batch/scheduled and inbox-scan/inbox until stopped,
-    on the server ``PREFECT_API_URL`` names (refused without one)."""
+    """Serve port-in-batch/manual, port-in-batch/scheduled, inbox-scan/inbox and
+    track-orders/track-orders until stopped, on the server ``PREFECT_API_URL`` names (refused
+    without one); and the webhook receiver beside them when its public key is set."""
     if not prefect_server():
         return refuse_without_server("serve")
     overrides = flow_overrides(args)
@@ -43,8 +49,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"Scheduled: {ops.scheduled_dir.absolute()} at '{ops.schedule_cron}' "
         f"({ops.schedule_timezone})"
     )
-    serve_deployments(ops, overrides=overrides)
+    print(f"Tracking: every open order every {ops.track_interval_s / 60:g} min (track-orders)")
+    receiver = _start_receiver(ops)
+    try:
+        serve_deployments(ops, overrides=overrides)
+    finally:
+        if receiver is not None:
+            _stop_receiver(receiver)
     return EXIT_OK
+
+
+def _start_receiver(ops: Settings) -> subprocess.Popen[bytes] | None:
+    """``porting-batch webhooks`` in a child process when the public key is set: its own
+    server loop and signal handling, apart from Prefect's runner."""
+    if not ops.webhook_public_key:
+        print("Webhooks: not received (set PORTING_WEBHOOK_PUBLIC_KEY to receive them)")
+        return None
+    host = f"[{ops.webhook_host}]" if ":" in ops.webhook_host else ops.webhook_host
+    print(f"Webhooks: http://{host}:{ops.webhook_port}{ops.webhook_path}", flush=True)
+    command = [sys.executable, "-m", "flows.cli", "webhooks", "--state", str(ops.state_dir)]
+    # The receiver's settings as serve resolved them (a .env file, say), not re-read by chance.
+    env = {
+        **os.environ,
+        "PORTING_WEBHOOK_PUBLIC_KEY": ops.webhook_public_key,
+        "PORTING_WEBHOOK_HOST": ops.webhook_host,
+        "PORTING_WEBHOOK_PORT": str(ops.webhook_port),
+        "PORTING_WEBHOOK_PATH": ops.webhook_path,
+    }
+    return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and command
+
+
+def _stop_receiver(receiver: subprocess.Popen[bytes]) -> None:
+    """Stop the receiver child (SIGTERM, then a kill if it hangs) and reap it."""
+    if receiver.poll() is None:
+        receiver.terminate()
+        try:
+            receiver.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            receiver.kill()
+            receiver.wait()
 
 
 def cmd_inbox(args: argparse.Namespace) -> int:

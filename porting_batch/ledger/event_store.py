@@ -111,6 +111,21 @@ class EventStore(LedgerBase):
                 found.update({r.event_id: _stored(r._mapping) for r in rows})
         return found
 
+    def events_for_orders(self, order_ids: Iterable[str]) -> list[StoredEvent]:
+        """The recorded events about these orders, in the order they occurred (the tracking
+        report reads when an order went into exception from them)."""
+        wanted = sorted(set(order_ids))
+        found: list[StoredEvent] = []
+        with self._read() as conn:
+            for start in range(0, len(wanted), 500):
+                rows = conn.execute(
+                    sa.select(porting_events).where(
+                        porting_events.c.order_id.in_(wanted[start : start + 500])
+                    )
+                )
+                found.extend(_stored(r._mapping) for r in rows)
+        return sorted(found, key=lambda e: (e.occurred_at, e.event_id))
+
     def mark_applied(self, event_ids: Iterable[str]) -> int:
         """Note the events as applied (those not already); how many were newly marked."""
         ids = sorted(set(event_ids))

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from flows.cli import build_parser
-from flows.deployments import INBOX, MANUAL, OPERATING_FIELDS, SCHEDULED
+from flows.deployments import INBOX, MANUAL, OPERATING_FIELDS, SCHEDULED, TRACK_ORDERS
 from porting_batch.inbox import FORCE_MARK
 from porting_batch.settings import Settings
 
@@ -42,10 +42,10 @@ def test_every_option_of_serve_and_inbox_is_documented(command):
 
 
 def test_prefect_yaml_deploys_the_served_deployments_from_the_same_flows():
-    """prefect.yaml has the three served deployments, each on the same flow, one run at a time."""
+    """prefect.yaml has the four served deployments, each on the same flow, one run at a time."""
     config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     by_name = {d["name"]: d for d in config["deployments"]}
-    assert set(by_name) == {MANUAL, SCHEDULED, INBOX}
+    assert set(by_name) == {MANUAL, SCHEDULED, INBOX, TRACK_ORDERS}
     flows = {}
     for name, deployment in by_name.items():
         path, function = deployment["entrypoint"].split(":")
@@ -54,7 +54,15 @@ def test_prefect_yaml_deploys_the_served_deployments_from_the_same_flows():
         assert deployment["concurrency_limit"] == {"limit": 1, "collision_strategy": "ENQUEUE"}
         assert deployment["enforce_parameter_schema"] is True
         assert deployment["work_pool"]["name"] == "porting"
-    assert flows == {MANUAL: "port-in-batch", SCHEDULED: "port-in-batch", INBOX: "inbox-scan"}
+    assert flows == {
+        MANUAL: "port-in-batch",
+        SCHEDULED: "port-in-batch",
+        INBOX: "inbox-scan",
+        TRACK_ORDERS: "track-orders",
+    }
+    assert by_name[TRACK_ORDERS]["schedules"] == [
+        {"interval": Settings.model_fields["track_interval_s"].default}
+    ]
     (cron,) = by_name[SCHEDULED]["schedules"]
     assert set(cron) == {"cron", "timezone"}
 

@@ -125,7 +125,7 @@ def test_cli_rerun_report_and_clean_meet_the_orders_of_the_last_run(tmp_path, mo
     assert "ready_as_draft     43" in second
     assert main(["report", "sample-batch", "--out", str(out / "again"), *common]) == 0
     assert "Reports: " in capsys.readouterr().out
-    assert main(["track", *common]) == 0
+    assert main(["track", "--out", str(out / "tracking"), *common]) == 0
     assert "0 order(s) changed, 0 need attention" in capsys.readouterr().out
     assert main(["clean", "sample-batch", *common]) == 0
     assert "8 draft order(s) deleted, 0 refused" in capsys.readouterr().out

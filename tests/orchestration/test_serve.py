@@ -189,7 +189,7 @@ def _deployments_ready() -> bool:
         async with get_client() as client:
             return len(await client.read_deployments())
 
-    return run(count()) == 3
+    return run(count()) == 4
 
 
 async def _trigger(name: str, parameters: dict[str, Any] | None = None) -> FlowRun:
