@@ -34,12 +34,6 @@ CONFIG = {"profile": "realistic", "clock_speed": 0.0, "start_time": START}
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    """Async tests run on asyncio."""
-    return "asyncio"
-
-
-@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings with the state and reports in a temporary folder."""
     return Settings(state_dir=tmp_path / "state", out_dir=tmp_path / "reports")
@@ -77,8 +71,8 @@ def row_for(number: str, **changes: str) -> list[str]:
         **record.admin(),
         **record.location(),
         "port_type": "full",
-        "loa_file": "loa-acme.pdf",
-        "invoice_file": "invoice-acme.pdf",
+        "loa_file": "loa.pdf",
+        "invoice_file": "invoice.pdf",
     }
     cells.update(changes)
     return [cells[column] for column in HEADER]
@@ -92,8 +86,8 @@ def write_batch(tmp_path: Path) -> Callable[[list[list[str]]], Path]:
     def write(rows: list[list[str]]) -> Path:
         folder = tmp_path / "sheets"
         folder.mkdir(exist_ok=True)
-        for pdf in SAMPLE_DIR.glob("*.pdf"):
-            shutil.copy(pdf, folder / pdf.name)
+        for kind in ("loa", "invoice"):  # an LOA and an invoice of the sample, under own names
+            shutil.copy(min(SAMPLE_DIR.glob(f"{kind}-*.pdf")), folder / f"{kind}.pdf")
         target = folder / "batch.csv"
         with target.open("w", newline="", encoding="utf-8") as handle:
             csv.writer(handle).writerows([HEADER, *rows])

@@ -58,14 +58,14 @@ class Latency:
 def _row(number: str, **changes: str) -> list[str]:
     record = record_for(number)
     cells = {"phone_number": number, **record.admin(), **record.location(), "port_type": "full",
-             "loa_file": "loa-acme.pdf", "invoice_file": "invoice-acme.pdf", **changes}  # fmt: skip
+             "loa_file": "loa.pdf", "invoice_file": "invoice.pdf", **changes}  # fmt: skip
     return [cells[column] for column in HEADER]
 
 
 def _sheet(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    for pdf in SAMPLE_DIR.glob("*.pdf"):
-        shutil.copy(pdf, folder / pdf.name)
+    for kind in ("loa", "invoice"):  # an LOA and an invoice of the sample, under own names
+        shutil.copy(min(SAMPLE_DIR.glob(f"{kind}-*.pdf")), folder / f"{kind}.pdf")
     path = folder / "batch.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         rows = [HEADER, _row(GOOD), _row(REJECTED, entity_name="Keystone Dentistry")]
