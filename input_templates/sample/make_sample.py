@@ -23,6 +23,8 @@ from porting_batch.template import write_batch  # noqa: E402
 
 BASE_DATE = date(2026, 11, 26)
 INVOICE_DATE = (BASE_DATE - timedelta(days=9)).isoformat()
+#: The RespOrg of each toll-free number: a per-row column, empty on the local numbers' rows.
+RESP_ORGS = {"+1 800 555 0199": "TWC01", "877-555-0150": "ATX01", "1 (888) 555-0123": "ATX01"}
 
 ACCOUNTS: list[dict[str, object]] = [
     {
@@ -42,6 +44,7 @@ ACCOUNTS: list[dict[str, object]] = [
             "country_code": "US",
             "port_type": "full",
             "requested_foc": "2026-12-21",
+            "foc_time_zone": "America/Chicago",
             "tags": "chicago,hq",
             "enable_messaging": "yes",
             "customer_reference": "ACME-PORT-1",
@@ -226,6 +229,7 @@ def build(folder: Path = HERE) -> Path:
                 {
                     **{key: str(value) for key, value in fields.items()},
                     "phone_number": number,
+                    "resp_org": RESP_ORGS.get(number, ""),
                     "loa_file": loa,
                     "invoice_file": invoice,
                     "invoice_date": INVOICE_DATE,
@@ -233,7 +237,11 @@ def build(folder: Path = HERE) -> Path:
                 }
             )
     return write_batch(
-        folder / "sample-batch.xlsx", rows, created=datetime.combine(BASE_DATE, time(12))
+        folder / "sample-batch.xlsx",
+        rows,
+        created=datetime.combine(BASE_DATE, time(12)),
+        # API names as headers: the tests edit its cells by them, and it shows they still read
+        api_headers=True,
     )
 
 
