@@ -1,6 +1,7 @@
 """Write the blank templates in this folder: porting-template.xlsx and porting-template.csv.
 
-They are what ``porting-batch template PATH`` writes, with a fixed creation time so that the
+They are what ``porting-batch template PATH`` writes (headers in the operator's words, the
+greyed example row the reader skips), with a fixed creation time so that the
 committed files only change when the column catalogue does. Run from the repository root:
 ``.venv/bin/python input_templates/make_templates.py``.
 """
@@ -22,7 +23,7 @@ CREATED = datetime(2026, 11, 26, 12)
 def build(folder: Path = HERE) -> list[Path]:
     """Write both templates into ``folder``."""
     return [
-        write_batch(folder / name, [], created=CREATED)
+        write_batch(folder / name, [], created=CREATED, example=True)
         for name in ("porting-template.xlsx", "porting-template.csv")
     ]
 

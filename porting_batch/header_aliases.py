@@ -60,6 +60,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "account telephone number",
         "main number",
         "billing phone",
+        "billing telephone number (btn)",
     ),
     "street_address": (
         "street",
@@ -77,6 +78,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "unit",
         "service street2",
         "street 2",
+        "suite/unit",
     ),
     "locality": ("city", "town", "service city"),
     "administrative_area": ("state", "province", "region", "state province", "service state", "st"),
@@ -88,6 +90,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "postal",
         "service postal code",
         "service zip",
+        "zip/postal code",
     ),
     "country_code": ("address country", "service country", "country of address"),
     "port_type": ("port", "type of port", "full or partial"),
@@ -101,29 +104,65 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "due date",
         "requested date",
         "activation date",
+        "requested port date (foc)",
     ),
-    "loa_file": ("loa", "letter of authorization", "loa path", "loa document"),
-    "invoice_file": ("invoice", "bill", "invoice path", "bill copy", "csr file"),
+    "loa_file": ("loa file", "loa", "letter of authorization", "loa path", "loa document"),
+    "invoice_file": ("invoice file", "invoice", "bill", "invoice path", "bill copy", "csr file"),
     "invoice_date": ("bill date", "date of invoice", "statement date"),
-    "connection_id": ("connection", "sip connection", "trunk", "trunk id"),
+    "connection_id": ("telnyx connection id", "connection", "sip connection", "trunk", "trunk id"),
     "messaging_profile_id": ("messaging profile", "messaging profile id"),
     "emergency_address_id": ("e911 address id", "emergency address", "e911"),
     "billing_group_id": ("billing group",),
     "tags": ("tag", "labels"),
-    "enable_messaging": ("messaging", "sms", "port messaging", "enable sms"),
-    "webhook_url": ("webhook", "callback url", "notification url"),
-    "customer_reference": ("reference", "customer ref", "your reference", "po number"),
+    "enable_messaging": (
+        "port messaging (sms)",
+        "messaging",
+        "sms",
+        "port messaging",
+        "enable sms",
+    ),
+    "webhook_url": ("status webhook url", "webhook", "callback url", "notification url"),
+    "customer_reference": (
+        "your order reference",
+        "reference",
+        "customer ref",
+        "your reference",
+        "po number",
+    ),
     "notes": ("note", "comment", "comments", "remarks"),
     "action": ("cancel", "row action", "operation"),
+    "foc_time_zone": ("time zone", "timezone", "foc timezone", "tz", "port time zone"),
+    "losing_carrier": (
+        "current carrier",
+        "losing carrier",
+        "losing carrier name",
+        "old carrier",
+        "carrier",
+        "carrier name",
+        "current provider",
+        "old service provider",
+    ),
+    "resp_org": ("resporg id", "resporg", "resp org", "resp org id", "responsible organization"),
+    "tax_identifier": ("tax id", "tax id (eu)", "vat number", "vat id", "tax number"),
+    "business_identifier": (
+        "business id",
+        "business id (eu)",
+        "company number",
+        "company registration number",
+        "business registration number",
+    ),
 }
 
 _SEPARATORS = re.compile(r"[\s_\-./#:()]+")
+#: The template marks required (*) and sometimes-required (†) headers; the mark is no part of
+#: the name, so "Business name *" and "Business name" name one column.
+_MARKS = re.compile(r"[*†‡]+")
 
 
 def header_key(text: str) -> str:
     """The form a header is compared in: NFKC, case-folded, no spaces, underscores or marks."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    key = _SEPARATORS.sub("", folded)
+    key = _SEPARATORS.sub("", _MARKS.sub("", folded))
     # "account #" and "account no" mean the same thing; '#' is gone by now
     return key
 

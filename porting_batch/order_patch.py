@@ -16,6 +16,8 @@ POINTER_COLUMNS: dict[str, str] = {
     "/end_user/admin/billing_phone_number": "billing_phone_number",
     "/end_user/admin/account_number": "account_number",
     "/end_user/admin/pin_passcode": "pin_passcode",
+    "/end_user/admin/tax_identifier": "tax_identifier",
+    "/end_user/admin/business_identifier": "business_identifier",
     "/end_user/location/street_address": "street_address",
     "/end_user/location/extended_address": "extended_address",
     "/end_user/location/locality": "locality",
@@ -67,6 +69,10 @@ _ADMIN_COLUMNS = (
     "billing_phone_number",
     "account_number",
     "pin_passcode",
+    # the spec's EU identifiers; the template's other new columns (FOC time zone, losing
+    # carrier, RespOrg) have no PATCH field: the zone is already in the FOC's UTC moment
+    "tax_identifier",
+    "business_identifier",
 )
 _LOCATION_COLUMNS = (
     "street_address",

@@ -35,6 +35,8 @@ BASE_DATE = date(2026, 11, 26)
 INVOICE_DATE = (BASE_DATE - timedelta(days=9)).isoformat()
 #: A messaging profile for the accounts that port messaging (Telnyx needs one to enable it).
 MESSAGING_PROFILE = "400017fd-5a1c-4c2e-9f3b-6d2a7e1c0b11"
+#: The RespOrg of each toll-free number: a per-row column, empty on the local numbers' rows.
+RESP_ORGS = {"+1 800 555 0199": "TWC01", "1 (800) 555-0198": "TWC01", "800-555-0197": "TWC01"}
 
 #: Per account: the slug naming its PDFs, the number whose carrier record fills the end-user
 #: columns, the order-level columns the operator chooses, the numbers as typed, and the
@@ -49,6 +51,7 @@ ACCOUNTS: list[dict[str, object]] = [
             "street_address": "6015 Market Road",
             "port_type": "full",
             "requested_foc": "2026-12-21",
+            "foc_time_zone": "America/Chicago",
             "tags": "chicago,hq",
             "enable_messaging": "yes",
             "messaging_profile_id": MESSAGING_PROFILE,
@@ -234,6 +237,7 @@ def build(folder: Path = HERE) -> Path:
                 {
                     **{key: str(value) for key, value in fields.items()},
                     "phone_number": number,
+                    "resp_org": RESP_ORGS.get(number, ""),
                     "loa_file": loa,
                     "invoice_file": invoice,
                     "invoice_date": INVOICE_DATE,
@@ -241,7 +245,11 @@ def build(folder: Path = HERE) -> Path:
                 }
             )
     return write_batch(
-        folder / "sample-batch.xlsx", rows, created=datetime.combine(BASE_DATE, time(12))
+        folder / "sample-batch.xlsx",
+        rows,
+        created=datetime.combine(BASE_DATE, time(12)),
+        # API names as headers: the tests edit its cells by them, and it shows they still read
+        api_headers=True,
     )
 
 

@@ -12,6 +12,7 @@ from porting_batch import validation
 from porting_batch.cells import column_letter
 from porting_batch.errors import IntakeError
 from porting_batch.intake.delimited import load_csv
+from porting_batch.intake.example_rows import blank_example_rows
 from porting_batch.intake.grid import Grid
 from porting_batch.intake.headers import find_header, map_headers, unique_keys
 from porting_batch.intake.rows import InputRow, Intake
@@ -62,7 +63,12 @@ def _read_batch(path: Path, settings: Settings, today: date | None) -> Intake:
     headers = [cell_text(cell)[0].strip() for cell in grid.rows[header_index]]
     mapping, unknown = map_headers(path, sheet, headers)
     table = build_table(take_columns(grid, header_index, len(headers)), text_only=grid.text_only)
-    blank_interior = drop_blank_rows(table, header_index + 2, path, sheet)
+    examples = blank_example_rows(table, mapping["phone_number"], header_index + 2)
+    blank_interior = [
+        number
+        for number in drop_blank_rows(table, header_index + 2, path, sheet)
+        if number not in examples
+    ]
     letters = {name: column_letter(index) for name, index in mapping.items()}
     issues = [
         *grid.notes,

@@ -134,7 +134,11 @@ def second_pass(state: RunState) -> list[Issue]:
     a row they fail is left out of the plan."""
     assert state.intake is not None
     facts = {
-        n: {"phone_number_type": a.phone_number_type, "portable": a.portable}
+        n: {
+            "phone_number_type": a.phone_number_type,
+            "portable": a.portable,
+            "carrier_name": a.carrier,
+        }
         for n, a in state.answers.items()
     }
     issues = second_pass_rules(state.intake, facts)

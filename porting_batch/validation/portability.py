@@ -6,13 +6,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from porting_batch.issues import Issue, Severity
+from porting_batch.validation.template_fields import carrier_issues
 
 if TYPE_CHECKING:
     from porting_batch.intake import Intake
 
 
 def second_pass(intake: Intake, answers: Mapping[str, Mapping[str, object]]) -> list[Issue]:
-    """Issues that need the portability answers: mobile numbers need a PIN and an account.
+    """Issues that need the portability answers: mobile numbers need a PIN and an account,
+    and the losing carrier the sheet names should be the one the check names.
 
     Returns new issues only; the caller decides how they affect the run (rows are not changed).
     """
@@ -48,4 +50,4 @@ def second_pass(intake: Intake, answers: Mapping[str, Mapping[str, object]]) -> 
                     source="portability",
                 )
             )
-    return issues
+    return issues + carrier_issues(intake, answers)

@@ -30,6 +30,11 @@ from porting_batch.validation.fields import (
     per_distinct,
 )
 from porting_batch.validation.phones import check_billing_numbers, check_phone_numbers
+from porting_batch.validation.template_fields import (
+    check_eu_identifiers,
+    check_resp_org,
+    check_time_zones,
+)
 from porting_batch.validation.webhooks import check_webhooks
 
 if TYPE_CHECKING:
@@ -63,6 +68,9 @@ def validate(
         ("port_type", "remaining_numbers_action", "new_billing_phone_number"),
         check_port_type,
     )
+    check_resp_org(rules)
+    check_eu_identifiers(rules)
+    check_time_zones(rules)
     check_dates(rules)
     check_documents(rules)
     check_webhooks(rules)

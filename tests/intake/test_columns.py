@@ -97,6 +97,11 @@ def test_catalogue_has_every_issue_column_in_order() -> None:
         "customer_reference",
         "notes",
         "action",  # issue 16 item 4: cancel from the sheet
+        "foc_time_zone",  # issue 18 item 4
+        "losing_carrier",  # issue 18 item 5: the carrier as the operator knows it
+        "resp_org",  # issue 18 item 5: toll-free
+        "tax_identifier",  # issue 18 item 5: EU identifiers
+        "business_identifier",
     )
 
 

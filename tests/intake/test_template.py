@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from porting_batch.columns import COLUMN_NAMES, ENUMERATIONS, TEMPLATE_VERSION
+from porting_batch.columns import COLUMN_NAMES, COLUMN_TITLES, ENUMERATIONS, TEMPLATE_VERSION
 from porting_batch.errors import IntakeError
 from porting_batch.template import VERSION_NAME, write_batch, write_template
 
@@ -18,12 +18,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_xlsx_template_has_numbers_and_instructions_sheets(tmp_path: Path) -> None:
-    """The XLSX template has a frozen-header Numbers sheet and an Instructions sheet."""
+    """The XLSX template has a frozen-header Numbers sheet, an Instructions sheet, and the
+    drop-downs' lists on a hidden sheet."""
     path = write_template(tmp_path / "t.xlsx")
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == ["Numbers", "Instructions"]
+    assert workbook.sheetnames == ["Numbers", "Instructions", "Lists"]
+    assert workbook["Lists"].sheet_state == "hidden"
     numbers = workbook["Numbers"]
-    assert [cell.value for cell in numbers[1]] == list(COLUMN_NAMES)
+    assert [cell.value for cell in numbers[1]] == list(COLUMN_TITLES)
     assert numbers.freeze_panes == "A2"
 
 
@@ -90,7 +92,7 @@ def test_csv_template_has_the_same_columns(tmp_path: Path) -> None:
     """The CSV template's header is the XLSX template's header."""
     path = write_template(tmp_path / "t.csv")
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        assert next(csv.reader(handle)) == list(COLUMN_NAMES)
+        assert next(csv.reader(handle)) == list(COLUMN_TITLES)
 
 
 def test_unsupported_template_extension_is_refused(tmp_path: Path) -> None:
@@ -122,7 +124,7 @@ def test_committed_templates_match_the_catalogue(name: str) -> None:
             header = next(csv.reader(handle))
     else:
         header = [c.value for c in openpyxl.load_workbook(path)["Numbers"][1]]
-    assert header == list(COLUMN_NAMES)
+    assert header == list(COLUMN_TITLES)
 
 
 def test_committed_templates_are_what_the_generator_writes(tmp_path: Path) -> None:

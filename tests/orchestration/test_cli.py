@@ -330,7 +330,7 @@ def test_template_never_overwrites_without_force(where, capsys):
     assert "already exists" in capsys.readouterr().err
     assert target.read_text(encoding="utf-8") == "phone_number\n+13125550100\n"
     assert main(["template", str(target), "--force"]) == 0
-    assert "auth_person_name" in target.read_text(encoding="utf-8-sig")
+    assert "Authorised person" in target.read_text(encoding="utf-8-sig")
 
 
 def test_run_of_a_missing_file_exits_2(where, capsys):
@@ -365,7 +365,7 @@ def test_cli_validate_names_the_bad_cell_and_fails(tmp_path, capsys):
     """`porting-batch validate` prints each issue with its cell and exits 2 on errors."""
     header = _template_header()
     values = {name: "" for name in header.split(",")}
-    values["phone_number"] = "312-555-01"
+    values[header.split(",")[0]] = "312-555-01"  # the template's first column: Phone number
     sheet = tmp_path / "bad.csv"
     sheet.write_text(header + "\n" + ",".join(values.values()) + "\n", encoding="utf-8")
     code = main(["validate", str(sheet), "--out", str(tmp_path / "out")])

@@ -1,0 +1,154 @@
+"""Render the template and a sample run's report to PNG pages for the README (docs/images/).
+
+Needs LibreOffice (``soffice``) and poppler (``pdftoppm``) on the PATH. Run from the repository
+root: ``.venv/bin/python tools/render_pages.py``. It writes a blank template, runs the sample
+batch against the built-in simulator into a scratch folder, prints both workbooks to PDF with
+LibreOffice headless, and keeps the first pages of each as ``template-N.png`` and
+``report-N.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from porting_batch.template import write_template  # noqa: E402
+
+SAMPLE = ROOT / "input_templates" / "sample" / "sample-batch.xlsx"
+#: Pages kept per workbook, their resolution, and the widest a page may come out (a report
+#: sheet printed whole can be very wide): small enough to commit, big enough to read.
+PAGES = 2
+DPI = 80
+MAX_PIXELS = 1400
+#: The Numbers sheet prints one page wide, so its 37 columns are tiny on a whole page: its
+#: header and example rows are shown instead, at a high resolution, in two halves
+#: (x, y, width, height in pixels at ZOOM_DPI on a landscape Letter page).
+ZOOM_DPI = 600
+NUMBERS_STRIPS = ((230, 262, 3070, 76), (3290, 262, 3080, 76))
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise SystemExit(
+            f"{name} is not installed (apt-get install libreoffice-calc poppler-utils)"
+        )
+    return found
+
+
+#: LibreOffice's export filter that prints each sheet whole on one page, whatever print set-up
+#: the workbook has (the report's sheets have none of their own).
+ONE_PAGE_PER_SHEET = 'pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}'
+
+
+def to_pdf(workbook: Path, folder: Path, export: str = "pdf") -> Path:
+    """The workbook printed to PDF by LibreOffice: with its own print set-up, or ``export``."""
+    profile = folder / "lo-profile"
+    subprocess.run(  # noqa: S603 - fixed program and arguments
+        [
+            _tool("soffice"),
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            export,
+            "--outdir",
+            str(folder),
+            str(workbook),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return folder / (workbook.stem + ".pdf")
+
+
+def to_pngs(
+    pdf: Path, out: Path, name: str, first: int = 1, start: int = 1, pages: int = PAGES
+) -> list[Path]:
+    """``pages`` pages of the PDF from page ``first``, as ``<name>-<n>.png`` from ``start``."""
+    prefix = pdf.parent / f"{name}-page"
+    last = first + pages - 1
+    subprocess.run(  # noqa: S603 - fixed program and arguments
+        [
+            _tool("pdftoppm"),
+            *("-png", "-r", str(DPI), "-scale-to", str(MAX_PIXELS)),
+            *("-f", str(first), "-l", str(last)),
+            pdf,
+            prefix,
+        ],
+        check=True,
+        timeout=120,
+    )
+    written = []
+    pages = sorted(pdf.parent.glob(f"{name}-page-*.png"))
+    for index, page in enumerate(pages, start=start):
+        target = out / f"{name}-{index}.png"
+        shutil.move(page, target)
+        written.append(target)
+    return written
+
+
+def numbers_strips(pdf: Path, out: Path, name: str) -> list[Path]:
+    """The header and example rows of the PDF's first page, as ``<name>-<n>.png``."""
+    written = []
+    for index, (x, y, width, height) in enumerate(NUMBERS_STRIPS, start=1):
+        prefix = pdf.parent / f"{name}-strip{index}"
+        subprocess.run(  # noqa: S603 - fixed program and arguments
+            [
+                _tool("pdftoppm"),
+                *("-png", "-singlefile", "-r", str(ZOOM_DPI), "-f", "1", "-l", "1"),
+                *("-x", str(x), "-y", str(y), "-W", str(width), "-H", str(height)),
+                pdf,
+                prefix,
+            ],
+            check=True,
+            timeout=120,
+        )
+        target = out / f"{name}-{index}.png"
+        shutil.move(prefix.with_suffix(".png"), target)
+        written.append(target)
+    return written
+
+
+def sample_report(folder: Path) -> Path:
+    """Run the sample batch against the built-in simulator; the run's report.xlsx."""
+    env = {**os.environ, "PORTING_STATE_DIR": str(folder / "state"), "PORTING_API": "simulator"}
+    command = [str(ROOT / ".venv" / "bin" / "porting-batch"), "run", str(SAMPLE), "--out"]
+    subprocess.run(  # noqa: S603 - our own command
+        [*command, str(folder / "reports")], check=True, env=env, cwd=folder, timeout=600
+    )
+    return next((folder / "reports").glob("*/report.xlsx"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write docs/images/template-*.png and report-*.png."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        for old in [*args.out.glob("template-*.png"), *args.out.glob("report-*.png")]:
+            old.unlink()
+        template = to_pdf(write_template(folder / "porting-template.xlsx"), folder)
+        pages = numbers_strips(template, args.out, "template")
+        # page 1 is the Numbers sheet, shown above; then the Instructions
+        pages += to_pngs(template, args.out, "template", first=2, start=len(pages) + 1)
+        report = to_pdf(sample_report(folder), folder, ONE_PAGE_PER_SHEET)
+        # the Summary sheet; the Numbers sheet, printed whole, is too wide to read as a page
+        pages += to_pngs(report, args.out, "report", pages=1)
+    for page in pages:
+        print(page.relative_to(ROOT) if page.is_relative_to(ROOT) else page)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
