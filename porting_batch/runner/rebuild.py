@@ -32,6 +32,7 @@ def issue_from_dict(data: Mapping[str, Any]) -> Issue:
     """An Issue back from plain data."""
     values = dict(data)
     values["severity"] = Severity(values["severity"])
+    values["rows"] = tuple(values.get("rows", ()))
     return Issue(**values)
 
 

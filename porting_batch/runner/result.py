@@ -62,7 +62,9 @@ def build_result(
     row_errors: dict[tuple[str, int], list[Issue]] = {}
     for issue in issues:
         if issue.is_error and issue.row and issue.source != "api":
-            row_errors.setdefault((issue.sheet, issue.row), []).append(issue)
+            # An account's value reported once also explains the other rows it keeps out.
+            for row in (issue.row, *issue.rows):
+                row_errors.setdefault((issue.sheet, row), []).append(issue)
     numbers = [
         number_result(state, row, number, row_errors.get((row.sheet, row.row), []), order_of)
         for row in (intake.rows if intake else [])
