@@ -162,7 +162,7 @@ def second_pass(state: RunState) -> list[Issue]:
     }
     issues = second_pass_rules(state.intake, facts)
     state.extra_issues.extend(issues)
-    failing = {(i.sheet, i.row) for i in issues if i.is_error}
+    failing = {(i.sheet, row) for i in issues if i.is_error for row in (i.row, *i.rows)}
     for row in state.intake.rows:
         if (row.sheet, row.row) in failing:
             row.errors = True

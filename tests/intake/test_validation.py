@@ -496,6 +496,17 @@ def test_second_pass_requires_pin_and_account_for_mobile_numbers(
         assert issue.column_letter and issue.hint
 
 
+def test_second_pass_names_a_mobile_accounts_missing_pin_once(tmp_path: Path, read: Reader) -> None:
+    """Three mobile rows of one account without a PIN: one error, naming the other rows."""
+    rows = [good_row(phone_number=f"+1 312 555 {142 + n:04d}") for n in range(3)]
+    intake = _read(tmp_path, read, rows)
+    mobile = {"phone_number_type": "mobile", "portable": True}
+    issues = second_pass(intake, {n: mobile for r in intake.rows for n in r.phone_numbers})
+    [issue] = issues
+    assert (issue.code, issue.row, issue.rows) == ("mobile_needs_pin", 2, (3, 4))
+    assert "rows 3-4" in issue.message
+
+
 @pytest.mark.parametrize(
     ("phone", "country", "warned"),
     [
