@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from porting_batch.columns import ORDER_LEVEL_COLUMNS
-from porting_batch.issues import Issue
 from porting_batch.validation.collector import Rules, row_ranges
 
 if TYPE_CHECKING:
@@ -84,12 +83,3 @@ def collapse_account_issues(rules: Rules) -> None:
         )
     rules.issues = [issue for index, issue in enumerate(rules.issues) if index not in dropped]
 
-
-def mark_rows(rules: Rules, issue: Issue) -> None:
-    """Every row an error names is left out of the run, not only the row of its cell."""
-    if not issue.is_error:
-        return
-    wanted = {issue.row, *issue.rows}
-    for row in rules.rows:
-        if row.sheet == issue.sheet and row.row in wanted:
-            row.errors = True
