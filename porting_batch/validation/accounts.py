@@ -82,4 +82,3 @@ def collapse_account_issues(rules: Rules) -> None:
             rows=tuple(sorted(set(rows))),
         )
     rules.issues = [issue for index, issue in enumerate(rules.issues) if index not in dropped]
-
