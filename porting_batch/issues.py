@@ -32,6 +32,9 @@ class Issue:
     value: str = ""
     code: str = ""
     source: str = "intake"  # "intake", "portability", "api", "ledger"
+    #: The other rows of the sheet the issue concerns: a value an account's rows share is
+    #: reported once, on one cell, and an error keeps every one of these rows out too.
+    rows: tuple[int, ...] = ()
 
     @property
     def cell(self) -> str:

@@ -35,6 +35,7 @@ class BatchStore(LedgerBase):
             "settings_json": json.dumps(settings, sort_keys=True, default=str),
             "status": BatchStatus.RUNNING.value,
             "updated_at": stamp,
+            "run_started_at": stamp,
         }
         row = {"batch_id": batch_id, "runs": 1, "created_at": stamp, "report_folder": "", **values}
         with self._begin() as conn:

@@ -248,6 +248,20 @@ def _m0007_csr_records(conn: Connection) -> None:
     ).create(conn)
 
 
+def _m0008_number_answers_and_run_start(conn: Connection) -> None:
+    # A re-run checks no number it already ordered: each number's portability answer is kept
+    # with its state so that later reports still show it; and the start of the latest run,
+    # which a rebuilt report shows (the batch's created_at is its first run's).
+    for statement in (
+        "ALTER TABLE numbers ADD COLUMN phone_number_type VARCHAR(40) DEFAULT '' NOT NULL",
+        "ALTER TABLE numbers ADD COLUMN carrier VARCHAR(200) DEFAULT '' NOT NULL",
+        "ALTER TABLE numbers ADD COLUMN portable BOOLEAN",
+        "ALTER TABLE numbers ADD COLUMN fast_portable BOOLEAN",
+        "ALTER TABLE batches ADD COLUMN run_started_at VARCHAR(40) DEFAULT '' NOT NULL",
+    ):
+        conn.exec_driver_sql(statement)
+
+
 #: Named migrations, applied in order and recorded; never edit one that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial_schema", _m0001_initial_schema),
@@ -257,6 +271,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0005_porting_events", _m0005_porting_events),
     ("0006_sent_fields", _m0006_sent_fields),
     ("0007_csr_records", _m0007_csr_records),
+    ("0008_number_answers_and_run_start", _m0008_number_answers_and_run_start),
 ]
 
 

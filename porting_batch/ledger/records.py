@@ -93,6 +93,12 @@ class NumberRecord:
     outcome: str
     reason: str = ""
     order_id: str = ""
+    #: The number's portability answer (None: never checked), kept so that a re-run, which
+    #: checks no number it already ordered, still reports it.
+    phone_number_type: str = ""
+    carrier: str = ""
+    portable: bool | None = None
+    fast_portable: bool | None = None
 
 
 #: Order statuses after which a number is free to be ordered again.

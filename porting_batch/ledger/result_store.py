@@ -31,6 +31,10 @@ class ResultStore(LedgerBase):
                 "outcome": r.outcome,
                 "reason": r.reason,
                 "order_id": r.order_id,
+                "phone_number_type": r.phone_number_type,
+                "carrier": r.carrier,
+                "portable": r.portable,
+                "fast_portable": r.fast_portable,
             }
             for seq, r in enumerate(records)
         ]
@@ -51,6 +55,10 @@ class ResultStore(LedgerBase):
                     outcome=r.outcome,
                     reason=r.reason,
                     order_id=r.order_id,
+                    phone_number_type=r.phone_number_type,
+                    carrier=r.carrier,
+                    portable=r.portable,
+                    fast_portable=r.fast_portable,
                 )
                 for r in rows
             ]

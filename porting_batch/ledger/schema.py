@@ -29,6 +29,7 @@ batches = sa.Table(
     sa.Column("report_folder", sa.Text, nullable=False, default=""),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("updated_at", sa.String(40), nullable=False),
+    sa.Column("run_started_at", sa.String(40), nullable=False, default=""),
 )
 groups = sa.Table(
     "groups",
@@ -103,6 +104,10 @@ numbers = sa.Table(
     sa.Column("outcome", sa.String(40), nullable=False),
     sa.Column("reason", sa.Text, nullable=False, default=""),
     sa.Column("order_id", sa.String(64), nullable=False, default=""),
+    sa.Column("phone_number_type", sa.String(40), nullable=False, default=""),
+    sa.Column("carrier", sa.String(200), nullable=False, default=""),
+    sa.Column("portable", sa.Boolean, nullable=True),
+    sa.Column("fast_portable", sa.Boolean, nullable=True),
 )
 issues = sa.Table(
     "issues",

@@ -139,6 +139,8 @@ async def _confirm(run: Run, group: OrderGroup, record: OrderRecord) -> bool:
     # whether the confirm landed.
     record.status = order_status(order) or "in-process"
     record.confirmed = True
+    # Telnyx gives a submitted order its support key: the one operators quote to support.
+    record.support_key = order.support_key or record.support_key
     intent.settle("done", orders=[record])
     return True
 
@@ -185,6 +187,9 @@ async def _refresh_if_in_doubt(run: Run, recorded: Recorded, record: OrderRecord
     if status and status != record.status:
         record.status = status
         record.confirmed = record.confirmed or status != "draft"
+        changed = True
+    if order.support_key and order.support_key != record.support_key:
+        record.support_key = order.support_key
         changed = True
     count = order.porting_phone_numbers_count
     if count is not None and count != len(record.phone_numbers):

@@ -153,9 +153,6 @@ def order_record(
     state: RunState, group: OrderGroup, order: PortingOrder, numbers: list[str]
 ) -> OrderRecord:
     """The ledger's record of an order the API made (not yet saved)."""
-    # The spec does not name a number's country_code, but the API sends it.
-    extra = order.phone_numbers[0].model_extra if order.phone_numbers else None
-    country = str((extra or {}).get("country_code") or "")
     activation = order.activation_settings
     return OrderRecord(
         order_id=str(order.id),
@@ -164,9 +161,23 @@ def order_record(
         customer_reference=group.customer_reference,
         status=order_status(order),
         phone_numbers=numbers,
-        country=country,
+        country=numbers_country(state, group, numbers),
         phone_number_type=order.phone_number_type or "",
         carrier=order.old_service_provider_ocn or "",
         fast_port=bool(activation.fast_port_eligible) if activation is not None else False,
         support_key=order.support_key or "",
     )
+
+
+def numbers_country(state: RunState, group: OrderGroup, numbers: list[str]) -> str:
+    """The country of an order's numbers: from their portability answers, else the plan's
+    split (a porting phone number object names no country, and the API splits orders by
+    country, so the first number's is the order's)."""
+    for number in numbers:
+        answer = state.answers.get(number)
+        if answer is not None and answer.country:
+            return answer.country.upper()
+        for planned in group.planned:
+            if number in planned.phone_numbers and planned.key.country:
+                return planned.key.country
+    return ""

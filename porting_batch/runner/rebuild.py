@@ -32,6 +32,7 @@ def issue_from_dict(data: Mapping[str, Any]) -> Issue:
     """An Issue back from plain data."""
     values = dict(data)
     values["severity"] = Severity(values["severity"])
+    values["rows"] = tuple(values.get("rows", ()))
     return Issue(**values)
 
 
@@ -66,7 +67,8 @@ def result_from_ledger(settings: Settings, ledger: Ledger, batch_id: str) -> Bat
         name=batch_id,
         input_path=path,
         content_hash=batch["content_hash"],
-        started_at=datetime.fromisoformat(batch["created_at"]),
+        # The latest run's start (kept since 0008); a batch recorded before, its first run's.
+        started_at=datetime.fromisoformat(batch.get("run_started_at") or batch["created_at"]),
         finished_at=datetime.now(UTC),
         numbers=results,
         orders=[_order_from_ledger(o, rows_of) for o in live],
@@ -102,7 +104,7 @@ def _number_from_ledger(
     if order is not None and order.attention:
         # Tracking may have found an exception since the run: that is what to act on now.
         outcome, reason = Outcome.NEEDS_ATTENTION, order.attention
-    return NumberResult(
+    result = NumberResult(
         sheet=record.sheet,
         row=record.row,
         input_value="",
@@ -116,9 +118,12 @@ def _number_from_ledger(
         customer_reference=order.customer_reference if order else "",
         foc_chosen=parse_time(order.foc_chosen) if order else None,
         foc_reason=order.foc_reason if order else "",
-        # The portability answers are not kept; an order's own record says as much of them.
-        phone_number_type=order.phone_number_type if order else "",
-        carrier=order.carrier if order else "",
-        portable=True if order else None,
-        fast_portable=order.fast_port if order else None,
     )
+    if record.portable is not None:
+        result.phone_number_type, result.carrier = record.phone_number_type, record.carrier
+        result.portable, result.fast_portable = record.portable, record.fast_portable
+    elif order is not None:
+        # Kept before answers were (0008): the order's own record says as much of them.
+        result.phone_number_type, result.carrier = order.phone_number_type, order.carrier
+        result.portable, result.fast_portable = True, order.fast_port
+    return result

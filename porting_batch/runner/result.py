@@ -20,7 +20,7 @@ from pathlib import Path
 from porting_batch.errors import IntakeError
 from porting_batch.intake import InputRow, Intake
 from porting_batch.issues import Issue, Severity
-from porting_batch.ledger import OrderRecord
+from porting_batch.ledger import NumberRecord, OrderRecord
 from porting_batch.outcomes import Outcome
 from porting_batch.results import BatchResult, NumberResult, OrderResult
 from porting_batch.runner.foc import foc_issues
@@ -63,7 +63,9 @@ def build_result(
     row_errors: dict[tuple[str, int], list[Issue]] = {}
     for issue in issues:
         if issue.is_error and issue.row and issue.source != "api":
-            row_errors.setdefault((issue.sheet, issue.row), []).append(issue)
+            # An account's value reported once also explains the other rows it keeps out.
+            for row in (issue.row, *issue.rows):
+                row_errors.setdefault((issue.sheet, row), []).append(issue)
     numbers = [
         number_result(state, row, number, row_errors.get((row.sheet, row.row), []), order_of)
         for row in (intake.rows if intake else [])
@@ -275,6 +277,23 @@ def order_result(record: OrderRecord, account: str, foc_requested: datetime | No
         documents=dict(record.documents),
         attention=record.attention,
         support_key=record.support_key,
+    )
+
+
+def number_record(number: NumberResult) -> NumberRecord:
+    """What the ledger keeps of one number: its state, and its portability answer (a re-run
+    checks no number it already ordered, yet reports it)."""
+    return NumberRecord(
+        number.sheet,
+        number.row,
+        number.phone_number,
+        number.outcome.value,
+        number.reason,
+        number.order_id,
+        phone_number_type=number.phone_number_type,
+        carrier=number.carrier,
+        portable=number.portable,
+        fast_portable=number.fast_portable,
     )
 
 

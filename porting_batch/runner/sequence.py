@@ -22,7 +22,7 @@ from typing import Protocol
 
 from porting_batch.batch_lock import hold_batch
 from porting_batch.errors import IntakeError, PortingBatchError
-from porting_batch.ledger import Ledger, NumberRecord
+from porting_batch.ledger import Ledger
 from porting_batch.plan import OrderGroup
 from porting_batch.progress import ProgressCallback
 from porting_batch.results import BatchResult
@@ -32,7 +32,7 @@ from porting_batch.runner.cancel import apply_cancellations
 from porting_batch.runner.context import Run, start_run
 from porting_batch.runner.groups import group_runner
 from porting_batch.runner.rebuild import issue_to_dict
-from porting_batch.runner.result import build_result, file_issue
+from porting_batch.runner.result import build_result, file_issue, number_record
 from porting_batch.runner.state import BatchOptions
 from porting_batch.settings import Settings
 
@@ -151,10 +151,7 @@ def save_result(ledger: Ledger, result: BatchResult) -> None:
     """Keep every number's outcome and every issue, for rebuilding the report later."""
     ledger.save_numbers(
         result.batch_id,
-        [
-            NumberRecord(n.sheet, n.row, n.phone_number, n.outcome.value, n.reason, n.order_id)
-            for n in result.numbers
-        ],
+        [number_record(n) for n in result.numbers],
     )
     ledger.save_issues(result.batch_id, [issue_to_dict(i) for i in result.issues])
 

@@ -15,7 +15,7 @@ from porting_batch.files import file_sha256
 from porting_batch.intake import Intake, read_batch
 from porting_batch.intake import second_pass as second_pass_rules
 from porting_batch.issues import Issue, Severity
-from porting_batch.ledger import OrderRecord
+from porting_batch.ledger import NumberRecord, OrderRecord
 from porting_batch.outcomes import Outcome
 from porting_batch.plan import Answer, Plan, build_plan
 from porting_batch.references import reference_key
@@ -70,6 +70,7 @@ def numbers_to_check(run: Run) -> list[str]:
     numbers = state.valid_numbers()
     active = run.ledger.active_orders_for_numbers(numbers)
     to_check = []
+    ours: dict[str, OrderRecord] = {}
     for number in numbers:
         record = active.get(number)
         if record is None:
@@ -80,7 +81,29 @@ def numbers_to_check(run: Run) -> list[str]:
                 f"already in order {record.order_id} ({record.status}) of batch {record.batch_id}",
                 record,
             )
+        else:
+            ours[number] = record
+    if ours:
+        keep_answers(run, ours)
     return to_check
+
+
+def keep_answers(run: Run, ordered: dict[str, OrderRecord]) -> None:
+    """The answers of numbers this batch already ordered (not checked again), from what the
+    ledger kept of them, else from their order: its reports still show them."""
+    kept = {n.phone_number: n for n in run.ledger.numbers_for_batch(run.state.batch_id)}
+    for number, order in ordered.items():
+        known = kept.get(number)
+        if known is None or known.portable is None:
+            known = NumberRecord("", 0, number, "", fast_portable=order.fast_port)
+        run.state.answers[number] = Answer(
+            phone_number=number,
+            portable=True,
+            fast_portable=bool(known.fast_portable),
+            phone_number_type=known.phone_number_type or order.phone_number_type,
+            carrier=known.carrier or order.carrier,
+            country=order.country,
+        )
 
 
 def answer_from(result: PortabilityResult) -> Answer:
@@ -143,7 +166,7 @@ def second_pass(state: RunState) -> list[Issue]:
     }
     issues = second_pass_rules(state.intake, facts)
     state.extra_issues.extend(issues)
-    failing = {(i.sheet, i.row) for i in issues if i.is_error}
+    failing = {(i.sheet, row) for i in issues if i.is_error for row in (i.row, *i.rows)}
     for row in state.intake.rows:
         if (row.sheet, row.row) in failing:
             row.errors = True
@@ -177,17 +200,35 @@ def plan(run: Run) -> Plan:
                 account=group.account,
                 fingerprint=group.fingerprint,
             )
-    state.extra_issues.extend(removed_rows(state, run.ledger.orders_for_batch(state.batch_id)))
+    records = run.ledger.orders_for_batch(state.batch_id)
+    state.extra_issues.extend(removed_rows(state, records))
+    made_before, to_create = expected_orders(made, records)
     in_other = sum(1 for s in state.skipped.values() if s.outcome is Outcome.ALREADY_IN_ORDER)
     logger.info(
-        "plan: %d account group(s), %d order(s) expected, %d number(s) already in orders "
-        "of other batches",
+        "plan: %d account group(s), %d order(s) expected (%d made by earlier runs, %d to "
+        "create), %d number(s) already in orders of other batches",
         len(made.groups),
-        made.planned_orders,
+        made_before + to_create,
+        made_before,
+        to_create,
         in_other,
     )
     run.emit("plan", len(made.groups), len(made.groups), {"orders": made.planned_orders})
     return made
+
+
+def expected_orders(made: Plan, records: Sequence[OrderRecord]) -> tuple[int, int]:
+    """(orders earlier runs of the batch made, planned orders still to create): a re-run
+    expects both, not only the new ones."""
+    live = [r for r in records if r.status != "deleted"]
+    ordered = {n for r in live for n in r.phone_numbers}
+    to_create = sum(
+        1
+        for group in made.groups
+        for planned in group.planned
+        if any(n not in ordered for n in planned.phone_numbers)
+    )
+    return len(live), to_create
 
 
 def removed_rows(state: RunState, records: Sequence[OrderRecord]) -> list[Issue]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from porting_batch.columns import ORDER_LEVEL_COLUMNS, SECRET_COLUMNS
+from porting_batch.numbers import NANP_REGIONS, is_toll_free, region_of
+from porting_batch.validation.accounts import account_name, accounts
 from porting_batch.validation.collector import Rules, mask, row_ranges
 
 if TYPE_CHECKING:
@@ -72,43 +75,46 @@ def _disagreements(
     code: str,
     describe_group: str,
 ) -> None:
+    """One error per group and field that disagree, on the first cell that differs from the
+    group's first row, naming every value and its rows; every row of the group is kept out."""
     fields = tuple(fields)
-    for key, rows in groups.items():
+    for rows in groups.values():
         if len(rows) < 2:
             continue
-        label = mask(key) if describe_group == "account" else repr(key)
+        label = (
+            account_name(rows)
+            if describe_group == "account"
+            else f"order_ref {rows[0].values['order_ref']!r}"
+        )
         for name in fields:
-            if len({row.values[name] for row in rows}) < 2:
-                continue
             by_value: dict[str, list[int]] = defaultdict(list)
             for row in rows:
                 by_value[row.values[name]].append(row.row)
             if len(by_value) < 2:
                 continue
             secret = name in SECRET_COLUMNS
-            # Described once per value: a big account would otherwise cost rows x rows.
-            described = {
-                value: f"{mask(value) if secret else repr(value) if value else 'empty'} in "
+            described = [
+                f"{mask(value) if secret else repr(value) if value else 'empty'} in "
                 f"{row_ranges(numbers)}"
                 for value, numbers in list(by_value.items())[:6]
-            }
-            messages: dict[str, str] = {}
+            ]
+            reference = rows[0].values[name]
+            differs = next(row for row in rows if row.values[name] != reference)
+            rules.error(
+                code,
+                differs,
+                name,
+                f"{label} has different {name} values: "
+                + "; ".join(described[:5])
+                + f"; all {len(rows)} of its rows are left out until they agree",
+                f"use one {name} for every row of the {describe_group}",
+            )
+            issue = rules.issues[-1]
+            rules.issues[-1] = dataclasses.replace(
+                issue, rows=tuple(r.row for r in rows if r.row != differs.row)
+            )
             for row in rows:
-                mine = row.values[name]
-                message = messages.get(mine)
-                if message is None:
-                    others = [text for value, text in described.items() if value != mine]
-                    message = f"{describe_group} {label} has different {name} values: " + "; ".join(
-                        others[:5]
-                    )
-                    messages[mine] = message
-                rules.error(
-                    code,
-                    row,
-                    name,
-                    message,
-                    f"use one {name} for every row of the {describe_group}",
-                )
+                row.errors = True
 
 
 def _fields_that_differ(rules: Rules, key: str, fields: Iterable[str]) -> list[str]:
@@ -190,3 +196,51 @@ def check_partial_includes_btn(rules: Rules) -> None:
                 "needs a new BTN for the numbers that stay",
                 "give new_billing_phone_number, or port the whole account (full)",
             )
+
+
+def check_full_port_has_btn(rules: Rules) -> None:
+    """A warning when a full port's BTN is not among the account's numbers: a full port moves
+    every number of the account, the BTN included, so the sheet probably lacks a row."""
+    if "full" not in set(rules.columns["port_type"]):
+        return
+    for rows in accounts(rules).values():
+        lead = rows[0]
+        btn = lead.values["billing_phone_number"]
+        if lead.values["port_type"] != "full" or not btn or any(r.errors for r in rows):
+            continue
+        if any(btn in row.phone_numbers for row in rows):
+            continue
+        rules.warn(
+            "full_port_without_btn",
+            lead,
+            "billing_phone_number",
+            f"{account_name(rows)} is a full port, but its BTN {btn} is not among its numbers "
+            f"({row_ranges(r.row for r in rows)}); a full port moves the BTN too",
+            "add a row for the BTN, or make it a partial port (port_type partial with "
+            "remaining_numbers_action)",
+        )
+        rules.issues[-1] = dataclasses.replace(
+            rules.issues[-1], rows=tuple(r.row for r in rows[1:])
+        )
+
+
+def check_address_country(rules: Rules) -> None:
+    """An error when a number's country is not its service address's: Telnyx refuses the
+    order. US and Canadian toll-free numbers may be served from either country."""
+    for row in rules.rows:
+        country, address = row.values["country"], row.values["country_code"]
+        if not row.phone_numbers or not address or country == address:
+            continue
+        number = row.phone_numbers[0]
+        # A typed country may be wrong (it is warned about): the number says where it is.
+        country = region_of(number) or country
+        if country == address or ({country, address} <= NANP_REGIONS and is_toll_free(number)):
+            continue
+        rules.error(
+            "address_country_mismatch",
+            row,
+            "country_code",
+            f"the number is in {country} but the service address is in {address}; Telnyx "
+            "refuses an order whose address is in another country",
+            f"give the address where the number is in service (in {country}), or check the number",
+        )

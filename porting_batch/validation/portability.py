@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from porting_batch.issues import Issue, Severity
+from porting_batch.validation.accounts import account_key
+from porting_batch.validation.collector import row_ranges
 from porting_batch.validation.template_fields import carrier_issues
 
 if TYPE_CHECKING:
@@ -16,9 +19,12 @@ def second_pass(intake: Intake, answers: Mapping[str, Mapping[str, object]]) -> 
     """Issues that need the portability answers: mobile numbers need a PIN and an account,
     and the losing carrier the sheet names should be the one the check names.
 
-    Returns new issues only; the caller decides how they affect the run (rows are not changed).
+    Returns new issues only; the caller decides how they affect the run (rows are not changed):
+    one per account and cell, naming the account's other rows in ``rows``.
     """
     issues: list[Issue] = []
+    # One issue per account and cell: the account's rows share its PIN and account number.
+    first: dict[tuple[object, ...], int] = {}
     for row in intake.rows:
         if row.errors or not row.phone_numbers:
             continue
@@ -35,6 +41,12 @@ def second_pass(intake: Intake, answers: Mapping[str, Mapping[str, object]]) -> 
         ):
             if row.values.get(name):
                 continue
+            key = (row.sheet, account_key(row), name)
+            if key in first:
+                lead = issues[first[key]]
+                issues[first[key]] = dataclasses.replace(lead, rows=(*lead.rows, row.row))
+                continue
+            first[key] = len(issues)
             issues.append(
                 Issue(
                     Severity.ERROR,
@@ -50,4 +62,12 @@ def second_pass(intake: Intake, answers: Mapping[str, Mapping[str, object]]) -> 
                     source="portability",
                 )
             )
-    return issues + carrier_issues(intake, answers)
+    return [_naming_rows(issue) for issue in issues] + carrier_issues(intake, answers)
+
+
+def _naming_rows(issue: Issue) -> Issue:
+    """The issue with the other rows of its account named in its message."""
+    if not issue.rows:
+        return issue
+    message = f"{issue.message} (and on {row_ranges(issue.rows)} of the same account)"
+    return dataclasses.replace(issue, message=message)

@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING
 from porting_batch.columns import COLUMN_NAMES
 from porting_batch.issues import Issue
 from porting_batch.settings import Settings
+from porting_batch.validation.accounts import collapse_account_issues
 from porting_batch.validation.collector import Rules
 from porting_batch.validation.consistency import (
     check_account_consistency,
+    check_address_country,
     check_duplicates,
+    check_full_port_has_btn,
     check_order_ref_consistency,
     check_partial_includes_btn,
 )
@@ -84,6 +87,10 @@ def validate(
     check_account_consistency(rules)
     check_order_ref_consistency(rules)
     check_partial_includes_btn(rules)
+    check_full_port_has_btn(rules)
+    check_address_country(rules)
+    # Last: an account's rows share its values, so one mistake is one issue, not one per row.
+    collapse_account_issues(rules)
     order = {name: index for index, name in enumerate(COLUMN_NAMES)}
     rules.issues.sort(key=lambda issue: (issue.row, order.get(issue.column, -1)))
     return rules.issues

@@ -22,7 +22,7 @@ GOOD_ROW: dict[str, object] = {
     "entity_name": "Acme Widgets Inc.",
     "auth_person_name": "Jane Doe",
     "account_number": "ACM-0042",
-    "billing_phone_number": "+1 312 555 0100",
+    "billing_phone_number": "+1 312 555 0142",
     "street_address": "123 N Wacker Dr",
     "locality": "Chicago",
     "administrative_area": "IL",

@@ -112,7 +112,7 @@ def test_filled_template_reads_back_without_issues(
     intake = read(path)
     assert intake.issues == []
     assert [row.phone_numbers for row in intake.rows] == [["+13125550142"]]
-    assert intake.rows[0].values["billing_phone_number"] == "+13125550100"
+    assert intake.rows[0].values["billing_phone_number"] == "+13125550142"
 
 
 @pytest.mark.parametrize("name", ["porting-template.xlsx", "porting-template.csv"])

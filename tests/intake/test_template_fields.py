@@ -109,7 +109,7 @@ def test_resp_org_is_five_characters_and_for_toll_free_numbers(
     tmp_path: Path, read: Reader, phone: str, resp_org: str, expected: list[str]
 ) -> None:
     """A RespOrg ID has 5 letters or digits, and a local number has none."""
-    row = good_row(phone_number=phone, resp_org=resp_org)
+    row = good_row(phone_number=phone, billing_phone_number=phone, resp_org=resp_org)
     intake = read(write_xlsx(tmp_path / "b.xlsx", [row]))
     assert codes(intake) == expected
     if not expected:

@@ -14,6 +14,21 @@ from porting_batch.issues import Issue, Severity
 from .conftest import Reader, good_row, write_xlsx
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+#: A service address in Toronto and one in London, for numbers there (BTN: the number).
+_TORONTO = {
+    "billing_phone_number": "+1 416 555 0142",
+    "locality": "Toronto",
+    "country_code": "CA",
+    "administrative_area": "ON",
+    "postal_code": "M5V 3L9",
+}
+_LONDON = {
+    "billing_phone_number": "+44 20 7946 0958",
+    "locality": "London",
+    "country_code": "GB",
+    "administrative_area": "London",
+    "postal_code": "SW1A 1AA",
+}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 
@@ -146,7 +161,7 @@ def test_required_cell_left_empty_is_an_error(tmp_path: Path, read: Reader, colu
         ({"loa_file": None}, "no_loa", "loa_file", Severity.WARNING),
         ({"invoice_file": None}, "no_invoice", "invoice_file", Severity.WARNING),
         (
-            {"account_number": "1 (312) 555-0100"},
+            {"account_number": "1 (312) 555-0142"},
             "account_is_btn",
             "account_number",
             Severity.WARNING,
@@ -217,7 +232,13 @@ def test_rule_reports_the_cell_and_the_fix(
         ({"administrative_area": "il"}, "administrative_area", "IL"),
         ({"postal_code": "60606-1234"}, "postal_code", "60606-1234"),
         (
-            {"country_code": "ca", "administrative_area": "on", "postal_code": "m5v3l9"},
+            {
+                "phone_number": "+1 416 555 0142",
+                "billing_phone_number": "+1 416 555 0142",
+                "country_code": "ca",
+                "administrative_area": "on",
+                "postal_code": "m5v3l9",
+            },
             "postal_code",
             "M5V 3L9",
         ),
@@ -231,10 +252,18 @@ def test_rule_reports_the_cell_and_the_fix(
         ({"tags": " a ; b,,c "}, "tags", "a,b,c"),
         ({"customer_type": None}, "customer_type", "business"),
         ({"country": None}, "country", "US"),
-        ({"phone_number": "+1 416 555 0142", "country": None}, "country", "CA"),
-        ({"phone_number": "416 555 0142", "country": "CA"}, "phone_number", "+14165550142"),
+        ({**_TORONTO, "phone_number": "+1 416 555 0142", "country": None}, "country", "CA"),
+        (
+            {**_TORONTO, "phone_number": "416 555 0142", "country": "CA"},
+            "phone_number",
+            "+14165550142",
+        ),
         ({"requested_foc": "2026-12-21 10:00-05:00"}, "requested_foc", "2026-12-21T15:00:00Z"),
-        ({"phone_number": "020 7946 0958", "country": "gb"}, "phone_number", "+442079460958"),
+        (
+            {**_LONDON, "phone_number": "020 7946 0958", "country": "gb"},
+            "phone_number",
+            "+442079460958",
+        ),
     ],
     ids=[
         "state-upper",
@@ -351,26 +380,28 @@ def test_range_overlapping_an_earlier_row_drops_only_the_repeats(
     ],
     ids=["btn", "entity-name", "auth-person", "street", "zip"],
 )
-def test_one_account_with_two_values_is_an_error_on_each_row(
+def test_one_account_with_two_values_is_one_error_keeping_every_row_out(
     tmp_path: Path, read: Reader, column: str, other: str
 ) -> None:
-    """The same account number with two BTNs, names or addresses: each row names the others."""
+    """The same account number with two BTNs, names or addresses: one error, on the first
+    cell that differs, naming both values and their rows; all rows are kept out."""
     rows = [
         good_row(),
         good_row(phone_number="3125550143"),
         good_row(phone_number="3125550144", **{column: other}),
     ]
     intake = _read(tmp_path, read, rows)
-    found = _issues(intake, "account_mismatch")
-    assert sorted(i.row for i in found) == [2, 3, 4]
-    by_row = {i.row: i.message for i in found}
-    assert "row 4" in by_row[2] and "rows 2-3" in by_row[4]
+    issue = _only(intake, "account_mismatch")
+    assert (issue.row, issue.column, issue.rows) == (4, column, (2, 3))
+    assert "rows 2-3" in issue.message and "row 4" in issue.message
+    assert "'Acme Widgets Inc" in issue.message
     assert "ACM-0042" not in " ".join(i.describe() for i in intake.issues)
     assert all(r.errors for r in intake.rows)
 
 
 def test_order_ref_rows_must_agree_on_order_level_columns(tmp_path: Path, read: Reader) -> None:
-    """Rows sharing an order_ref with different requested FOCs are errors naming each other."""
+    """Rows sharing an order_ref with different requested FOCs: one error on the row that
+    differs, naming the order by its reference; another order_ref is untouched."""
     rows = [
         good_row(order_ref="G1", account_number=None, requested_foc="2027-01-04"),
         good_row(
@@ -387,9 +418,10 @@ def test_order_ref_rows_must_agree_on_order_level_columns(tmp_path: Path, read: 
         ),
     ]
     intake = _read(tmp_path, read, rows)
-    found = _issues(intake, "order_ref_mismatch")
-    assert sorted((i.row, i.column) for i in found) == [(2, "requested_foc"), (3, "requested_foc")]
-    assert not intake.rows[2].errors
+    issue = _only(intake, "order_ref_mismatch")
+    assert (issue.row, issue.column, issue.rows) == (3, "requested_foc", (2,))
+    assert "'G1'" in issue.message
+    assert [r.errors for r in intake.rows] == [True, True, False]
 
 
 def test_partial_port_that_includes_the_btn_warns(tmp_path: Path, read: Reader) -> None:
@@ -399,7 +431,7 @@ def test_partial_port_that_includes_the_btn_warns(tmp_path: Path, read: Reader) 
     intake = _read(
         tmp_path,
         read,
-        [good_row(**partial), good_row(phone_number="312-555-0100", **partial)],
+        [good_row(phone_number="312-555-0143", **partial), good_row(**partial)],
     )
     issue = _only(intake, "partial_includes_btn")
     assert (issue.row, issue.severity) == (3, Severity.WARNING)
@@ -462,6 +494,17 @@ def test_second_pass_requires_pin_and_account_for_mobile_numbers(
     for issue in issues:
         assert (issue.severity, issue.row, issue.source) == (Severity.ERROR, 2, "portability")
         assert issue.column_letter and issue.hint
+
+
+def test_second_pass_names_a_mobile_accounts_missing_pin_once(tmp_path: Path, read: Reader) -> None:
+    """Three mobile rows of one account without a PIN: one error, naming the other rows."""
+    rows = [good_row(phone_number=f"+1 312 555 {142 + n:04d}") for n in range(3)]
+    intake = _read(tmp_path, read, rows)
+    mobile = {"phone_number_type": "mobile", "portable": True}
+    issues = second_pass(intake, {n: mobile for r in intake.rows for n in r.phone_numbers})
+    [issue] = issues
+    assert (issue.code, issue.row, issue.rows) == ("mobile_needs_pin", 2, (3, 4))
+    assert "rows 3-4" in issue.message
 
 
 @pytest.mark.parametrize(
@@ -548,5 +591,6 @@ def test_account_split_across_the_sheet_is_still_compared(tmp_path: Path, read: 
         good_row(phone_number="3125550143", locality="Evanston"),
     ]
     intake = _read(tmp_path, read, rows)
-    found = _issues(intake, "account_mismatch")
-    assert sorted((i.row, i.column) for i in found) == [(2, "locality"), (5, "locality")]
+    issue = _only(intake, "account_mismatch")
+    assert (issue.row, issue.column, issue.rows) == (5, "locality", (2,))
+    assert not intake.rows[1].errors

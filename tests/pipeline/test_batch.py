@@ -185,7 +185,7 @@ async def test_edited_file_repatches_changed_accounts_and_plans_new_rows(
             if row[header.index("entity_name")] == "Ironwood Realty Ltd.":
                 row[street] = "9306 Congress Boulevard"
         new = list(rows[-1])
-        new[header.index("phone_number")] = "+1 604 555 0177"
+        new[header.index("phone_number")] = "+1 503 555 0177"
         removed = rows.pop(2)
         assert removed[header.index("entity_name")] == "Bluebird Bakery LLC"
         return [*rows, new]
@@ -198,7 +198,7 @@ async def test_edited_file_repatches_changed_accounts_and_plans_new_rows(
     lakeside = {o.order_id for o in first.orders if lakeside_numbers & set(o.phone_numbers)}
     assert calls(client)[PATCH] - patches == len(lakeside) + 1
     assert any(i.code == "removed_rows" for i in second.issues)
-    new_number = next(n for n in second.numbers if n.phone_number == "+16045550177")
+    new_number = next(n for n in second.numbers if n.phone_number == "+15035550177")
     assert new_number.outcome is Outcome.READY_AS_DRAFT
     assert new_number.order_id not in {o.order_id for o in first.orders}
 

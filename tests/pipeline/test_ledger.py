@@ -29,6 +29,7 @@ def test_ledger_applies_named_migrations_once(tmp_path):
         "0005_porting_events",
         "0006_sent_fields",
         "0007_csr_records",
+        "0008_number_answers_and_run_start",
     ]
     first.close()
     second = Ledger(url)
@@ -117,6 +118,7 @@ def test_migration_adds_issues_to_an_older_ledger(tmp_path):
         "0005_porting_events",
         "0006_sent_fields",
         "0007_csr_records",
+        "0008_number_answers_and_run_start",
     ]
     ledger.save_issues("b", [{"message": "m"}])
     assert ledger.issues_for_batch("b") == [{"message": "m"}]
