@@ -1,11 +1,16 @@
 """The deployments ``porting-batch serve`` serves, their settings, and the shared limits.
 
-Three deployments from one process:
+Four deployments from one process:
 
 - ``port-in-batch/manual``: no schedule; the UI's typed form is ``PortInRequest``'s schema.
 - ``port-in-batch/scheduled``: every spreadsheet of the scheduled folder, on a cron in an
   explicit time zone.
 - ``inbox-scan/inbox``: a scan of the inbox folder on an interval (every minute by default).
+- ``confirm-batch/confirm``: no schedule; submits the complete drafts of a batch the operator
+  has reviewed, chosen from the batches with drafts waiting (``flows.confirm``).
+
+Every form shows optional values as values: the command line's ``overrides`` parameter is a
+plain object (no "or null" switch), and so are the requests' fields (``flows.parameters``).
 
 Each has a deployment concurrency limit of one run with ENQUEUE, so two runs of the same
 deployment (and so of the same spreadsheet or folder through it) never overlap; a run that
@@ -17,13 +22,16 @@ worker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from flows.naming import CONFIRM, PROJECT_TAG
 from flows.runtime import INBOX, MANUAL, SCHEDULED, run_logging
 from porting_batch.settings import Settings
 
 __all__ = [
+    "CONFIRM",
     "INBOX",
     "MANUAL",
     "OPERATING_FIELDS",
@@ -49,8 +57,8 @@ OPERATING_FIELDS = (
 
 
 def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) -> list[Any]:
-    """The three runner deployments, ready for ``serve``; ``overrides`` (``serve``'s flags)
-    become each run's ``overrides`` parameter."""
+    """The runner deployments, ready for ``serve``; ``overrides`` (``serve``'s flags) become
+    each run's ``overrides`` parameter. The confirm form lists the batches waiting now."""
     from prefect.client.schemas.objects import (
         ConcurrencyLimitConfig,
         ConcurrencyLimitStrategy,
@@ -58,6 +66,7 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron, Interval
 
+    from flows.confirm import confirm_batch, waiting_batches, with_batch_choices
     from flows.inbox import inbox_scan
     from flows.port_in import port_in_batch
 
@@ -69,7 +78,7 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
         # Module paths import the installed package: the runner needs no working directory.
         "entrypoint_type": EntrypointType.MODULE_PATH,
         "concurrency_limit": one_at_a_time(),
-        "tags": ["porting-batch"],
+        "tags": [PROJECT_TAG],
     }
     given = {"overrides": dict(overrides)} if overrides else {}
     manual = port_in_batch.to_deployment(
@@ -86,7 +95,7 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
         parameters={
             "request": {
                 "spreadsheet": str(ops.scheduled_dir.expanduser().absolute()),
-                "confirm": ops.scheduled_confirm,
+                "mode": "confirm" if ops.scheduled_confirm else "draft",
             },
             **given,
         },
@@ -103,15 +112,56 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
         description=f"Scan {ops.inbox_dir}/inbox for dropped spreadsheets.",
         **common,
     )
-    return [manual, scheduled, inbox]
+    confirm = confirm_batch.to_deployment(
+        CONFIRM,
+        parameters=given,
+        description=(
+            "Submit the complete draft orders of a batch after reviewing its report; a batch "
+            "with errors is refused unless 'Complete orders only' is on."
+        ),
+        **common,
+    )
+    deployments = [manual, scheduled, inbox, confirm]
+    for deployment in deployments:
+        _edit_schema(deployment, _plain_overrides)
+    waiting = waiting_batches(ops.ledger_database_url)
+    _edit_schema(confirm, lambda schema: with_batch_choices(schema, waiting))
+    return deployments
+
+
+def _plain_overrides(schema: dict[str, Any]) -> dict[str, Any]:
+    """``overrides`` as a plain object defaulting to none: the flows read a missing one as
+    empty, and the form shows no "or null" switch for it."""
+    field = schema.get("properties", {}).get("overrides")
+    if field is not None:
+        field.pop("anyOf", None)
+        field.update(
+            type="object",
+            additionalProperties={"type": "string"},
+            default={},
+            title="Worker settings",
+            description="Settings given to porting-batch serve; leave as they are.",
+        )
+    return schema
+
+
+def _edit_schema(deployment: Any, edit: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Rewrite a runner deployment's parameter schema before it is applied: Prefect builds it
+    from the flow's signature, and the form needs what no signature can say (the batches
+    waiting now)."""
+    from prefect.utilities.callables import ParameterSchema
+
+    schema = deployment._parameter_openapi_schema.model_dump()
+    deployment._parameter_openapi_schema = ParameterSchema(**edit(schema))
 
 
 def serve_deployments(ops: Settings, overrides: dict[str, str] | None = None) -> None:
-    """Serve the three deployments from this process until interrupted."""
+    """Serve the deployments from this process until interrupted."""
     from prefect import serve
 
     run_logging()
     ops.inbox_dir.mkdir(parents=True, exist_ok=True)
     ops.scheduled_dir.mkdir(parents=True, exist_ok=True)
     # One run per deployment at a time (their limits); inbox batches are subflows of the scan.
-    serve(*build_deployments(ops, overrides), limit=3)
+    deployments = build_deployments(ops, overrides)
+    serve(*deployments, limit=len(deployments))
