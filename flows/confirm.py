@@ -18,7 +18,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
-from prefect.states import Failed, State
+from prefect.states import Completed, Failed, State
 
 from flows.naming import (
     CONFIRM_DEPLOYMENT,
@@ -140,7 +140,7 @@ async def confirm_batch(
     (log.info if done.complete else log.warning)(line)
     if not done.complete:
         return Failed(message=line, data=describe(done))
-    return describe(done)
+    return Completed(message=line, data=describe(done))
 
 
 def confirm_page(done: DraftsConfirmed) -> str:

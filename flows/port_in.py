@@ -24,7 +24,7 @@ from prefect.artifacts import (
     aupdate_progress_artifact,
 )
 from prefect.cache_policies import NONE
-from prefect.states import Failed, State
+from prefect.states import Completed, Failed, State
 
 from flows.artifacts import outcome_line, summary_page
 from flows.confirm import refresh_confirm_choices
@@ -226,13 +226,21 @@ async def _port_in(settings: Settings, request: PortInRequest) -> dict[str, Any]
         summaries = [summary]
     failed = [s for s in summaries if not s["complete"]]
     folders = ", ".join(s["report_folder"] for s in summaries)
+    # The message is what Prefect's own last log line of the run shows ("Finished in state
+    # Completed('...')"): the outcome and where the reports are.
     if failed:
         reason = "; ".join(f"{s['batch_id']}: {s['failure'] or 'incomplete'}" for s in failed)
-        get_run_logger().warning("Not complete: %s; report folder(s) %s", reason, folders)
-        return Failed(message=reason, data=summary)
-    if len(summaries) > 1:
-        get_run_logger().info("Completed %d batches; report folders %s", len(summaries), folders)
-    return summary
+        return Failed(message=f"Not complete: {reason}; report folder {folders}", data=summary)
+    if len(summaries) == 1:
+        message = f"Completed {summary['batch_id']}: {_counts(summary)}; report folder {folders}"
+    else:
+        message = f"Completed {len(summaries)} batches; report folders {folders}"
+    return Completed(message=message, data=summary)
+
+
+def _counts(summary: dict[str, Any]) -> str:
+    outcomes = ", ".join(f"{n} {outcome}" for outcome, n in summary["outcomes"].items())
+    return f"{outcomes}; {summary['orders']} order(s)"
 
 
 def exit_code(result: BatchResult) -> int:
