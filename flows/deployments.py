@@ -66,7 +66,6 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron, Interval
 
-    from flows.confirm import confirm_batch, waiting_batches, with_batch_choices
     from flows.inbox import inbox_scan
     from flows.port_in import port_in_batch
 
@@ -112,6 +111,16 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
         description=f"Scan {ops.inbox_dir}/inbox for dropped spreadsheets.",
         **common,
     )
+    deployments = [manual, scheduled, inbox, _confirm_deployment(ops, given, common)]
+    for deployment in deployments:
+        _edit_schema(deployment, _plain_overrides)
+    return deployments
+
+
+def _confirm_deployment(ops: Settings, given: dict[str, Any], common: dict[str, Any]) -> Any:
+    """confirm-batch/confirm, its form offering the batches with drafts waiting now."""
+    from flows.confirm import confirm_batch, waiting_batches, with_batch_choices
+
     confirm = confirm_batch.to_deployment(
         CONFIRM,
         parameters=given,
@@ -121,12 +130,9 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
         ),
         **common,
     )
-    deployments = [manual, scheduled, inbox, confirm]
-    for deployment in deployments:
-        _edit_schema(deployment, _plain_overrides)
     waiting = waiting_batches(ops.ledger_database_url)
     _edit_schema(confirm, lambda schema: with_batch_choices(schema, waiting))
-    return deployments
+    return confirm
 
 
 def _plain_overrides(schema: dict[str, Any]) -> dict[str, Any]:
