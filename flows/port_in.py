@@ -40,6 +40,7 @@ from porting_batch.reports import report_folder, write_reports
 from porting_batch.results import BatchResult
 from porting_batch.runner import Run, batch_id_for, conclude, group_runner, run_sequence, start_run
 from porting_batch.runner import steps as library
+from porting_batch.safety import mask_secret
 from porting_batch.settings import Settings, load_settings
 
 #: Numbers per portability task (the client splits each into API-sized chunks itself).
@@ -232,7 +233,8 @@ async def _port_in(settings: Settings, request: PortInRequest) -> dict[str, Any]
         reason = "; ".join(f"{s['batch_id']}: {s['failure'] or 'incomplete'}" for s in failed)
         return Failed(message=f"Not complete: {reason}; report folder {folders}", data=summary)
     if len(summaries) == 1:
-        message = f"Completed {summary['batch_id']}: {_counts(summary)}; report folder {folders}"
+        only = summaries[0]
+        message = f"Completed {only['batch_id']}: {_counts(only)}; report folder {folders}"
     else:
         message = f"Completed {len(summaries)} batches; report folders {folders}"
     return Completed(message=message, data=summary)
@@ -315,7 +317,8 @@ async def _publish_artifacts(result: BatchResult, folder: str) -> None:
         table=[
             {
                 "order_id": o.order_id,
-                "account": o.account,
+                # The account number is a secret: masked, as in the report's Orders sheet.
+                "account": mask_secret(o.account),
                 "country": o.country,
                 "type": o.phone_number_type,
                 "carrier": o.carrier,
