@@ -9,6 +9,11 @@ Four deployments from one process:
 - ``track-orders/track-orders``: every open order brought up to date and the tracking report
   written, on an interval (every 15 minutes by default) and on demand (a run with a batch id
   tracks that batch only); each status change is a Prefect event (``flows.maintenance``).
+- ``confirm-batch/confirm``: no schedule; submits the complete drafts of a batch the operator
+  has reviewed, chosen from the batches with drafts waiting (``flows.confirm``).
+
+Every form shows optional values as values: the command line's ``overrides`` parameter is a
+plain object (no "or null" switch), and so are the requests' fields (``flows.parameters``).
 
 Each has a deployment concurrency limit of one run with ENQUEUE, so two runs of the same
 deployment (and so of the same spreadsheet or folder through it) never overlap; a run that
@@ -20,13 +25,16 @@ worker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from flows.naming import CONFIRM, PROJECT_TAG
 from flows.runtime import INBOX, MANUAL, SCHEDULED, run_logging
 from porting_batch.settings import Settings
 
 __all__ = [
+    "CONFIRM",
     "INBOX",
     "MANUAL",
     "OPERATING_FIELDS",
@@ -56,28 +64,15 @@ OPERATING_FIELDS = (
 
 
 def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) -> list[Any]:
-    """The four runner deployments, ready for ``serve``; ``overrides`` (``serve``'s flags)
-    become each port-in and inbox run's ``overrides`` parameter."""
-    from prefect.client.schemas.objects import (
-        ConcurrencyLimitConfig,
-        ConcurrencyLimitStrategy,
-    )
-    from prefect.deployments.runner import EntrypointType
+    """The runner deployments, ready for ``serve``; ``overrides`` (``serve``'s flags) become
+    each port-in and inbox run's ``overrides`` parameter. The confirm form lists the batches
+    waiting now."""
     from prefect.schedules import Cron, Interval
 
     from flows.inbox import inbox_scan
     from flows.port_in import port_in_batch
 
-    def one_at_a_time() -> ConcurrencyLimitConfig:
-        return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
-
-    common: dict[str, Any] = {
-        "enforce_parameter_schema": True,
-        # Module paths import the installed package: the runner needs no working directory.
-        "entrypoint_type": EntrypointType.MODULE_PATH,
-        "concurrency_limit": one_at_a_time(),
-        "tags": ["porting-batch"],
-    }
+    common = _common_options()
     given = {"overrides": dict(overrides)} if overrides else {}
     manual = port_in_batch.to_deployment(
         MANUAL,
@@ -93,7 +88,7 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
         parameters={
             "request": {
                 "spreadsheet": str(ops.scheduled_dir.expanduser().absolute()),
-                "confirm": ops.scheduled_confirm,
+                "mode": "confirm" if ops.scheduled_confirm else "draft",
             },
             **given,
         },
@@ -110,7 +105,33 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
         description=f"Scan {ops.inbox_dir}/inbox for dropped spreadsheets.",
         **common,
     )
-    return [manual, scheduled, inbox, _tracking(ops, common)]
+    deployments = [
+        manual,
+        scheduled,
+        inbox,
+        _tracking(ops, common),
+        _confirm_deployment(ops, given, common),
+    ]
+    for deployment in deployments:
+        _edit_schema(deployment, _plain_overrides)
+    return deployments
+
+
+def _common_options() -> dict[str, Any]:
+    """What every deployment shares: a checked form, the installed package, one run at a time
+    (a colliding run waits its turn), the project's tag."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.deployments.runner import EntrypointType
+
+    return {
+        "enforce_parameter_schema": True,
+        # Module paths import the installed package: the runner needs no working directory.
+        "entrypoint_type": EntrypointType.MODULE_PATH,
+        "concurrency_limit": ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
+        ),
+        "tags": [PROJECT_TAG],
+    }
 
 
 def _tracking(ops: Settings, common: dict[str, Any]) -> Any:
@@ -130,12 +151,57 @@ def _tracking(ops: Settings, common: dict[str, Any]) -> Any:
     )
 
 
+def _confirm_deployment(ops: Settings, given: dict[str, Any], common: dict[str, Any]) -> Any:
+    """confirm-batch/confirm, its form offering the batches with drafts waiting now."""
+    from flows.confirm import confirm_batch, waiting_batches, with_batch_choices
+
+    confirm = confirm_batch.to_deployment(
+        CONFIRM,
+        parameters=given,
+        description=(
+            "Submit the complete draft orders of a batch after reviewing its report; a batch "
+            "with errors is refused unless 'Complete orders only' is on."
+        ),
+        **common,
+    )
+    waiting = waiting_batches(ops.ledger_database_url)
+    _edit_schema(confirm, lambda schema: with_batch_choices(schema, waiting))
+    return confirm
+
+
+def _plain_overrides(schema: dict[str, Any]) -> dict[str, Any]:
+    """``overrides`` as a plain object defaulting to none: the flows read a missing one as
+    empty, and the form shows no "or null" switch for it."""
+    field = schema.get("properties", {}).get("overrides")
+    if field is not None:
+        field.pop("anyOf", None)
+        field.update(
+            type="object",
+            additionalProperties={"type": "string"},
+            default={},
+            title="Worker settings",
+            description="Settings given to porting-batch serve; leave as they are.",
+        )
+    return schema
+
+
+def _edit_schema(deployment: Any, edit: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Rewrite a runner deployment's parameter schema before it is applied: Prefect builds it
+    from the flow's signature, and the form needs what no signature can say (the batches
+    waiting now)."""
+    from prefect.utilities.callables import ParameterSchema
+
+    schema = deployment._parameter_openapi_schema.model_dump()
+    deployment._parameter_openapi_schema = ParameterSchema(**edit(schema))
+
+
 def serve_deployments(ops: Settings, overrides: dict[str, str] | None = None) -> None:
-    """Serve the four deployments from this process until interrupted."""
+    """Serve the deployments from this process until interrupted."""
     from prefect import serve
 
     run_logging()
     ops.inbox_dir.mkdir(parents=True, exist_ok=True)
     ops.scheduled_dir.mkdir(parents=True, exist_ok=True)
     # One run per deployment at a time (their limits); inbox batches are subflows of the scan.
-    serve(*build_deployments(ops, overrides), limit=4)
+    deployments = build_deployments(ops, overrides)
+    serve(*deployments, limit=len(deployments))

@@ -15,6 +15,7 @@ of one drop start one scan; the interval scan stays the safety net.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -22,14 +23,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, tags, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NONE
 
-from flows.parameters import PortInRequest
+from flows.artifacts import scan_page
+from flows.naming import PROJECT_TAG, tag_this_run
+from flows.naming import run_name as run_name_of
+from flows.parameters import PortInRequest, mode_of
 from flows.port_in import port_in_batch
 from flows.runtime import INBOX, run_logging
 from porting_batch.inbox import (
+    RESULT_FILE,
     Claim,
     InboxPaths,
     Look,
@@ -54,17 +59,19 @@ async def claim_ready(paths: InboxPaths, settle_s: float) -> list[Claim]:
     return await claim_settled(paths, settle_s)
 
 
-@flow(name=INBOX_FLOW, log_prints=True)
+@flow(name=INBOX_FLOW, flow_run_name=run_name_of("inbox scan", "every drop"), log_prints=True)
 async def inbox_scan(overrides: dict[str, str] | None = None) -> dict[str, Any]:
     """Scan the inbox: resume what a crash left in processing/, claim complete drops, run each
     as its own batch, and file it in done/ or failed/. ``overrides`` are settings given on
     the command line (``--inbox``, ``--out``, ``--state``), handed on to each batch."""
     run_logging()
+    await tag_this_run()
     ops = load_settings(overrides or {})
     paths = InboxPaths(ops.inbox_dir.expanduser().absolute()).ensure()
+    runs: dict[str, tuple[Claim, Any]] = {}
 
     async def run(found: Claim) -> list[dict[str, Any]] | str:
-        return await _run_subflow(found, ops, overrides or {})
+        return await _run_subflow(found, ops, overrides or {}, runs)
 
     result = await scan_inbox(
         paths,
@@ -74,34 +81,86 @@ async def inbox_scan(overrides: dict[str, str] | None = None) -> dict[str, Any]:
         ledger_url=ops.ledger_database_url,
         claim_ready=claim_ready,
     )
+    for item in result["outcomes"]:
+        item["why"] = _why(item)
+        if item["name"] in runs:
+            found, flow_run_id = runs[item["name"]]
+            await _point_artifacts_at(flow_run_id, str(found.folder), item["filed"])
+        log = get_run_logger().warning if item["status"] == "failed" else get_run_logger().info
+        log(
+            "%s: %s, filed in %s%s",
+            item["name"],
+            item["status"],
+            item["filed"],
+            f" ({item['why']})" if item["why"] else "",
+        )
     if result["outcomes"]:
         await acreate_markdown_artifact(
             key="inbox-scan",
-            markdown=_scan_markdown(result),
+            markdown=scan_page(result["root"], result["outcomes"]),
             description=f"Last inbox scan of {paths.root}",
         )
     return result
 
 
 async def _run_subflow(
-    found: Claim, ops: Settings, overrides: dict[str, str]
+    found: Claim, ops: Settings, overrides: dict[str, str], runs: dict[str, tuple[Claim, Any]]
 ) -> list[dict[str, Any]] | str:
-    """A claim as its own ``port-in-batch`` subflow: its batches' summaries, or why it
-    ended without any."""
+    """A claim as its own ``port-in-batch`` subflow, named for the drop and tagged: its
+    batches' summaries, or why it ended without any."""
     request = PortInRequest(
         spreadsheet=str(found.item),
-        confirm=ops.inbox_confirm,
-        dry_run=ops.inbox_dry_run,
+        mode=mode_of(ops.inbox_confirm, ops.inbox_dry_run),
         out_dir=str(report_folder_for(found)),
     )
-    run = port_in_batch.with_options(flow_run_name=f"inbox-{found.item.name}")
-    state = await run(request, overrides=overrides, return_state=True)
+    run = port_in_batch.with_options(flow_run_name=run_name_of("inbox", found.item.name))
+    with tags(PROJECT_TAG):
+        state = await run(request, overrides=overrides, return_state=True)
+    runs[found.original_name] = (found, state.state_details.flow_run_id)
     summary: Any = await state.aresult(raise_on_failure=False) if state.is_failed() else None
     if not state.is_completed() and not isinstance(summary, dict):
         return await _state_error(state)
     if state.is_completed():
         summary = await state.aresult()
     return list(summary.get("batches", [summary]))
+
+
+def _why(item: dict[str, Any]) -> str:
+    """Why a drop failed, as its filing recorded it."""
+    if item["status"] != "failed":
+        return ""
+    try:
+        filed = json.loads((Path(item["filed"]) / RESULT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "see error.md in its folder"
+    return str(filed.get("error") or "see error.md in its folder")
+
+
+async def _point_artifacts_at(flow_run_id: Any, claimed: str, filed: str) -> None:
+    """The subflow's summary named its report under processing/, which filing moved to done/
+    or failed/: publish it again, on the same run and key, with the folder where it is now."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import ArtifactCreate
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    if flow_run_id is None:
+        return
+    async with get_client() as client:
+        found = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+        for artifact in found:
+            if artifact.type != "markdown" or claimed not in str(artifact.data):
+                continue
+            await client.create_artifact(
+                ArtifactCreate(
+                    key=artifact.key,
+                    type="markdown",
+                    data=str(artifact.data).replace(claimed, filed),
+                    description=artifact.description,
+                    flow_run_id=flow_run_id,
+                )
+            )
 
 
 async def _state_error(state: Any) -> str:
@@ -115,18 +174,6 @@ async def _state_error(state: Any) -> str:
     except Exception as unreadable:  # the state's own message is the fallback
         return f"{state.name}: {state.message or unreadable}"
     return f"{state.name}: {type(exc).__name__}: {exc}"
-
-
-def _scan_markdown(result: dict[str, Any]) -> str:
-    lines = [
-        f"# Inbox scan of `{result['root']}`",
-        "",
-        "| entry | status | filed in |",
-        "|---|---|---|",
-    ]
-    for item in result["outcomes"]:
-        lines.append(f"| {item['name']} | {item['status']} | `{item['filed']}` |")
-    return "\n".join(lines) + "\n"
 
 
 # --- the watcher -----------------------------------------------------------------------------

@@ -24,8 +24,11 @@ from prefect.artifacts import (
     aupdate_progress_artifact,
 )
 from prefect.cache_policies import NONE
-from prefect.states import Failed, State
+from prefect.states import Completed, Failed, State
 
+from flows.artifacts import outcome_line, summary_page
+from flows.confirm import refresh_confirm_choices
+from flows.naming import port_in_run_name, tag_this_run
 from flows.parameters import PortInRequest, spreadsheets_in
 from flows.runtime import api_slots, describe_api, open_client, run_logging
 from porting_batch.batch_lock import hold_batch
@@ -33,11 +36,12 @@ from porting_batch.client import PortingClient
 from porting_batch.errors import IntakeError, PortingBatchError
 from porting_batch.ledger import Ledger
 from porting_batch.plan import OrderGroup
-from porting_batch.reports import report_folder, summary_markdown, write_reports
+from porting_batch.reports import report_folder, write_reports
 from porting_batch.results import BatchResult
 from porting_batch.runner import Run, batch_id_for, conclude, group_runner, run_sequence, start_run
 from porting_batch.runner import steps as library
 from porting_batch.runner.csr import read_csrs
+from porting_batch.safety import mask_secret
 from porting_batch.settings import Settings, load_settings
 
 #: Numbers per portability task (the client splits each into API-sized chunks itself).
@@ -183,11 +187,10 @@ def write_run_reports(batch_id: str, out_dir: Path) -> str:
     """Write the report folder of the run's result and record it in the ledger."""
     run, result = _run(batch_id), _RESULTS[batch_id]
     folder = report_folder(out_dir, result.name, result.started_at)
-    files = write_reports(result, folder)
-    run.ledger.finish_batch(
-        batch_id, "complete" if result.complete else "incomplete", str(files.folder)
-    )
-    return str(files.folder)
+    # Absolute: the operator reads it in the UI, far from the worker's working folder.
+    written = str(write_reports(result, folder).folder.absolute())
+    run.ledger.finish_batch(batch_id, "complete" if result.complete else "incomplete", written)
+    return written
 
 
 def _absolute(spreadsheet: str) -> Path:
@@ -202,7 +205,7 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-@flow(name="port-in-batch", log_prints=True)
+@flow(name="port-in-batch", flow_run_name=port_in_run_name, log_prints=True)
 async def port_in_batch(
     request: PortInRequest, overrides: dict[str, str] | None = None
 ) -> dict[str, Any] | State:
@@ -215,10 +218,20 @@ async def port_in_batch(
     explicitly rather than through the worker's environment.
     """
     run_logging()
+    await tag_this_run()
     try:
         settings = load_settings({**(overrides or {}), **request.settings_overrides()})
     except PortingBatchError as exc:
         return Failed(message=str(exc).replace("\n", "; "))
+    try:
+        return await _port_in(settings, request)
+    finally:
+        await refresh_confirm_choices(settings.ledger_database_url)
+
+
+async def _port_in(settings: Settings, request: PortInRequest) -> dict[str, Any] | State:
+    """The spreadsheet, or each of a folder; the last log line says how it ended and where
+    the reports are."""
     target = _absolute(request.spreadsheet)
     if _is_folder(target):
         summaries = [await run_one(settings, request, path) for path in spreadsheets_in(target)]
@@ -229,11 +242,23 @@ async def port_in_batch(
         summary = await run_one(settings, request, target)
         summaries = [summary]
     failed = [s for s in summaries if not s["complete"]]
+    folders = ", ".join(s["report_folder"] for s in summaries)
+    # The message is what Prefect's own last log line of the run shows ("Finished in state
+    # Completed('...')"): the outcome and where the reports are.
     if failed:
         reason = "; ".join(f"{s['batch_id']}: {s['failure'] or 'incomplete'}" for s in failed)
-        get_run_logger().warning("not complete: %s", reason)
-        return Failed(message=reason, data=summary)
-    return summary
+        return Failed(message=f"Not complete: {reason}; report folder {folders}", data=summary)
+    if len(summaries) == 1:
+        only = summaries[0]
+        message = f"Completed {only['batch_id']}: {_counts(only)}; report folder {folders}"
+    else:
+        message = f"Completed {len(summaries)} batches; report folders {folders}"
+    return Completed(message=message, data=summary)
+
+
+def _counts(summary: dict[str, Any]) -> str:
+    outcomes = ", ".join(f"{n} {outcome}" for outcome, n in summary["outcomes"].items())
+    return f"{outcomes}; {summary['orders']} order(s)"
 
 
 def exit_code(result: BatchResult) -> int:
@@ -288,6 +313,8 @@ async def _run_with_reports(
         _RUNS.pop(batch_id, None)
         _RESULTS.pop(batch_id, None)
     await _publish_artifacts(result, folder)
+    logger = get_run_logger()
+    (logger.info if result.complete else logger.warning)(outcome_line(result, folder))
     return {
         **result.summary(folder),
         "api_calls": client.stats.as_dict(),
@@ -298,15 +325,16 @@ async def _run_with_reports(
 async def _publish_artifacts(result: BatchResult, folder: str) -> None:
     await acreate_markdown_artifact(
         key=artifact_key(result.batch_id, "summary"),
-        markdown=summary_markdown(result),
-        description=f"Summary of batch {result.batch_id}; reports in {folder}",
+        markdown=summary_page(result, folder),
+        description=f"Batch {result.batch_id}: what happened and what to do next",
     )
     await acreate_table_artifact(
         key=artifact_key(result.batch_id, "orders"),
         table=[
             {
                 "order_id": o.order_id,
-                "account": o.account,
+                # The account number is a secret: masked, as in the report's Orders sheet.
+                "account": mask_secret(o.account),
                 "country": o.country,
                 "type": o.phone_number_type,
                 "carrier": o.carrier,

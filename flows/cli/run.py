@@ -134,17 +134,16 @@ async def batch_here(
 def _run_with_prefect(args: argparse.Namespace, settings: Settings, path: Path) -> int:
     """The port-in-batch flow on the configured Prefect server."""
     prefect_environment(settings)
-    from flows.parameters import PortInRequest
+    from flows.parameters import DEFAULT_CSR, PortInRequest, mode_of
     from flows.port_in import port_in_batch
     from porting_batch.console import RunConsole
 
     request = PortInRequest(
         spreadsheet=str(path.expanduser().absolute()),
-        confirm=args.confirm,
-        dry_run=args.dry_run,
+        mode=mode_of(args.confirm, args.dry_run),
         foc_policy=args.foc_policy,
-        batch_name=args.batch_name,
-        csr_policy=getattr(args, "csr", None),
+        batch_name=args.batch_name or "",
+        csr_policy=getattr(args, "csr", None) or DEFAULT_CSR,
     )
 
     async def flow_run() -> Any:
