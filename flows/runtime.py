@@ -12,13 +12,18 @@ imported inside the functions that need it: the command line without a server im
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
 
+import httpx
+
 from porting_batch.client import PortingClient
+from porting_batch.client.config import Limits
+from porting_batch.client.pool import ShardedTransport
 from porting_batch.settings import Settings
 
 logger = logging.getLogger("porting_batch.operating")
@@ -34,6 +39,14 @@ API_LIMIT = "porting-api"
 #: it while the run lives; a killed run's slots come back when it expires and the server's
 #: repossessor (every 15 s by default) revokes it.
 API_LEASE_S = 60.0
+#: Name of the global rate limit (a limit with ``slot_decay_per_second``) that stands for the
+#: account's API rate limit: every request of every run on every worker takes one slot.
+API_RATE_LIMIT = "porting-api-rate"
+
+#: The rate limit the runs of this context draw from (set by ``api_slots``), else None.
+_rate_limit: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "porting_api_rate_limit", default=None
+)
 
 _lock = threading.Lock()
 _shared: dict[str, Any] = {"users": 0, "handle": None, "context": None}
@@ -70,18 +83,57 @@ def _release_simulator() -> None:
 @asynccontextmanager
 async def open_client(settings: Settings) -> AsyncIterator[PortingClient]:
     """A client for this run: Telnyx when the settings say so, else the built-in simulator."""
+    transport = _shared_rate_transport(settings)
     if settings.api == "telnyx":
-        async with PortingClient.from_settings(settings) as client:
+        async with PortingClient.from_settings(settings, transport=transport) as client:
             yield client
         return
     handle = _acquire_simulator(settings)
     try:
         async with PortingClient.from_settings(
-            settings, base_url=handle.base_url, api_key=handle.api_key
+            settings, transport=transport, base_url=handle.base_url, api_key=handle.api_key
         ) as client:
             yield client
     finally:
         _release_simulator()
+
+
+class RateLimitedTransport(httpx.AsyncBaseTransport):
+    """A transport whose every request first takes one slot of a Prefect global rate limit.
+
+    The limit stands for the API account's, so the sum over every worker stays under it. When
+    the server cannot be asked (restarting), the request goes out anyway: the client's own
+    pacing and its obedience to 429s still hold, and a run is not stopped for it.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, name: str) -> None:
+        self.inner = inner
+        self.name = name
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Wait for a slot of the rate limit, then send."""
+        from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, rate_limit
+
+        try:
+            await rate_limit(self.name, occupy=1, strict=True)
+        except ConcurrencySlotAcquisitionError as exc:
+            logger.warning("rate limit '%s' not reachable (%s); sending anyway", self.name, exc)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Close the inner transport."""
+        await self.inner.aclose()
+
+
+def _shared_rate_transport(settings: Settings) -> httpx.AsyncBaseTransport | None:
+    # The client's own transport, the same as it builds by default, wrapped when a run of this
+    # context draws from the shared rate limit (see api_slots); else None, the client's default.
+    name = _rate_limit.get()
+    if name is None:
+        return None
+    size = settings.max_in_flight
+    inner = ShardedTransport(Limits(max_connections=size, max_keepalive_connections=size))
+    return RateLimitedTransport(inner, name)
 
 
 def describe_api(settings: Settings) -> str:
@@ -114,8 +166,11 @@ async def _limit(client: Any, name: str) -> Any | None:
 
 
 @asynccontextmanager
-async def api_slots(settings: Settings, name: str = API_LIMIT) -> AsyncIterator[int]:
-    """Reserve this run's requests in flight from the ``porting-api`` global limit.
+async def api_slots(
+    settings: Settings, name: str = API_LIMIT, rate_name: str = API_RATE_LIMIT
+) -> AsyncIterator[int]:
+    """Reserve this run's requests in flight from the ``porting-api`` global limit, and make
+    the clients opened inside draw each request from the ``porting-api-rate`` rate limit.
 
     Yields how many requests the run may have in flight: its own ``max_in_flight``, capped by
     the limit. The slots are held for the whole run, so the sum over every worker stays under
@@ -125,12 +180,30 @@ async def api_slots(settings: Settings, name: str = API_LIMIT) -> AsyncIterator[
     The slots are a lease of ``API_LEASE_S`` that Prefect renews in the background: a run that
     is killed stops renewing, and the server revokes the lease once it expires, so its slots
     are not lost. A failed renewal (the server restarting) does not stop the run.
+
+    The rate limit applies when it exists, is active and decays (``slot_decay_per_second``);
+    the two are independent: either may be set up without the other.
     """
     from prefect.client.orchestration import get_client
-    from prefect.concurrency.asyncio import concurrency
 
     async with get_client() as client:
         limit = await _limit(client, name)
+        rate = await _limit(client, rate_name)
+    shared_rate = rate is not None and rate.active and (rate.slot_decay_per_second or 0) > 0
+    token = _rate_limit.set(rate_name if shared_rate else None)
+    if shared_rate:
+        logger.info("every request draws from the '%s' rate limit", rate_name)
+    try:
+        async with _in_flight(settings, name, limit) as granted:
+            yield granted
+    finally:
+        _rate_limit.reset(token)
+
+
+@asynccontextmanager
+async def _in_flight(settings: Settings, name: str, limit: Any | None) -> AsyncIterator[int]:
+    from prefect.concurrency.asyncio import concurrency
+
     if limit is None or not limit.active:
         yield settings.max_in_flight
         return

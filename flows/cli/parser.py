@@ -7,6 +7,7 @@ from typing import Any
 
 from flows.cli.batches import cmd_clean, cmd_report, cmd_track
 from flows.cli.fix import cmd_fix
+from flows.cli.ledger import add_ledger_command
 from flows.cli.local import cmd_template, cmd_validate
 from flows.cli.run import cmd_run
 from flows.cli.serving import cmd_inbox, cmd_serve
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fix(sub)
     _add_clean(sub)
     add_webhooks_command(sub)
+    add_ledger_command(sub)
     simulator = sub.add_parser(
         "simulator", help="serve the built-in Telnyx porting simulator", add_help=False
     )

@@ -42,6 +42,8 @@ class LedgerBase:
             shown = sa.engine.make_url(url).render_as_string(hide_password=True)
         except sa.exc.ArgumentError:
             shown = url.split("://", 1)[0] + "://..."
+        #: The URL as shown to an operator: without its password.
+        self.shown = shown
         try:
             if url.startswith("sqlite:///"):
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,9 @@
 """Fixtures for the ledger tests: a ledger URL on SQLite and on PostgreSQL.
 
-PostgreSQL tests get a database made for this test session (dropped at its end) and a fresh
-schema each. When PostgreSQL cannot be reached they fail rather than skip: CI has it.
+PostgreSQL tests get a fresh schema each, in the database ``PORTING_TEST_POSTGRES_URL`` names
+(``.ci/run`` creates one for the run and drops it after) or, when it is unset, in a database made
+for this test session on ``PORTING_TEST_PG_SERVER`` (dropped at its end). When PostgreSQL cannot
+be reached they fail rather than skip: every machine this is built on has it.
 """
 
 from __future__ import annotations
@@ -17,11 +19,17 @@ from porting_batch.ledger import Ledger
 
 #: The server the PostgreSQL tests use (trust auth); PORTING_TEST_PG_SERVER overrides it.
 PG_SERVER = os.environ.get("PORTING_TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
+#: A database made for this test run by its caller (``.ci/run``); the tests only add schemas.
+PG_URL = os.environ.get("PORTING_TEST_POSTGRES_URL")
 
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    """The URL of a PostgreSQL database made for this test session and dropped after it."""
+    """The URL of the run's PostgreSQL database, or of one made for this session and dropped
+    after it."""
+    if PG_URL:
+        yield PG_URL
+        return
     name = f"ledger_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     try:
