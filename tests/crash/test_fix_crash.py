@@ -84,6 +84,7 @@ def fix_cli(base_url: str, work: Path, victim_of: KillOnRequest | None = None) -
         PORTING_API_BASE_URL=base_url,
         PORTING_API_KEY="KEYSIMULATOR",
         PORTING_REQUESTS_PER_SECOND="1000",
+        PORTING_CSR_POLICY="off",  # reading CSRs is tests/csr's subject
         PYTHONPATH=str(ROOT),
     )
     process = subprocess.Popen(
