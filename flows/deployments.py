@@ -5,7 +5,7 @@ Three deployments from one process:
 - ``port-in-batch/manual``: no schedule; the UI's typed form is ``PortInRequest``'s schema.
 - ``port-in-batch/scheduled``: every spreadsheet of the scheduled folder, on a cron in an
   explicit time zone.
-- ``inbox-scan/inbox``: a scan of the inbox folder on an interval (every minute by default).
+- ``inbox-scan/inbox``: one run per drop, started by the watcher's event (its trigger).
 
 Each has a deployment concurrency limit of one run with ENQUEUE, so two runs of the same
 deployment (and so of the same spreadsheet or folder through it) never overlap; a run that
@@ -17,7 +17,6 @@ worker.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flows.runtime import INBOX, MANUAL, SCHEDULED, run_logging
@@ -56,9 +55,9 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
         ConcurrencyLimitStrategy,
     )
     from prefect.deployments.runner import EntrypointType
-    from prefect.schedules import Cron, Interval
+    from prefect.schedules import Cron
 
-    from flows.inbox import inbox_scan
+    from flows.inbox import inbox_scan, inbox_triggers
     from flows.port_in import port_in_batch
 
     def one_at_a_time() -> ConcurrencyLimitConfig:
@@ -98,9 +97,9 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
     )
     inbox = inbox_scan.to_deployment(
         INBOX,
-        schedules=[Interval(timedelta(seconds=ops.inbox_interval_s))],
+        triggers=inbox_triggers(),
         parameters=given,
-        description=f"Scan {ops.inbox_dir}/inbox for dropped spreadsheets.",
+        description=f"Run a spreadsheet dropped into {ops.inbox_dir}/inbox.",
         **common,
     )
     return [manual, scheduled, inbox]
