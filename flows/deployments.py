@@ -1,11 +1,11 @@
 """The deployments ``porting-batch serve`` serves, their settings, and the shared limits.
 
-Four deployments from one process:
+Five deployments from one process:
 
 - ``port-in-batch/manual``: no schedule; the UI's typed form is ``PortInRequest``'s schema.
 - ``port-in-batch/scheduled``: every spreadsheet of the scheduled folder, on a cron in an
   explicit time zone.
-- ``inbox-scan/inbox``: a scan of the inbox folder on an interval (every minute by default).
+- ``inbox-scan/inbox``: one run per drop, started by the watcher's event (its trigger).
 - ``track-orders/track-orders``: every open order brought up to date and the tracking report
   written, on an interval (every 15 minutes by default) and on demand (a run with a batch id
   tracks that batch only); each status change is a Prefect event (``flows.maintenance``).
@@ -67,9 +67,9 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
     """The runner deployments, ready for ``serve``; ``overrides`` (``serve``'s flags) become
     each port-in and inbox run's ``overrides`` parameter. The confirm form lists the batches
     waiting now."""
-    from prefect.schedules import Cron, Interval
+    from prefect.schedules import Cron
 
-    from flows.inbox import inbox_scan
+    from flows.inbox import inbox_scan, inbox_triggers
     from flows.port_in import port_in_batch
 
     common = _common_options()
@@ -100,9 +100,9 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
     )
     inbox = inbox_scan.to_deployment(
         INBOX,
-        schedules=[Interval(timedelta(seconds=ops.inbox_interval_s))],
+        triggers=inbox_triggers(),
         parameters=given,
-        description=f"Scan {ops.inbox_dir}/inbox for dropped spreadsheets.",
+        description=f"Run a spreadsheet dropped into {ops.inbox_dir}/inbox.",
         **common,
     )
     deployments = [

@@ -8,9 +8,12 @@ ledger, which is why a resumed claim simply runs again. The scan itself (``scan_
 filing are the library's: ``porting-batch inbox`` without a Prefect server runs the same scan
 with the library's steps in place of the subflow.
 
-The watcher (``porting-batch inbox --watch``) starts a scan as soon as an entry lands, through
-``run_deployment`` with an idempotency key made from the entry's hash, so the several file events
-of one drop start one scan; the interval scan stays the safety net.
+A drop starts its run through a Prefect event: the watcher (run by ``porting-batch serve``, or
+alone as ``porting-batch inbox --watch``) emits :data:`DROP_EVENT` once an entry has settled, and
+the ``inbox-scan/inbox`` deployment's trigger (:func:`inbox_triggers`) creates one run per event,
+named for the drop, which claims that entry only. The watcher's slow look every
+``PORTING_INBOX_INTERVAL_S`` is the safety net (events missed while the server was down, claims
+a crash left in ``processing/``); it emits nothing, so creates no run, when nothing waits.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,9 +42,12 @@ from porting_batch.inbox import (
     Claim,
     InboxPaths,
     Look,
+    claim,
     claim_settled,
     content_hash,
+    pending_claims,
     ready,
+    release,
     report_folder_for,
     run_name,
     scan_inbox,
@@ -51,6 +58,10 @@ from porting_batch.settings import Settings, load_settings
 INBOX_FLOW = "inbox-scan"
 watch_logger = logging.getLogger("flows.inbox.watch")
 INBOX_DEPLOYMENT = f"{INBOX_FLOW}/{INBOX}"
+#: What the watcher emits for a settled drop (or for claims a crash left in processing/).
+DROP_EVENT = "porting-batch.inbox.drop"
+#: The resource name of the event that asks for a plain scan (resume processing/, claim all).
+SCAN_ALL = "*"
 
 
 @task(name="claim-ready-files", cache_policy=NONE)
@@ -59,16 +70,47 @@ async def claim_ready(paths: InboxPaths, settle_s: float) -> list[Claim]:
     return await claim_settled(paths, settle_s)
 
 
-@flow(name=INBOX_FLOW, flow_run_name=run_name_of("inbox scan", "every drop"), log_prints=True)
-async def inbox_scan(overrides: dict[str, str] | None = None) -> dict[str, Any]:
-    """Scan the inbox: resume what a crash left in processing/, claim complete drops, run each
-    as its own batch, and file it in done/ or failed/. ``overrides`` are settings given on
-    the command line (``--inbox``, ``--out``, ``--state``), handed on to each batch."""
+@task(name="claim-the-drop", cache_policy=NONE)
+async def claim_drop(paths: InboxPaths, name: str) -> list[Claim]:
+    """Claim the one entry the event named (the watcher saw it settle); none when another run
+    took it first or the name is not a plain entry of the inbox."""
+    if not name or name in {".", ".."} or "/" in name or "\\" in name:
+        return []
+    found = claim(paths, name)
+    return [found] if found is not None else []
+
+
+def _claiming_only(drop: str) -> Callable[[InboxPaths, float], Any]:
+    async def claim_it(paths: InboxPaths, _settle_s: float) -> list[Claim]:
+        return await claim_drop(paths, drop)
+
+    return claim_it
+
+
+def _scan_run_name() -> str:
+    """``inbox · march.xlsx`` for a drop's run, ``inbox scan`` for a plain scan."""
+    from prefect.runtime import flow_run
+
+    drop = (flow_run.parameters or {}).get("drop")
+    return f"inbox · {drop}" if drop and drop != SCAN_ALL else "inbox scan"
+
+
+@flow(name=INBOX_FLOW, log_prints=True, flow_run_name=_scan_run_name)
+async def inbox_scan(
+    overrides: dict[str, str] | None = None, drop: str | None = None
+) -> dict[str, Any]:
+    """Scan the inbox: resume what a crash left in processing/, claim complete drops (only the
+    entry ``drop`` when given: a drop event's run), run each as its own batch, and file it in
+    done/ or failed/. ``overrides`` are settings given on the command line (``--inbox``,
+    ``--out``, ``--state``), handed on to each batch."""
     run_logging()
     await tag_this_run()
     ops = load_settings(overrides or {})
     paths = InboxPaths(ops.inbox_dir.expanduser().absolute()).ensure()
     runs: dict[str, tuple[Claim, Any]] = {}
+    claim_ready_here: Any = claim_ready
+    if drop and drop != SCAN_ALL:
+        claim_ready_here = _claiming_only(drop)
 
     async def run(found: Claim) -> list[dict[str, Any]] | str:
         return await _run_subflow(found, ops, overrides or {}, runs)
@@ -79,7 +121,7 @@ async def inbox_scan(overrides: dict[str, str] | None = None) -> dict[str, Any]:
         settle_s=ops.inbox_settle_s,
         max_runs=ops.inbox_max_runs,
         ledger_url=ops.ledger_database_url,
-        claim_ready=claim_ready,
+        claim_ready=claim_ready_here,
     )
     for item in result["outcomes"]:
         item["why"] = _why(item)
@@ -185,6 +227,48 @@ def idempotency_key(path: Path) -> str:
     return f"inbox-{content_hash(path)}{'-forced' if forced else ''}"
 
 
+def inbox_triggers() -> list[Any]:
+    """The inbox deployment's trigger: one run per :data:`DROP_EVENT`, for the drop it names."""
+    from prefect.events import DeploymentEventTrigger
+
+    return [
+        DeploymentEventTrigger(
+            name="a drop in the inbox",
+            expect={DROP_EVENT},
+            match={"prefect.resource.id": "porting-batch.inbox.*"},
+            parameters={"drop": "{{ event.resource.name }}"},
+        )
+    ]
+
+
+def drop_resource(name: str, key: str) -> dict[str, str]:
+    """The event's resource: the drop's name, and an id that is the same for the same content."""
+    return {"prefect.resource.id": f"porting-batch.inbox.{key}", "prefect.resource.name": name}
+
+
+def emit_drop(path: Path) -> Any:
+    """Announce a settled drop; the inbox deployment's trigger starts its run. The event id is
+    made from the content, so the same drop announced twice is one event."""
+    key = idempotency_key(path)
+    return _emit(drop_resource(path.name, key), key)
+
+
+def emit_rescan(reason: str) -> Any:
+    """Ask for a plain scan (claims a crash left in processing/)."""
+    watch_logger.info("asking for an inbox scan: %s", reason)
+    key = f"rescan-{uuid.uuid4()}"
+    return _emit(drop_resource(SCAN_ALL, key), key)
+
+
+def _emit(resource: dict[str, str], key: str) -> Any:
+    from prefect.events import emit_event
+
+    event = emit_event(DROP_EVENT, resource=resource, id=uuid.uuid5(uuid.NAMESPACE_URL, key))
+    if event is None:
+        raise RuntimeError("Prefect events are off here (no PREFECT_API_URL?)")
+    return event
+
+
 def trigger_scan(path: Path, deployment: str = INBOX_DEPLOYMENT) -> Any:
     """Start an inbox scan for a dropped entry, once per content (idempotency key)."""
     from prefect.deployments import run_deployment
@@ -199,15 +283,17 @@ def watch(
     *,
     poll_s: float = 5.0,
     settle_s: float = 2.0,
-    trigger: Callable[[Path], Any] = trigger_scan,
+    trigger: Callable[[Path], Any] = emit_drop,
     stop: Callable[[], bool] = lambda: False,
+    stranded: Callable[[], Any] | None = None,
 ) -> None:
-    """Watch the inbox and start a scan once a new entry has settled.
+    """Watch the inbox and start a run once a new entry has settled.
 
     Woken by watchdog's file-system events as files land, and every ``poll_s`` seconds anyway
     (events do not cross a network file system). Either way an entry is handed on only after
     two looks ``settle_s`` apart agree, the same rule the scan applies, and only once for the
-    same look.
+    same look. ``stranded``, when given, is called on every wake: the safety net for claims a
+    crash left behind (:func:`rescan_stranded`).
     """
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
@@ -223,11 +309,16 @@ def watch(
     observer.daemon = True
     observer.start()
     handed: set[tuple[str, Look]] = set()
+    looked_once = False
     woken.set()  # a first look at once, for what landed before the observer started
     try:
         while not stop():
-            woken.wait(timeout=poll_s)
+            # The slow look (a timeout, or the first) checks processing/; file events do not.
+            slow = not woken.wait(timeout=poll_s) or not looked_once
             woken.clear()
+            if stranded is not None and slow:
+                looked_once = True
+                _quietly(stranded)
             first = take_looks(inbox)
             if not first:
                 continue
@@ -247,3 +338,44 @@ def watch(
     finally:
         observer.stop()
         observer.join(timeout=5)
+
+
+def _quietly(call: Callable[[], Any]) -> None:
+    try:
+        call()
+    except Exception as exc:  # the server may be restarting: the next look tries again
+        watch_logger.warning("could not ask for a scan of processing/ (%s); trying again", exc)
+
+
+def rescan_stranded(paths: InboxPaths) -> Callable[[], Any]:
+    """A check for claims a crash left in ``processing/`` (none of them locked by a running
+    scan): when there are some, a plain scan is asked for; otherwise nothing is created."""
+
+    def check() -> Any:
+        found = pending_claims(paths)
+        for each in found:
+            release(each)
+        if found:
+            return emit_rescan(f"{len(found)} claim(s) left in processing/")
+        return None
+
+    return check
+
+
+def start_watching(paths: InboxPaths, ops: Settings) -> threading.Event:
+    """The watcher in a daemon thread of this process (``serve``); set the event to stop it."""
+    stopping = threading.Event()
+    thread = threading.Thread(
+        target=watch,
+        args=(paths.inbox,),
+        kwargs={
+            "poll_s": ops.inbox_interval_s,
+            "settle_s": ops.inbox_settle_s,
+            "stop": stopping.is_set,
+            "stranded": rescan_stranded(paths),
+        },
+        name="inbox-watcher",
+        daemon=True,
+    )
+    thread.start()
+    return stopping

@@ -87,7 +87,12 @@ class Settings(BaseSettings):
         Path("inbox"), description="Root of inbox/, processing/, done/ and failed/."
     )
     inbox_max_runs: int = Field(2, ge=1, le=32, description="Inbox batches running at once.")
-    inbox_interval_s: float = Field(60.0, ge=5, description="Seconds between inbox scans.")
+    inbox_interval_s: float = Field(
+        300.0,
+        ge=5,
+        description="Seconds between the watcher's safety-net looks (a drop's own event starts "
+        "its run at once; this look only catches what an event missed).",
+    )
     inbox_settle_s: float = Field(
         2.0, ge=0, le=600, description="Seconds between the two looks that prove a file complete."
     )
@@ -124,6 +129,19 @@ class Settings(BaseSettings):
     # The track-orders deployment (flows/deployments.py, docs/operating.md).
     track_interval_s: float = Field(
         900.0, ge=60, description="Seconds between scheduled track-orders runs (15 minutes)."
+    )
+
+    # The upload page ``porting-batch serve`` serves (flows/upload.py, docs/operating.md).
+    upload_host: str = Field("127.0.0.1", description="Address the upload page binds.")
+    upload_port: int = Field(
+        8790, ge=0, le=65535, description="Port of the upload page (0: no upload page)."
+    )
+    upload_token: SecretStr | None = Field(
+        None,
+        description="Token the upload page asks for; required when it binds other than loopback.",
+    )
+    upload_max_mb: float = Field(
+        50.0, gt=0, le=2048, description="Largest upload (a sheet and its PDFs together), in MB."
     )
 
     @field_validator("webhook_public_key")
@@ -210,14 +228,15 @@ class Settings(BaseSettings):
 
     def public_summary(self) -> dict[str, object]:
         """Settings safe to show in a report: no secrets."""
-        data = self.model_dump(exclude={"api_key", "reference_secret"}, mode="json")
+        data = self.model_dump(exclude={"api_key", "reference_secret", "upload_token"}, mode="json")
         data["api_key"] = "set" if self.api_key is not None else "not set"
+        data["upload_token"] = "set" if self.upload_token is not None else "not set"
         data["reference_secret"] = "set" if self.reference_secret is not None else "not set"
         return data
 
 
 #: Fields whose value is a secret: an error names the variable, never the value.
-_SECRET_FIELDS = frozenset({"api_key", "reference_secret"})
+_SECRET_FIELDS = frozenset({"api_key", "reference_secret", "upload_token"})
 
 
 def _allowed(error: Mapping[str, Any]) -> str:

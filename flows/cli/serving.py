@@ -34,26 +34,42 @@ from porting_batch.settings import Settings, load_settings
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve port-in-batch/manual, port-in-batch/scheduled, inbox-scan/inbox and
-    track-orders/track-orders until stopped, on the server ``PREFECT_API_URL`` names (refused
-    without one); and the webhook receiver beside them when its public key is set."""
+    """Serve port-in-batch/manual, port-in-batch/scheduled, inbox-scan/inbox,
+    track-orders/track-orders and confirm-batch/confirm until stopped, on the server
+    ``PREFECT_API_URL`` names (refused without one), with the inbox watcher and the upload page
+    in the same process, and the webhook receiver beside them when its public key is set."""
     if not prefect_server():
         return refuse_without_server("serve")
     overrides = flow_overrides(args)
     ops = load_settings(overrides, flags={"inbox_dir": "--inbox", "out_dir": "--out"})
     prefect_environment(ops)
     from flows.deployments import serve_deployments
+    from flows.inbox import start_watching
+    from flows.upload import start_upload_page
+    from porting_batch.inbox import InboxPaths
 
-    print(f"Inbox: {ops.inbox_dir.absolute()}/inbox (scanned every {ops.inbox_interval_s:g} s)")
+    # Refused before anything starts: an upload page bound elsewhere without its token.
+    upload = start_upload_page(ops, overrides)
+    paths = InboxPaths(ops.inbox_dir.expanduser().absolute()).ensure()
+    print(
+        f"Inbox: {paths.inbox} (a drop starts its run at once; "
+        f"safety-net look every {ops.inbox_interval_s:g} s)"
+    )
     print(
         f"Scheduled: {ops.scheduled_dir.absolute()} at '{ops.schedule_cron}' "
         f"({ops.schedule_timezone})"
     )
     print(f"Tracking: every open order every {ops.track_interval_s / 60:g} min (track-orders)")
+    if upload is not None:
+        print(f"Upload page: {upload.url}")
     receiver = _start_receiver(ops)
+    stopping = start_watching(paths, ops)
     try:
         serve_deployments(ops, overrides=overrides)
     finally:
+        stopping.set()
+        if upload is not None:
+            upload.stop()
         if receiver is not None:
             _stop_receiver(receiver)
     return EXIT_OK
@@ -107,10 +123,15 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     paths = InboxPaths(ops.inbox_dir.expanduser().absolute()).ensure()
     if args.watch:
         prefect_environment(ops)
-        from flows.inbox import watch
+        from flows.inbox import rescan_stranded, watch
 
-        print(f"Watching {paths.inbox}; each settled drop starts the served inbox scan")
-        watch(paths.inbox, settle_s=ops.inbox_settle_s)
+        print(f"Watching {paths.inbox}; each settled drop starts its run (an event)")
+        watch(
+            paths.inbox,
+            poll_s=ops.inbox_interval_s,
+            settle_s=ops.inbox_settle_s,
+            stranded=rescan_stranded(paths),
+        )
         return EXIT_OK
     if server:
         prefect_environment(ops)

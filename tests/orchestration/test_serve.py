@@ -36,7 +36,7 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.inbox import trigger_scan
+from flows.inbox import DROP_EVENT, trigger_scan
 from flows.port_in import artifact_key
 from flows.runtime import api_slots
 from porting_batch.inbox import InboxPaths, claim, finish, release
@@ -146,6 +146,7 @@ def served(tmp_path_factory) -> Iterator[Served]:
             "PORTING_SCHEDULED_DIR": str(root / "scheduled"),
             "PORTING_SCHEDULE_CRON": "30 7 * * 1-5",
             "PORTING_SCHEDULE_TIMEZONE": "Europe/Paris",
+            "PORTING_UPLOAD_PORT": str(_free_port()),
         }
         for name in [k for k in serve_env if k.startswith("PORTING_API")]:
             serve_env.pop(name)
@@ -356,16 +357,22 @@ def test_scheduled_run_takes_every_spreadsheet_of_the_scheduled_folder(served):
     assert report.parent.name.startswith("sample-batch")
 
 
-def test_inbox_deployment_scans_on_the_interval(served):
-    """inbox-scan/inbox is scheduled every minute by default, one scan at a time."""
+def test_inbox_deployment_runs_on_drop_events_not_on_a_schedule(served):
+    """inbox-scan/inbox has no schedule (no run a minute) and one trigger: the drop event,
+    whose run is given the drop's name."""
 
-    async def read() -> Any:
+    async def read() -> tuple[Any, list[Any]]:
         async with get_client() as client:
-            return await client.read_deployment_by_name("inbox-scan/inbox")
+            deployment = await client.read_deployment_by_name("inbox-scan/inbox")
+            automations = await client.read_automations_by_name("a drop in the inbox")
+            return deployment, automations
 
-    deployment = run(read())
-    (schedule,) = deployment.schedules
-    assert schedule.schedule.interval.total_seconds() == 60
+    deployment, automations = run(read())
+    assert deployment.schedules == []
+    (automation,) = automations
+    assert automation.trigger.expect == {DROP_EVENT}
+    (action,) = automation.actions
+    assert action.parameters == {"drop": "{{ event.resource.name }}"}
     assert deployment.global_concurrency_limit.limit == 1
 
 
@@ -379,8 +386,11 @@ def _drop(inbox: InboxPaths, name: str, note: str, into: Path | None = None) -> 
 
 def test_served_inbox_scan_resumes_runs_skips_duplicates_and_growing_files(served, capsys):
     """One served scan finishes a claim a crash left in processing/, runs a new drop, answers
-    content already done with a pointer to it, and leaves a file still being written."""
-    inbox = served.inbox
+    content already done with a pointer to it, and leaves a file still being written.
+
+    A root the served watcher does not watch, so that this one scan is what takes the drops."""
+    inbox = InboxPaths(served.root / "scan-root").ensure()
+    overrides = {"overrides": {"inbox_dir": str(inbox.root)}}
     _drop(inbox, "march", "march")
     earlier = claim(inbox, "march")
     assert earlier is not None
@@ -393,7 +403,7 @@ def test_served_inbox_scan_resumes_runs_skips_duplicates_and_growing_files(serve
     _drop(inbox, "april", "april")
     _drop(inbox, "march-again", "march")
     with growing_file(inbox.inbox / "growing.csv", 0.05):
-        scan = _wait_for_end(run(_trigger("inbox-scan/inbox")))
+        scan = _wait_for_end(run(_trigger("inbox-scan/inbox", overrides)))
     filed_at = time.time()
     assert scan.state is not None and scan.state.is_completed(), scan.state
     results = {
@@ -419,6 +429,39 @@ def test_served_inbox_scan_resumes_runs_skips_duplicates_and_growing_files(serve
         print(
             f"\n[measured] scan created -> started: {_start_delay(scan):.1f} s; "
             f"drop -> reports in done/ through that scan: {filed_at - dropped_at:.1f} s"
+        )
+
+
+def _runs_named(name: str) -> list[FlowRun]:
+    async def read() -> list[FlowRun]:
+        async with get_client() as client:
+            return list(await client.read_flow_runs(flow_run_filter=_named(name)))
+
+    return run(read())
+
+
+def _named(name: str) -> Any:
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    return FlowRunFilter(name=FlowRunFilterName(any_=[name]))
+
+
+def test_a_drop_becomes_one_run_named_for_it_through_the_watchers_event(served, capsys):
+    """A folder dropped into the served inbox starts one `inbox · <name>` run (serve's
+    watcher emits the event, the deployment's trigger creates the run) that files it in done/;
+    the seconds from drop to the run's creation are printed."""
+    dropped_at = time.time()
+    _drop(served.inbox, "june", "june")
+    _wait_until(lambda: bool(_runs_named("inbox · june")), "the drop's run")
+    (drop_run,) = _runs_named("inbox · june")
+    drop_run = _wait_for_end(drop_run)
+    assert drop_run.state is not None and drop_run.state.is_completed(), drop_run.state
+    (filed,) = served.inbox.done.glob("june-2*")
+    assert json.loads((filed / "result.json").read_text(encoding="utf-8"))["status"] == "done"
+    assert drop_run.created is not None
+    with capsys.disabled():
+        print(
+            f"\n[measured] drop -> run created: {drop_run.created.timestamp() - dropped_at:.1f} s"
         )
 
 
