@@ -21,7 +21,7 @@ from porting_batch.runner import sent
 from porting_batch.runner.api import order_status
 from porting_batch.runner.context import Run, logger
 from porting_batch.runner.intents import Intent, Recorded
-from porting_batch.runner.refusals import refused_data_issues
+from porting_batch.runner.refusals import refuse, refused_data_issues
 from porting_batch.runner.resubmit import send_changes
 from porting_batch.runner.state import (
     CONFIRM_PREFIX,
@@ -129,11 +129,7 @@ async def _confirm(run: Run, group: OrderGroup, record: OrderRecord) -> bool:
     try:
         order = await run.api.confirm_order(record.order_id, on_send=intent.record)
     except UnprocessableEntityError as exc:
-        run.state.extra_issues.extend(refused_data_issues(group, record, exc))
-        record.attention = "confirm refused: " + (
-            "; ".join(item.describe() for item in exc.errors) or str(exc)
-        )
-        intent.settle("failed", str(exc), orders=[record])
+        refuse(run, group, record, exc, "confirm", intent)
         return False
     # Any other failure leaves the intent open: the next run reads the order to learn
     # whether the confirm landed.

@@ -7,6 +7,8 @@ from porting_batch.issues import Issue, Severity
 from porting_batch.ledger import OrderRecord
 from porting_batch.order_patch import column_for_pointer
 from porting_batch.plan import OrderGroup
+from porting_batch.runner.context import Run
+from porting_batch.runner.intents import Intent
 from porting_batch.runner.state import shown_value
 
 
@@ -37,3 +39,20 @@ def refused_data_issues(
                 )
             )
     return found
+
+
+def refuse(
+    run: Run,
+    group: OrderGroup,
+    record: OrderRecord,
+    exc: UnprocessableEntityError,
+    what: str,
+    intent: Intent,
+) -> None:
+    """Telnyx refused ``what`` (a confirm, a resubmit) for the order's data: the cells get the
+    errors, the order says why, and the intent is settled as failed with the order."""
+    run.state.extra_issues.extend(refused_data_issues(group, record, exc))
+    record.attention = f"{what} refused: " + (
+        "; ".join(item.describe() for item in exc.errors) or str(exc)
+    )
+    intent.settle("failed", str(exc), orders=[record])

@@ -21,7 +21,7 @@ from porting_batch.runner import sent
 from porting_batch.runner.api import order_status
 from porting_batch.runner.context import Run, logger
 from porting_batch.runner.intents import Intent
-from porting_batch.runner.refusals import refused_data_issues
+from porting_batch.runner.refusals import refuse, refused_data_issues
 from porting_batch.runner.state import EXCEPTION_PREFIX, parse_time
 
 #: Statuses in which a fix from the sheet is PATCHed (Telnyx allows more; the issue asks these).
@@ -168,11 +168,7 @@ async def _resubmit(run: Run, group: OrderGroup, record: OrderRecord, fingerprin
             record.order_id, on_send=intent.record, from_status=OrderStatus.EXCEPTION.value
         )
     except UnprocessableEntityError as exc:
-        run.state.extra_issues.extend(refused_data_issues(group, record, exc))
-        record.attention = "resubmit refused: " + (
-            "; ".join(item.describe() for item in exc.errors) or str(exc)
-        )
-        intent.settle("failed", str(exc), orders=[record])
+        refuse(run, group, record, exc, "resubmit", intent)
         return False
     record.status = order_status(order) or OrderStatus.IN_PROCESS.value
     record.confirmed = True

@@ -45,6 +45,12 @@ def window(order: dict[str, Any], foc: datetime) -> tuple[datetime, datetime]:
 def create_job(state: SimState, order: dict[str, Any], foc: datetime) -> datetime:
     """The order's on-demand activation job (``activate_at`` = window end); returns that end."""
     start, end = window(order, foc)
+    add_job(state, order, start, end)
+    return end
+
+
+def add_job(state: SimState, order: dict[str, Any], start: datetime, end: datetime) -> None:
+    """Store a new on-demand activation job of ``order`` whose window is ``start``-``end``."""
     now = state.now_iso()
     job = {
         "id": state.new_id(),
@@ -58,7 +64,6 @@ def create_job(state: SimState, order: dict[str, Any], foc: datetime) -> datetim
         "_order_id": order["id"],
     }
     state.store.put("activation_jobs", job)
-    return end
 
 
 def _refuse(detail: str) -> None:

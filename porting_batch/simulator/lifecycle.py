@@ -259,19 +259,7 @@ def _create_activation_job(state: SimState, order: dict[str, Any]) -> None:
     foc = parse_iso(settings["foc_datetime_actual"] or settings["foc_datetime_requested"])
     start = foc.replace(hour=11, minute=0, second=0, microsecond=0)  # 06:00 CT as UTC
     end = foc.replace(hour=23, minute=59, second=0, microsecond=0)
-    now = state.now_iso()
-    job = {
-        "id": state.new_id(),
-        "status": "created",
-        "activation_type": "on-demand",
-        "activate_at": iso(end),
-        "activation_windows": [{"start_at": iso(start), "end_at": iso(end)}],
-        "record_type": "porting_activation_job",
-        "created_at": now,
-        "updated_at": now,
-        "_order_id": order["id"],
-    }
-    state.store.put("activation_jobs", job)
+    activation.add_job(state, order, start, end)
 
 
 def cancel_order(state: SimState, order: dict[str, Any]) -> dict[str, Any]:
