@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import openpyxl
 
 from porting_batch.client import PortingClient
@@ -15,25 +13,6 @@ from porting_batch.ledger import Ledger
 from porting_batch.tracking import OrderChange, track
 
 HOUR = 3600.0
-
-
-class Recording:
-    """A transport over the simulator that keeps every request's method, path and body."""
-
-    def __init__(self, app: Any) -> None:
-        self.inner = httpx.ASGITransport(app=app)
-        self.seen: list[tuple[str, str, Any]] = []
-
-    async def handle(self, request: httpx.Request) -> httpx.Response:
-        """Record, then pass on."""
-        body = json.loads(request.content) if request.method == "PATCH" else None
-        self.seen.append((request.method, request.url.path, body))
-        return await self.inner.handle_async_request(request)
-
-    def client(self) -> PortingClient:
-        """A client whose requests this records."""
-        transport = httpx.MockTransport(self.handle)
-        return PortingClient(base_url="http://sim/v2", api_key="KEYSIMULATOR", transport=transport)
 
 
 async def track_until(

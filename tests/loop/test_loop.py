@@ -12,9 +12,10 @@ from porting_batch.runner import BatchOptions, run_batch
 from porting_batch.runner.fix import fix_batch
 from porting_batch.simulator.carriers import record_for
 from porting_batch.tracking import write_tracking
+from tests.fix.helpers import Recording
 
 from .conftest import GOOD, HEADER, REJECTED, row_for
-from .helpers import Recording, order_of, sheet_rows, status_of, track_until
+from .helpers import order_of, sheet_rows, status_of, track_until
 
 pytestmark = pytest.mark.anyio
 
