@@ -160,9 +160,12 @@ def console(tmp_path_factory) -> Iterator[Console]:
             _stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, through Playwright (never Playwright's own download)."""
+    """Debian's Chromium, headless, through Playwright (never Playwright's own download).
+
+    Per module, not per session: Playwright's sync API runs an event loop in this thread while
+    it is open, and every asyncio test after it would find that loop running."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -181,7 +184,12 @@ def page(browser) -> Iterator[Any]:
     context.close()
 
 
-def screenshot(page: Any, name: str) -> None:
-    """Keep a screenshot for the README under docs/images/ (rewritten on each run)."""
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMAGES / f"{name}.png"), full_page=True)
+def screenshot(page: Any, name: str, scratch: Path) -> Path:
+    """A full-page screenshot: into docs/images/ for the README when
+    PORTING_UPDATE_SCREENSHOTS=1 (a test run never rewrites tracked files otherwise), else into
+    ``scratch``. Returns the file."""
+    folder = IMAGES if os.environ.get("PORTING_UPDATE_SCREENSHOTS") == "1" else scratch
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    return target

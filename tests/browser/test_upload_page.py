@@ -17,7 +17,7 @@ def _run_state(api_url: str, run_id: str) -> str:
     return str((answer.get("state") or {}).get("type", ""))
 
 
-def test_upload_page_shows_a_sheets_issues_then_starts_a_draft_run(console, page):
+def test_upload_page_shows_a_sheets_issues_then_starts_a_draft_run(console, page, tmp_path):
     """The sheet alone shows its missing documents as errors; with its PDFs it checks clean,
     Start draft run links to a Prefect run, and that run completes."""
     page.goto(console.upload_url)
@@ -28,7 +28,7 @@ def test_upload_page_shows_a_sheets_issues_then_starts_a_draft_run(console, page
 
     files.set_input_files([str(SAMPLE), *map(str, sorted(SAMPLE_DIR.glob("*.pdf")))])
     expect(page.get_by_role("status")).to_contain_text(" 0 error(s)")
-    screenshot(page, "upload-page")
+    assert screenshot(page, "upload-page", tmp_path).stat().st_size > 0
     page.get_by_role("button", name="Start draft run").click()
     link = page.get_by_role("link", name="Follow the run in Prefect")
     expect(link).to_be_visible()
