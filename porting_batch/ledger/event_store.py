@@ -24,7 +24,7 @@ from porting_batch.ledger.schema import orders
 from porting_batch.ledger.sql import dialect_insert, upsert
 
 #: How an event reached the ledger.
-RECEIVED_VIA = frozenset({"webhook", "events"})
+RECEIVED_VIA = frozenset({"webhook", "events", "list"})
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,8 @@ class EventStore(LedgerBase):
     ) -> bool:
         """Record a porting event; True only the first time its id is seen (by anyone).
 
-        ``received_via`` is ``webhook`` or ``events``; ``summary`` must hold no secret (what
+        ``received_via`` is ``webhook``, ``events`` or ``list`` (a status change a list read
+        saw, standing in for a missed webhook); ``summary`` must hold no secret (what
         ``porting_batch.tracking.PortingEvent.summary`` gives)."""
         if received_via not in RECEIVED_VIA:
             raise ValueError(f"received_via must be one of {sorted(RECEIVED_VIA)}")

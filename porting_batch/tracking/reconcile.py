@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 from porting_batch.ledger import Ledger, OrderRecord, OrderSighting, OrderStatus
 from porting_batch.order_numbers import all_numbers
 from porting_batch.tracking.changes import ChangeLog
+from porting_batch.tracking.events import STATUS_CHANGED
 from porting_batch.tracking.status import OrderReader, exception_text, repair_numbers
 
 
@@ -49,11 +51,23 @@ class Reconciler:
             if attention or record.attention.startswith("exception:"):
                 record.attention = change.attention = attention
             change.exception_codes = [str(d.code) for d in order.status.details if d.code]
+            if status == OrderStatus.EXCEPTION and change.before != OrderStatus.EXCEPTION:
+                self._exception_seen(order, change.exception_codes)
             self.touched[record.order_id] = record
         self._foc(record, order)
         if await repair_numbers(self.api, record, order):
             change.note("numbers repaired")
             self.touched[record.order_id] = record
+
+    def _exception_seen(self, order: Any, codes: list[str]) -> None:
+        """Keep when an order went into exception though no webhook said so: the list read
+        stands in for the missed status event (its time the order's ``updated_at``), so that
+        the report can tell how long the carrier has waited for the fix."""
+        moment = order.updated_at.isoformat() if order.updated_at else utc_now_iso()
+        event_id = f"list-{order.id}-{moment}"
+        summary = {"status": OrderStatus.EXCEPTION.value, "exception_codes": codes}
+        if self.ledger.record_event(event_id, STATUS_CHANGED, order.id, moment, "list", summary):
+            self.ledger.mark_applied([event_id])
 
     def _foc(self, record: OrderRecord, order: Any) -> None:
         settings = order.activation_settings
@@ -117,3 +131,8 @@ class Reconciler:
             self.ledger.save_order(record)
         self.ledger.save_sightings(self.seen_now.values())
         return self.log.result()
+
+
+def utc_now_iso() -> str:
+    """Now, in UTC, as the ledger writes times."""
+    return datetime.now(UTC).isoformat()

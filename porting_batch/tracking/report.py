@@ -157,7 +157,7 @@ def exception_details(record: OrderRecord, sighting: OrderSighting) -> list[Exce
 
 def _exception_since(events: Iterable[StoredEvent]) -> dict[str, datetime]:
     """When each order last went into exception, by the status events the ledger recorded
-    (webhooks); an order whose exception was only seen in a list read has none."""
+    (webhooks, or the list read that first saw the exception, standing in for a missed one)."""
     since: dict[str, datetime] = {}
     for event in events:
         if event.event_type != STATUS_CHANGED or not event.summary.get("status"):

@@ -92,3 +92,28 @@ async def test_a_split_whose_events_were_all_missed_is_adopted_from_the_list(sql
     assert len(ledger_numbers(sqlite_ledger)) == 6
     assert ledger_numbers(sqlite_ledger) == remote_numbers(app)
     assert sum(1 for c in changes if c.before == "") == 3
+
+
+async def test_an_exception_seen_only_by_listing_is_dated_for_its_deadline(sqlite_ledger):
+    """With no webhook at all, each order the list read finds in exception gets one status event
+    dated by the order's own update, so the report can warn when the fix is overdue."""
+    app = realistic_app()
+    async with client_for(app) as client:
+        await seed(app, client, sqlite_ledger, 200)
+        await advance(app, days=3)
+        await track(sqlite_ledger, client, BATCH)
+        in_exception = [
+            r.order_id for r in sqlite_ledger.orders_for_batch(BATCH) if r.status == "exception"
+        ]
+        assert in_exception
+        events = sqlite_ledger.events_for_orders(in_exception)
+        dated = {e.order_id for e in events if e.summary.get("status") == "exception"}
+        assert dated == set(in_exception)
+        remote = {o["id"]: o["updated_at"] for o in app.state.sim.store.all("orders")}
+        for event in events:
+            assert datetime.fromisoformat(event.occurred_at) == datetime.fromisoformat(
+                remote[event.order_id]
+            )
+        await track(sqlite_ledger, client, BATCH)
+    again = sqlite_ledger.events_for_orders(in_exception)
+    assert len(again) == len(events)  # a second look records nothing new
