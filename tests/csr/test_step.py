@@ -152,7 +152,7 @@ async def test_the_ledger_keeps_no_secret_of_the_csr(settings, ledger, client, w
 async def test_the_warnings_reach_the_annotated_copy(
     settings, ledger, client, write_sheet, tmp_path
 ):
-    """Each CSR warning is in the issues the reports write, on its cell."""
+    """Each CSR warning is in the issues the reports write and on its cell of annotated.xlsx."""
     from porting_batch.reports import report_folder, write_reports
 
     path = write_sheet(_sheet(brightside={"postal_code": "62702"}))
@@ -160,3 +160,13 @@ async def test_the_warnings_reach_the_annotated_copy(
     files = write_reports(result, report_folder(tmp_path / "out", result.name, result.started_at))
     written = "\n".join(p.read_text(errors="ignore") for p in files.folder.glob("*.csv"))
     assert "the carrier has '62701', the sheet has '62702'" in written
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(files.folder / "annotated.xlsx").worksheets[0]
+    letter = openpyxl.utils.get_column_letter([c.value for c in sheet[1]].index("postal_code") + 1)
+    noted = {
+        row: (sheet[f"{letter}{row}"].comment.text if sheet[f"{letter}{row}"].comment else "")
+        for row in range(2, sheet.max_row + 1)
+    }
+    planted = {row for row, text in noted.items() if "the carrier has '62701'" in text}
+    assert planted == {4, 5, 6}
