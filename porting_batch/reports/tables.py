@@ -14,6 +14,7 @@ from porting_batch.columns import SECRET_COLUMNS as CATALOGUE_SECRETS
 from porting_batch.columns import canonical_column
 from porting_batch.issues import Issue
 from porting_batch.outcomes import Outcome
+from porting_batch.reports.todo import RowCells, what_to_do
 from porting_batch.results import BatchResult, NumberResult, OrderResult
 from porting_batch.safety import is_secret_header, mask_secret, safe_text
 
@@ -46,10 +47,17 @@ NUMBERS_HEAD: tuple[Col, ...] = (
         "Reason",
         48,
         "text",
-        "Why, in plain words, and what to do; the outcome's meaning if no reason.",
+        "Why, in plain words; the outcome's meaning if there is no specific reason.",
         wrap=True,
     ),
     Col("Order id", 38, "text", "The Telnyx porting order holding the number."),
+    Col(
+        "What to do",
+        44,
+        "text",
+        "What the operator does next, in one line: nothing, which cells to correct, or what else.",
+        wrap=True,
+    ),
 )
 
 #: The Numbers sheet's panes stay frozen up to the phone number, so a row keeps its name.
@@ -181,6 +189,7 @@ class Tables:
                 self._row_secrets.setdefault(key, set()).update(found)
         #: How many distinct input rows the numbers came from.
         self.input_rows = len(rows)
+        self._row_cells = RowCells(result, self.raw_headers)
         self.numbers_columns = (
             NUMBERS_HEAD
             + tuple(Col(_input_label(h), _input_width(h), "text") for h in self.raw_headers)
@@ -218,6 +227,7 @@ class Tables:
             number.outcome.value,
             reason or number.outcome.description,
             safe_text(number.order_id),
+            what_to_do(number, self._row_cells),
         ]
 
     def _number_tail(self, number: NumberResult) -> list[Cell]:

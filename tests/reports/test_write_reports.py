@@ -80,6 +80,7 @@ def test_numbers_sheet_has_one_line_per_number_with_the_rows_values(
         "Outcome",
         "Reason",
         "Order id",
+        "What to do",
         *HEADERS,
         "Order status",
         "FOC chosen (UTC)",
@@ -91,12 +92,14 @@ def test_numbers_sheet_has_one_line_per_number_with_the_rows_values(
     ]
     assert rows[0] == [
         "Numbers", 3, "+13125552486", "ready_as_draft", Outcome.READY_AS_DRAFT.description,
-        "ord_0001", "+13125552486", "Acme Inc", "••••••34", "••••17", "+13125550100", None,
+        "ord_0001", "Nothing: draft ready; confirm after review",
+        "+13125552486", "Acme Inc", "••••••34", "••••17", "+13125550100", None,
         "draft", FOC_NAIVE, "earliest allowed", "local", "Bell Local", "yes", "yes",
     ]  # fmt: skip
     assert rows[5] == [
         "Numbers", 7, "+13125552499", "not_portable", "carrier refuses: account ••••••34 closed",
-        None, "+13125552499", "Acme Inc", "••••••34", "••••17", "+13125550100", "@SUM(1,2)",
+        None, "Not portable: leave with the current carrier or contact it",
+        "+13125552499", "Acme Inc", "••••••34", "••••17", "+13125550100", "@SUM(1,2)",
         None, None, None, None, None, "no", None,
     ]  # fmt: skip
 
@@ -123,12 +126,13 @@ def test_numbers_csv_matches_the_numbers_sheet_with_a_bom(
     header, *rows = csv_rows(files.numbers_csv)
     assert header[:8] == [
         "Input sheet", "Input row", "Phone number (E.164)", "Outcome", "Reason", "Order id",
-        "Phone Number", "Entity",
+        "What to do", "Phone Number",
     ]  # fmt: skip
     assert len(rows) == len(result.numbers)
     assert rows[0] == [
         "Numbers", "3", "+13125552486", "ready_as_draft", Outcome.READY_AS_DRAFT.description,
-        "ord_0001", "+13125552486", "Acme Inc", "••••••34", "••••17", "+13125550100", "",
+        "ord_0001", "Nothing: draft ready; confirm after review",
+        "+13125552486", "Acme Inc", "••••••34", "••••17", "+13125550100", "",
         "draft", "2026-12-03 15:00:00", "earliest allowed", "local", "Bell Local", "yes", "yes",
     ]  # fmt: skip
 
@@ -232,7 +236,7 @@ def test_formula_looking_text_stays_text_in_the_workbook(
     """Formula-looking cells are text with a quote prefix; E.164 is plain text."""
     files = write(result, tmp_path)
     sheet = load_workbook(files.xlsx)["Numbers"]
-    notes = sheet["L"]
+    notes = sheet["M"]
     assert [cell.value for cell in notes] == [
         "Notes",
         None,
@@ -257,7 +261,7 @@ def test_formula_looking_text_gets_an_apostrophe_in_csv(
     """In CSV risky text is prefixed with an apostrophe; phone numbers keep their '+'."""
     files = write(result, tmp_path)
     _, *rows = csv_rows(files.numbers_csv)
-    assert [row[11] for row in rows] == ["", "'" + FORMULA, "", "", "'-5 days", "'@SUM(1,2)"]
+    assert [row[12] for row in rows] == ["", "'" + FORMULA, "", "", "'-5 days", "'@SUM(1,2)"]
     assert [row[2] for row in rows] == [
         "+13125552486", "+13125552487", "+13125552490", "+13125552491", "", "+13125552499",
     ]  # fmt: skip
@@ -268,10 +272,10 @@ def test_numbers_sheet_is_formatted_for_reading(result: BatchResult, tmp_path: P
     files = write(result, tmp_path)
     sheet = load_workbook(files.xlsx)["Numbers"]
     assert sheet.freeze_panes == "D2"
-    assert sheet.auto_filter.ref == "A1:S7"
+    assert sheet.auto_filter.ref == "A1:T7"
     assert sheet.column_dimensions["E"].width > 40
     assert sheet["E2"].alignment.wrap_text
-    foc = sheet["N2"]
+    foc = sheet["O2"]
     assert foc.is_date and foc.value == FOC_NAIVE
     assert sheet["D2"].fill.fgColor.rgb.endswith("C6EFCE")
     assert sheet["D6"].fill.fgColor.rgb.endswith("FFC7CE")
@@ -419,8 +423,8 @@ def test_raw_values_missing_from_the_headers_still_get_a_column(tmp_path: Path) 
     )
     files = write(result, tmp_path)
     header, *rows = sheet_rows(files.xlsx, "Numbers")
-    assert header[6:13] == [*HEADERS, "Extra"]
-    assert rows[-1][12] == "kept"
+    assert header[7:14] == [*HEADERS, "Extra"]
+    assert rows[-1][13] == "kept"
 
 
 def test_a_table_longer_than_a_sheet_goes_on_in_its_csv(
