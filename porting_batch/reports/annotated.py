@@ -37,6 +37,7 @@ from porting_batch.files import atomic_path
 from porting_batch.issues import Issue
 from porting_batch.media import ZIP_MAGIC
 from porting_batch.outcomes import Outcome
+from porting_batch.reports.printing import set_print_setup
 from porting_batch.reports.tables import Tables
 from porting_batch.results import BatchResult, NumberResult
 from porting_batch.safety import cap_text, looks_like_formula, safe_text
@@ -198,6 +199,8 @@ def _annotate(book: Any, result: BatchResult, tables: Tables, *, from_csv: bool)
         target.error = target.error or issue.is_error
         target.lines.append(_comment_line(issue, tables))
 
+    for worksheet in book.worksheets:
+        set_print_setup(worksheet)
     result_columns: dict[str, int] = {}
     used = {name for name, _ in by_row} | {name for name, _ in marks} | {n for n, _ in row_marks}
     for name in sorted(used):
@@ -207,6 +210,7 @@ def _annotate(book: Any, result: BatchResult, tables: Tables, *, from_csv: bool)
         rows = [row for (sheet_of, row) in by_row if sheet_of == name]
         header_row = _header_row(sheet, result, min(rows) if rows else 2)
         _add_result_header(sheet, header_row, column)
+        set_print_setup(sheet, header_row)
 
     for (name, row), numbers in by_row.items():
         cell = book[name].cell(

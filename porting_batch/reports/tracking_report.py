@@ -267,7 +267,8 @@ def _table(
 ) -> None:
     """A sheet with a frozen, filtered header; each row also goes to ``also`` (a CSV writer)."""
     styles = [_STYLES.get(column.kind) for column in columns]
-    with book.sheet(name, widths=[column.width for column in columns], freeze_header=True) as sheet:
+    widths = [column.width for column in columns]
+    with book.sheet(name, widths=widths, freeze_header=True, title_rows=1) as sheet:
         sheet.add_row([column.header for column in columns], [HEADER] * len(columns), height=30)
         ids = [book.style_id(style) for style in styles]
         for cells in rows:

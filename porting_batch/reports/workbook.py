@@ -171,6 +171,7 @@ def _write_table(
             freeze_columns=table.frozen_columns,
             extent=extent,
             large=extent[0] * extent[1] * _CELL_BYTES_GUESS > ZIP64_LIMIT,
+            title_rows=1,
         ) as sheet,
         csv_path.open("w", encoding=CSV_ENCODING, newline="") as handle,
     ):

@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import IO
 
 from porting_batch.cells import column_letter
+from porting_batch.reports.printing import page_setup_xml
 from porting_batch.reports.xlsx_parts import (
     DEFAULT,
     MAIN_NS,
@@ -130,6 +131,8 @@ class Sheet:
         ref = "A1" if last == "A1" else f"A1:{last}"
         self._write(
             f'{XML_HEAD}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
+            # Fit to page: printed one page wide (see printing.page_setup_xml).
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
             f'<dimension ref="{ref}"/>{self._head}'
         )
 
@@ -244,8 +247,9 @@ class Sheet:
             tail += f'<autoFilter ref="{filter_ref}"/>'
         tail += (
             '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
-            'footer="0.3"/></worksheet>'
+            'footer="0.3"/>'
         )
+        tail += page_setup_xml() + "</worksheet>"
         self._write(tail)
 
 
@@ -337,12 +341,15 @@ class XlsxWriter:
         freeze_columns: int = 0,
         extent: tuple[int, int] | None = None,
         large: bool = False,
+        title_rows: int = 0,
     ) -> Iterator[Sheet]:
         """Stream one worksheet; auto-filter is set by assigning ``filter_ref`` on the sheet.
 
         ``extent`` (rows, columns) declares the sheet's size so its rows stream; without it
         they are held until the sheet ends. ``large`` marks a sheet that may pass 2 GiB of
         XML (it is written as ZIP64, which some readers refuse on smaller files).
+        Every sheet prints landscape, one page wide; its first ``title_rows`` rows repeat on
+        each printed page.
         """
         if len(name) > 31 or any(ch in name for ch in "[]:*?/\\"):
             raise ValueError(f"{name!r} is not a valid sheet name")
@@ -362,7 +369,7 @@ class XlsxWriter:
             yield sheet
             ref = sheet.filter_ref
             sheet.close(ref)
-        self._sheets.append(SheetInfo(name, ref))
+        self._sheets.append(SheetInfo(name, ref, title_rows))
 
     def close(self) -> None:
         """Write the workbook, styles and package parts, and close the file."""

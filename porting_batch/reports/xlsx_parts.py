@@ -45,6 +45,8 @@ class SheetInfo:
 
     name: str
     filter_ref: str
+    #: How many top rows repeat on every printed page (0: none).
+    title_rows: int = 0
 
 
 def escape(text: str) -> str:
@@ -87,7 +89,8 @@ def package_parts(
 
 
 def workbook_xml(sheets: Sequence[SheetInfo]) -> str:
-    """xl/workbook.xml: the sheets in order, and the hidden names auto-filters need."""
+    """xl/workbook.xml: the sheets in order, the hidden names auto-filters need and the rows
+    each sheet repeats on its printed pages."""
     listed = "".join(
         f'<sheet name="{attr(info.name)}" sheetId="{i}" r:id="rId{i}"/>'
         for i, info in enumerate(sheets, start=1)
@@ -97,6 +100,12 @@ def workbook_xml(sheets: Sequence[SheetInfo]) -> str:
         f"{attr(_quote_sheet(info.name))}!{_absolute(info.filter_ref)}</definedName>"
         for i, info in enumerate(sheets)
         if info.filter_ref
+    )
+    names += "".join(
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+        f"{attr(_quote_sheet(info.name))}!$1:${info.title_rows}</definedName>"
+        for i, info in enumerate(sheets)
+        if info.title_rows
     )
     return (
         f'{XML_HEAD}<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><workbookPr/>'
