@@ -1,5 +1,5 @@
 """The columns template 2.0 added (issue 18): the FOC's time zone, the losing carrier as the
-operator knows it, the toll-free RespOrg and the EU identifiers.
+operator knows it, the toll-free RespOrg, the EU identifiers and the customer group reference.
 
 They come after the first template's columns, so a sheet filled from template 1.0 keeps every
 column letter it had (issues and annotated copies name cells by letter).
@@ -61,5 +61,14 @@ EXTRA_COLUMNS: tuple[Column, ...] = (
         kind="identifier",
         order_level=True,
         header="Business ID (EU)",
+    ),
+    Column(
+        "customer_group_reference",
+        "Optional: your reference for a group of orders, sent to Telnyx as the order's "
+        "customer group reference (one per account). Empty: the batch id.",
+        "ACME-2026-Q4",
+        order_level=True,
+        width=22,
+        header="Customer group reference",
     ),
 )

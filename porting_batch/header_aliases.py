@@ -151,6 +151,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "company registration number",
         "business registration number",
     ),
+    "customer_group_reference": (
+        "customer group reference",
+        "group reference",
+        "customer group ref",
+        "group ref",
+    ),
 }
 
 _SEPARATORS = re.compile(r"[\s_\-./#:()]+")

@@ -38,6 +38,7 @@ POINTER_COLUMNS: dict[str, str] = {
     "/messaging/enable_messaging": "enable_messaging",
     "/webhook_url": "webhook_url",
     "/customer_reference": "customer_reference",
+    "/customer_group_reference": "customer_group_reference",
     "/phone_numbers": "phone_number",
 }
 

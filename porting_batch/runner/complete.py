@@ -94,7 +94,7 @@ async def _patch(
     body = build_patch(
         group.fields,
         customer_reference=group.customer_reference,
-        customer_group_reference=batch_id,
+        customer_group_reference=sent.group_reference(group, batch_id),
         foc=choice.at,
         documents=documents,
     )

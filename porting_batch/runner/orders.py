@@ -21,6 +21,7 @@ from porting_batch.outcomes import Outcome
 from porting_batch.plan import OrderGroup, compare_split
 from porting_batch.runner.api import PortingApi, order_status
 from porting_batch.runner.intents import Intent, Recorded
+from porting_batch.runner.sent import group_reference
 from porting_batch.runner.state import RunState, Skip
 
 _NUMBER_POINTER = re.compile(r"/phone_numbers/(\d+)(?:/.*)?")
@@ -95,7 +96,7 @@ async def create(
             orders = await api.create_orders(
                 remaining,
                 customer_reference=group.customer_reference,
-                customer_group_reference=state.batch_id,
+                customer_group_reference=group_reference(group, state.batch_id),
                 on_send=intent.record,
             )
         except UnprocessableEntityError as exc:

@@ -21,7 +21,16 @@ from porting_batch.settings import Settings
 #: The requested FOC's path: fingerprinted on the sheet's date, sent as the FOC chosen for it.
 FOC_PATH = "activation_settings.foc_datetime_requested"
 #: Body keys that are the order's identity, not the operator's data: never diffed or re-sent.
-IDENTITY_KEYS = frozenset({"customer_reference", "customer_group_reference"})
+#: The customer group reference is data when the operator fills it (the sheet's "Customer group
+#: reference"): a changed one is sent like any changed field. Left empty, the batch id goes on
+#: create and PATCH and no fingerprint is kept, so ledgers from before the column agree.
+IDENTITY_KEYS = frozenset({"customer_reference"})
+GROUP_REFERENCE = "customer_group_reference"
+
+
+def group_reference(group: OrderGroup, batch_id: str) -> str:
+    """The order's customer group reference: the operator's for its account, else the batch id."""
+    return group.fields.get(GROUP_REFERENCE, "").strip() or batch_id
 
 
 def field_values(group: OrderGroup, documents: Mapping[str, str]) -> dict[str, str]:
@@ -29,7 +38,7 @@ def field_values(group: OrderGroup, documents: Mapping[str, str]) -> dict[str, s
     body = build_patch(
         group.fields,
         customer_reference="",
-        customer_group_reference="",
+        customer_group_reference=group.fields.get(GROUP_REFERENCE, "").strip(),
         foc=None,
         documents=documents,
     )

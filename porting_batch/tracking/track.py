@@ -4,10 +4,15 @@
    cannot show (splits, new comments, deletions), recorded and applied with any webhook events
    not yet applied: each event id once.
 2. The batch's open orders from ``GET /porting_orders``, filtered by the group reference the
-   runner sets on create and PATCH (``customer_group_reference`` = the batch id) and by the open
-   statuses, in pages of the maximum size: statuses, exception codes and confirmed FOC dates.
-3. Orders open in the ledger but not in that list: one more list of the batch's finished orders
-   (ported, cancelled); what is still missing is read one by one (gone: deleted).
+   runner sets on create and PATCH when the sheet gives none (``customer_group_reference`` =
+   the batch id) and by the open statuses, in pages of the maximum size: statuses, exception
+   codes and confirmed FOC dates.
+3. Orders open in the ledger (by id) but not in that list: one more list of the batch's
+   finished orders (ported, cancelled); what is still missing is read by id (gone: deleted).
+   An order read so that carries the operator's own group reference (the sheet's "Customer
+   group reference") brings one list of the open orders under that reference, which covers
+   the batch's other orders sharing it: one read and one list per reference, not one read per
+   order.
 
 An order in the list that the ledger does not know, carrying one of the batch's references, is
 a split whose event was missed: it is adopted, with its numbers moved from its siblings.
@@ -112,16 +117,31 @@ async def _track_batch(ledger: Ledger, api: TrackingApi, batch_id: str) -> list[
     if not records:
         return []
     work = Reconciler(ledger, api, batch_id, records)
-    for order in await api.list_orders_by_status(OPEN_STATUSES, customer_group_reference=batch_id):
+    await _list_under(api, work, batch_id)
+    listed = {batch_id}
+    for order_id in work.missing():
+        if order_id not in work.pending:
+            continue  # seen meanwhile, in the list of a reference read below
+        try:
+            order = await api.get_order(order_id)
+        except NotFoundError:
+            work.gone(order_id)
+            continue
+        await work.seen(order)
+        reference = getattr(order, "customer_group_reference", None)
+        if reference and reference not in listed:
+            listed.add(reference)
+            await _list_under(api, work, reference)
+    return work.finish()
+
+
+async def _list_under(api: TrackingApi, work: Reconciler, reference: str) -> None:
+    """The orders under one group reference: the open ones, then, while some of the batch's
+    are still unseen, the finished ones."""
+    for order in await api.list_orders_by_status(OPEN_STATUSES, customer_group_reference=reference):
         await work.seen(order)
     if work.missing():
         for order in await api.list_orders_by_status(
-            DONE_STATUSES, customer_group_reference=batch_id
+            DONE_STATUSES, customer_group_reference=reference
         ):
             await work.seen(order)
-    for order_id in work.missing():
-        try:
-            await work.seen(await api.get_order(order_id))
-        except NotFoundError:
-            work.gone(order_id)
-    return work.finish()

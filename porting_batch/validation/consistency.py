@@ -65,6 +65,7 @@ _ACCOUNT_FIELDS = (
     "administrative_area",
     "postal_code",
     "country_code",
+    "customer_group_reference",
 )
 
 

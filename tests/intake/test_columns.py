@@ -102,6 +102,7 @@ def test_catalogue_has_every_issue_column_in_order() -> None:
         "resp_org",  # issue 18 item 5: toll-free
         "tax_identifier",  # issue 18 item 5: EU identifiers
         "business_identifier",
+        "customer_group_reference",  # issue 18 item 5: the operator's group reference
     )
 
 

@@ -186,3 +186,27 @@ def test_losing_carrier_unlike_the_portability_answer_is_a_warning(
     )
     same = {"phone_number_type": "local", "carrier_name": "AT&T Corp"}
     assert second_pass(intake, {"+13125550142": same}) == []
+
+
+def test_customer_group_reference_is_an_optional_template_column_read_under_its_names(
+    tmp_path: Path, read: Reader
+) -> None:
+    """The template has an optional "Customer group reference" column whose comment names the
+    API field; the Instructions list it; a sheet filled under that header or the API name
+    reads the value (tests/pipeline/test_group_reference.py follows it to Telnyx)."""
+    book = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx"))
+    numbers, instructions = book["Numbers"], book["Instructions"]
+    [header] = [cell for cell in numbers[1] if cell.value == "Customer group reference"]
+    assert header.comment is not None and "customer_group_reference" in header.comment.text
+    assert any(
+        "customer_group_reference" in str(cell.value)
+        for row in instructions.iter_rows()
+        for cell in row
+    )
+    for header in ("Customer group reference", "customer_group_reference"):
+        named = [header if name == "customer_group_reference" else name for name in COLUMN_NAMES]
+        values = {**good_row(), header: "ACME-Q4"}
+        intake = read(write_xlsx(tmp_path / f"{header}.xlsx", [values], named))
+        assert not codes(intake)
+        assert intake.rows[0].values["customer_group_reference"] == "ACME-Q4"
+    assert column_for_pointer("/customer_group_reference") == "customer_group_reference"

@@ -377,8 +377,9 @@ def test_range_overlapping_an_earlier_row_drops_only_the_repeats(
         ("auth_person_name", "John Doe"),
         ("street_address", "125 N Wacker Dr"),
         ("postal_code", "60601"),
+        ("customer_group_reference", "ACME-OTHER-GROUP"),
     ],
-    ids=["btn", "entity-name", "auth-person", "street", "zip"],
+    ids=["btn", "entity-name", "auth-person", "street", "zip", "group-reference"],
 )
 def test_one_account_with_two_values_is_one_error_keeping_every_row_out(
     tmp_path: Path, read: Reader, column: str, other: str
