@@ -3,14 +3,16 @@
 Needs LibreOffice (``soffice``) and poppler (``pdftoppm``) on the PATH. Run from the repository
 root: ``.venv/bin/python tools/render_pages.py``. It writes a blank template, runs the sample
 batch against the built-in simulator into a scratch folder, prints both workbooks to PDF with
-LibreOffice headless, and keeps the first pages of each as ``template-N.png`` and
-``report-N.png``.
+LibreOffice headless (each with its own print set-up), and keeps the template's header strips
+and Instructions as ``template-N.png``, and the first page of the report's Summary, Numbers
+and Orders sheets as ``report-1.png`` to ``report-3.png``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,9 +46,12 @@ def _tool(name: str) -> str:
     return found
 
 
-#: LibreOffice's export filter that prints each sheet whole on one page, whatever print set-up
-#: the workbook has (the report's sheets have none of their own).
-ONE_PAGE_PER_SHEET = 'pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}'
+#: The report's sheets shown, in order; each is found by its footer ("Numbers ... Page 3 of 12").
+REPORT_SHEETS = ("Summary", "Numbers", "Orders")
+#: The report's pages print at 55% or more of full size: this resolution keeps them readable
+#: and each PNG under 300 KB.
+REPORT_DPI = 100
+_FOOTER = re.compile(r"^\s*(\S+)\s+Page \d+ of \d+\s*$", re.MULTILINE)
 
 
 def to_pdf(workbook: Path, folder: Path, export: str = "pdf") -> Path:
@@ -92,6 +97,47 @@ def to_pngs(
     for index, page in enumerate(pages, start=start):
         target = out / f"{name}-{index}.png"
         shutil.move(page, target)
+        written.append(target)
+    return written
+
+
+def first_pages(pdf: Path, sheets: tuple[str, ...]) -> list[int]:
+    """The number of the first page of each of ``sheets`` in the PDF, read from the footers."""
+    found: dict[str, int] = {}
+    page = 1
+    while len(found) < len(sheets):
+        text = subprocess.run(  # noqa: S603 - fixed program and arguments
+            [_tool("pdftotext"), "-layout", "-f", str(page), "-l", str(page), pdf, "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+        footer = _FOOTER.search(text)
+        if footer is None:
+            raise SystemExit(f"page {page} of {pdf.name} has no footer; sheets found: {found}")
+        found.setdefault(footer.group(1), page)
+        page += 1
+    return [found[sheet] for sheet in sheets]
+
+
+def report_pages(pdf: Path, out: Path) -> list[Path]:
+    """The first page of each of REPORT_SHEETS as ``report-<n>.png``."""
+    written = []
+    for index, page in enumerate(first_pages(pdf, REPORT_SHEETS), start=1):
+        prefix = pdf.parent / f"report-{index}"
+        subprocess.run(  # noqa: S603 - fixed program and arguments
+            [
+                _tool("pdftoppm"),
+                *("-png", "-singlefile", "-r", str(REPORT_DPI), "-f", str(page), "-l", str(page)),
+                pdf,
+                prefix,
+            ],
+            check=True,
+            timeout=120,
+        )
+        target = out / f"report-{index}.png"
+        shutil.move(prefix.with_suffix(".png"), target)
         written.append(target)
     return written
 
@@ -142,9 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         pages = numbers_strips(template, args.out, "template")
         # page 1 is the Numbers sheet, shown above; then the Instructions
         pages += to_pngs(template, args.out, "template", first=2, start=len(pages) + 1)
-        report = to_pdf(sample_report(folder), folder, ONE_PAGE_PER_SHEET)
-        # the Summary sheet; the Numbers sheet, printed whole, is too wide to read as a page
-        pages += to_pngs(report, args.out, "report", pages=1)
+        pages += report_pages(to_pdf(sample_report(folder), folder), args.out)
     for page in pages:
         print(page.relative_to(ROOT) if page.is_relative_to(ROOT) else page)
     return 0

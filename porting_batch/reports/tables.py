@@ -66,7 +66,7 @@ NUMBERS_FROZEN_COLUMNS = 3
 NUMBERS_TAIL: tuple[Col, ...] = (
     Col("Order status", 14, "text", "That order's status when the report was written."),
     Col("FOC chosen (UTC)", 17, "datetime", "The firm order commitment date asked for."),
-    Col("FOC reason", 36, "text", "Why that FOC was chosen.", wrap=True),
+    Col("FOC reason", 40, "text", "Why that FOC was chosen.", wrap=True),
     Col("Number type", 12, "text", "Type reported by the portability check (local, mobile...)."),
     Col("Losing carrier", 20, "text", "Current carrier (or SPID) from the portability check."),
     Col("Portable", 9, "text", "yes / no / empty when not checked."),

@@ -7,6 +7,7 @@ making a row safe (masking, control characters, caps) is paid once per row, not 
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,7 +90,7 @@ def write_report_files(
     its CSV only; :func:`overflow_notes` words the note for the Summary.
     """
     with XlsxWriter(xlsx_path) as book:
-        with book.sheet("Summary", widths=(30, 60, 80)) as sheet:
+        with book.sheet("Summary", widths=_SUMMARY_WIDTHS) as sheet:
             _write_summary(sheet, summary_rows)
         result = tables.result
         tables_out = (
@@ -118,6 +119,11 @@ def overflow_notes(tables: Tables, sheet_max_rows: int = MAX_ROWS) -> list[str]:
     ]
 
 
+#: The Summary's columns: labels, values (a SHA-256 fits on one line), meanings and notes.
+_SUMMARY_WIDTHS = (30, 68, 80)
+_SUMMARY_WRAPPED = [(1, int(68 * 1.2)), (2, int(80 * 1.2))]
+
+
 def _write_summary(sheet: Sheet, rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
     for style, cells in rows:
         styles: list[Style | None] = []
@@ -138,7 +144,9 @@ def _write_summary(sheet: Sheet, rows: Sequence[tuple[str, Sequence[Cell]]]) -> 
             else:
                 chosen = None
             styles.append(chosen)
-        sheet.add_row(list(cells), styles)
+        # A long value (a failure, a note) wraps: its row says how tall, as a table row does.
+        height = row_height(cells, _SUMMARY_WRAPPED) if style in {"", "incomplete"} else 0
+        sheet.add_row(list(cells), styles, height=height or None)
 
 
 @dataclass(frozen=True)
@@ -183,9 +191,10 @@ def _write_table(
         sheet.add_row(headers, header_styles, height=30)
 
         # Cell styles: the column's own, or amber for a filled-in "needs attention" cell (only
-        # cells with a value are written, so empty ones stay plain).
+        # cells with a value are written, so empty ones stay plain); all at the top of their
+        # cell, level with the first line of a wrapped neighbour.
         base = [
-            book.style_id(ATTENTION if column.kind == "attention" else style)
+            book.style_id(_at_top(ATTENTION if column.kind == "attention" else style))
             for column, style in zip(columns, column_styles, strict=True)
         ]
         # Coloured columns (outcome, severity): one ready list of style ids per value.
@@ -196,21 +205,55 @@ def _write_table(
                 by_value = {}
                 for value, style in palette.items():
                     ids = list(base)
-                    ids[index] = book.style_id(style)
+                    ids[index] = book.style_id(_at_top(style))
                     by_value[value] = ids
                 variants.append((index, by_value))
 
         add_row = sheet.add_fast_row
         write_csv_row = writer.writerow
+        wrapped = wrapped_columns(columns)
         for cells in rows:
             if sheet.rows_written < max_rows:
                 ids = base
                 for index, by_value in variants:
                     ids = by_value.get(cells[index], ids)  # type: ignore[arg-type]
-                add_row(cells, ids)
+                add_row(cells, ids, row_height(cells, wrapped))
             write_csv_row(csv_row(cells))
         last_row = max(sheet.rows_written, 2)
         sheet.filter_ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"
+
+
+#: Characters of ordinary text a column of width 1 holds (its unit is the width of a '0').
+_CHARS_PER_WIDTH = 1.2
+#: Points per line of 11-point text, and the most lines a row is given (the rest stays in the
+#: cell, seen when it is selected).
+_LINE_POINTS = 15
+_MOST_LINES = 6
+
+
+def wrapped_columns(columns: Sequence[Col]) -> list[tuple[int, int]]:
+    """(index, characters per line) of each column whose text wraps."""
+    return [(i, max(int(c.width * _CHARS_PER_WIDTH), 1)) for i, c in enumerate(columns) if c.wrap]
+
+
+def row_height(cells: Sequence[Cell], wrapped: Sequence[tuple[int, int]]) -> float:
+    """The height (points) a row's wrapped text needs, or 0 when one line holds it.
+
+    Excel and LibreOffice keep a streamed row at one line whatever its text, so wrapped text
+    is cut (Excel) or drawn over the rows below (LibreOffice) unless the row says its height.
+    The count is an estimate by characters, which ordinary text does not outrun.
+    """
+    lines = 1
+    size = len(cells)
+    for index, per_line in wrapped:
+        text = cells[index] if index < size else None
+        if text.__class__ is str and len(text) > per_line:
+            lines = max(lines, -(-len(text) // per_line))
+    return _LINE_POINTS * min(lines, _MOST_LINES) if lines > 1 else 0
+
+
+def _at_top(style: Style | None) -> Style:
+    return dataclasses.replace(style, top=True) if style is not None else Style(top=True)
 
 
 def _column_style(column: Col) -> Style | None:

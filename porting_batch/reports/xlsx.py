@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import IO
 
 from porting_batch.cells import column_letter
-from porting_batch.reports.printing import page_setup_xml
+from porting_batch.reports.printing import page_setup_xml, pages_wide
 from porting_batch.reports.xlsx_parts import (
     DEFAULT,
     MAIN_NS,
@@ -105,6 +105,7 @@ class Sheet:
         # <dimension> comes before the rows: a sheet whose size is declared streams, any other
         # is held until it closes (small sheets: the Summary, tests).
         self._extent = extent
+        self._pages_wide = pages_wide(widths, freeze_columns)
         view = '<sheetView workbookViewId="0"' + (' tabSelected="1"' if selected else "") + ">"
         view += _pane(1 if freeze_header else 0, freeze_columns)
         view += "</sheetView>"
@@ -179,8 +180,11 @@ class Sheet:
         if len(self._pending) >= _FLUSH_EVERY and self._extent is not None:
             self.flush()
 
-    def add_fast_row(self, cells: Sequence[object], column_styles: Sequence[int]) -> None:
-        """The hot path for table rows: style ids resolved by the caller, one per column.
+    def add_fast_row(
+        self, cells: Sequence[object], column_styles: Sequence[int], height: float = 0
+    ) -> None:
+        """The hot path for table rows: style ids resolved by the caller, one per column;
+        ``height`` (points) when wrapped text needs more than one line.
 
         A string that looks like a formula gets the quote-prefix style instead of its column's.
         """
@@ -194,7 +198,8 @@ class Sheet:
             self._columns = len(cells)
             if len(cells) > len(letters):
                 letters.extend(column_letter(i) for i in range(len(letters), len(cells)))
-        parts = [f'<row r="{number}">']
+        head = f'<row r="{number}" ht="{height}" customHeight="1">' if height else ""
+        parts = [head or f'<row r="{number}">']
         append = parts.append
         for index, value in enumerate(cells):
             if value is None or value == "":
@@ -249,7 +254,7 @@ class Sheet:
             '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
             'footer="0.3"/>'
         )
-        tail += page_setup_xml() + "</worksheet>"
+        tail += page_setup_xml(self._pages_wide) + "</worksheet>"
         self._write(tail)
 
 
@@ -348,8 +353,9 @@ class XlsxWriter:
         ``extent`` (rows, columns) declares the sheet's size so its rows stream; without it
         they are held until the sheet ends. ``large`` marks a sheet that may pass 2 GiB of
         XML (it is written as ZIP64, which some readers refuse on smaller files).
-        Every sheet prints landscape, one page wide; its first ``title_rows`` rows repeat on
-        each printed page.
+        Every sheet prints landscape, fitted to the page's width (see ``printing``); its first
+        ``title_rows`` rows repeat on each printed page, and its frozen columns on the left of
+        each when it prints several pages wide.
         """
         if len(name) > 31 or any(ch in name for ch in "[]:*?/\\"):
             raise ValueError(f"{name!r} is not a valid sheet name")
@@ -369,7 +375,8 @@ class XlsxWriter:
             yield sheet
             ref = sheet.filter_ref
             sheet.close(ref)
-        self._sheets.append(SheetInfo(name, ref, title_rows))
+        repeated = freeze_columns if pages_wide(widths, freeze_columns) > 1 else 0
+        self._sheets.append(SheetInfo(name, ref, title_rows, repeated))
 
     def close(self) -> None:
         """Write the workbook, styles and package parts, and close the file."""

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from porting_batch.cells import column_letter
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -47,6 +49,8 @@ class SheetInfo:
     filter_ref: str
     #: How many top rows repeat on every printed page (0: none).
     title_rows: int = 0
+    #: How many left columns repeat on every printed page (0: none).
+    title_columns: int = 0
 
 
 def escape(text: str) -> str:
@@ -102,10 +106,10 @@ def workbook_xml(sheets: Sequence[SheetInfo]) -> str:
         if info.filter_ref
     )
     names += "".join(
-        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
-        f"{attr(_quote_sheet(info.name))}!$1:${info.title_rows}</definedName>"
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{_print_titles(info)}'
+        "</definedName>"
         for i, info in enumerate(sheets)
-        if info.title_rows
+        if info.title_rows or info.title_columns
     )
     return (
         f'{XML_HEAD}<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><workbookPr/>'
@@ -170,6 +174,17 @@ def _core_props(now: datetime) -> str:
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
         "</cp:coreProperties>"
     )
+
+
+def _print_titles(info: SheetInfo) -> str:
+    """What a sheet repeats on each printed page: 'Numbers'!$A:$C,'Numbers'!$1:$1."""
+    sheet = attr(_quote_sheet(info.name))
+    parts = []
+    if info.title_columns:
+        parts.append(f"{sheet}!$A:${column_letter(info.title_columns - 1)}")
+    if info.title_rows:
+        parts.append(f"{sheet}!$1:${info.title_rows}")
+    return ",".join(parts)
 
 
 def _quote_sheet(name: str) -> str:
