@@ -190,25 +190,7 @@ def _write_table(
         header_styles = [HEADER_QUOTED if looks_like_formula(h) else HEADER for h in headers]
         sheet.add_row(headers, header_styles, height=30)
 
-        # Cell styles: the column's own, or amber for a filled-in "needs attention" cell (only
-        # cells with a value are written, so empty ones stay plain); all at the top of their
-        # cell, level with the first line of a wrapped neighbour.
-        base = [
-            book.style_id(_at_top(ATTENTION if column.kind == "attention" else style))
-            for column, style in zip(columns, column_styles, strict=True)
-        ]
-        # Coloured columns (outcome, severity): one ready list of style ids per value.
-        variants: list[tuple[int, dict[str, list[int]]]] = []
-        for index, column in enumerate(columns):
-            palette = {"outcome": OUTCOME_STYLES, "severity": SEVERITY_STYLES}.get(column.kind)
-            if palette:
-                by_value = {}
-                for value, style in palette.items():
-                    ids = list(base)
-                    ids[index] = book.style_id(_at_top(style))
-                    by_value[value] = ids
-                variants.append((index, by_value))
-
+        base, variants = _cell_styles(book, columns, column_styles)
         add_row = sheet.add_fast_row
         write_csv_row = writer.writerow
         wrapped = wrapped_columns(columns)
@@ -221,6 +203,31 @@ def _write_table(
             write_csv_row(csv_row(cells))
         last_row = max(sheet.rows_written, 2)
         sheet.filter_ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"
+
+
+def _cell_styles(
+    book: XlsxWriter, columns: Sequence[Col], column_styles: Sequence[Style | None]
+) -> tuple[list[int], list[tuple[int, dict[str, list[int]]]]]:
+    """The style ids of a table's cells: one per column, and for each coloured column (outcome,
+    severity) a ready list per value."""
+    # The column's own style, or amber for a filled-in "needs attention" cell (only cells with
+    # a value are written, so empty ones stay plain); all at the top of their cell, level with
+    # the first line of a wrapped neighbour.
+    base = [
+        book.style_id(_at_top(ATTENTION if column.kind == "attention" else style))
+        for column, style in zip(columns, column_styles, strict=True)
+    ]
+    variants: list[tuple[int, dict[str, list[int]]]] = []
+    for index, column in enumerate(columns):
+        palette = {"outcome": OUTCOME_STYLES, "severity": SEVERITY_STYLES}.get(column.kind)
+        if palette:
+            by_value = {}
+            for value, style in palette.items():
+                ids = list(base)
+                ids[index] = book.style_id(_at_top(style))
+                by_value[value] = ids
+            variants.append((index, by_value))
+    return base, variants
 
 
 #: Characters of ordinary text a column of width 1 holds (its unit is the width of a '0').
