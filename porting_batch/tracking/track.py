@@ -10,9 +10,9 @@
 3. Orders open in the ledger (by id) but not in that list: one more list of the batch's
    finished orders (ported, cancelled); what is still missing is read by id (gone: deleted).
    An order read so that carries the operator's own group reference (the sheet's "Customer
-   group reference") brings one list of the open orders under that reference, which covers
-   the batch's other orders sharing it: one read and one list per reference, not one read per
-   order.
+   group reference") brings the same two lists under that reference (open, then finished while
+   some are unseen), which cover the batch's other orders sharing it: one read and at most two
+   lists per reference, not one read per order.
 
 An order in the list that the ledger does not know, carrying one of the batch's references, is
 a split whose event was missed: it is adopted, with its numbers moved from its siblings.
