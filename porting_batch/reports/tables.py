@@ -62,6 +62,8 @@ NUMBERS_HEAD: tuple[Col, ...] = (
 
 #: The Numbers sheet's panes stay frozen up to the phone number, so a row keeps its name.
 NUMBERS_FROZEN_COLUMNS = 3
+#: The Orders sheet keeps its order id in view (and on each printed page) the same way.
+ORDERS_FROZEN_COLUMNS = 1
 
 NUMBERS_TAIL: tuple[Col, ...] = (
     Col("Order status", 14, "text", "That order's status when the report was written."),

@@ -21,6 +21,7 @@ from porting_batch.reports.tables import (
     ISSUES_COLUMNS,
     NUMBERS_FROZEN_COLUMNS,
     ORDERS_COLUMNS,
+    ORDERS_FROZEN_COLUMNS,
     Cell,
     Col,
     Tables,
@@ -98,8 +99,9 @@ def write_report_files(
             ("Orders", ORDERS_COLUMNS, tables.order_rows(), len(result.orders)),
             ("Issues", ISSUES_COLUMNS, tables.issue_rows(), len(result.issues)),
         )
+        frozen_columns = {"Numbers": NUMBERS_FROZEN_COLUMNS, "Orders": ORDERS_FROZEN_COLUMNS}
         for (name, columns, rows, count), csv_path in zip(tables_out, csv_paths, strict=True):
-            frozen = NUMBERS_FROZEN_COLUMNS if name == "Numbers" else 0
+            frozen = frozen_columns.get(name, 0)
             table = _Table(name, columns, min(count, sheet_max_rows - 1), frozen)
             _write_table(book, table, rows, csv_path, sheet_max_rows)
 
