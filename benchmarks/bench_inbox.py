@@ -37,15 +37,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.prefect_servers import (  # noqa: E402 - after ROOT is on the path
-    BIN,
-    free_port,
-    prefect_env,
-    prefect_server,
-    start,
-    stop,
-    wait_until,
-)
+import tests.prefect_servers as servers  # noqa: E402 - after ROOT is on the path
 
 SAMPLE_DIR = ROOT / "input_templates" / "sample"
 
@@ -124,10 +116,12 @@ def main() -> None:
         with contextlib.ExitStack() as stack:
             if args.api_url:
                 api_url = args.api_url
-                env = prefect_env(work, PREFECT_API_URL=api_url)
+                env = servers.prefect_env(work, PREFECT_API_URL=api_url)
             else:
                 started = time.monotonic()
-                server = stack.enter_context(prefect_server(work, prefect_env(work), 180))
+                server = stack.enter_context(
+                    servers.prefect_server(work, servers.prefect_env(work), 180)
+                )
                 print(f"Prefect server up in {time.monotonic() - started:.1f} s")
                 api_url, env = server.api_url, server.client_env()
             _measure(args, work, api_url, env)
@@ -144,7 +138,7 @@ def _measure(args: argparse.Namespace, work: Path, api_url: str, env: dict[str, 
         "PORTING_INBOX_DIR": str(work / "inbox-root"),
         "PORTING_INBOX_SETTLE_S": str(args.settle),
         "PORTING_SCHEDULED_DIR": str(work / "scheduled"),
-        "PORTING_UPLOAD_PORT": str(free_port()),
+        "PORTING_UPLOAD_PORT": str(servers.free_port()),
     }
     env.pop("PORTING_API", None)
     if not args.no_bytecode_cache:
@@ -153,17 +147,19 @@ def _measure(args: argparse.Namespace, work: Path, api_url: str, env: dict[str, 
         # seconds an installed environment, which caches its bytecode, never pays.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-    serve = start([str(BIN / "porting-batch"), "serve"], env, work / "serve.log", work)
+    serve = servers.start(
+        [str(servers.BIN / "porting-batch"), "serve"], env, work / "serve.log", work
+    )
     try:
         root = work / "inbox-root"
-        wait_until(lambda: (root / "inbox").is_dir(), "the inbox folder", 120)
-        wait_until(lambda: "being served" in (work / "serve.log").read_text(), "serve", 120)
+        servers.wait_until(lambda: (root / "inbox").is_dir(), "the inbox folder", 120)
+        servers.wait_until(lambda: "being served" in (work / "serve.log").read_text(), "serve", 120)
         drops, visible, server_starts, seen_starts = [], [], [], []
         for n in range(args.repeat):
             name = f"drop{n}"
             dropped, dropped_wall = time.monotonic(), time.time()
             _drop(root, name)
-            wait_until(
+            servers.wait_until(
                 lambda name=name: _filed(root, name) is not None, f"{name} in done/", 300, 0.1
             )
             drops.append(time.monotonic() - dropped)
@@ -186,7 +182,7 @@ def _measure(args: argparse.Namespace, work: Path, api_url: str, env: dict[str, 
             f"{'as the caller has it' if args.no_bytecode_cache else 'cached'}"
         )
     finally:
-        stop(serve)
+        servers.stop(serve)
 
 
 if __name__ == "__main__":

@@ -33,21 +33,13 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+import tests.prefect_servers as servers
 from flows.inbox import DROP_EVENT, trigger_scan
 from flows.port_in import artifact_key
 from flows.runtime import api_slots
 from porting_batch.inbox import InboxPaths, claim, finish, release
 from porting_batch.settings import Settings
-from tests.prefect_servers import (
-    BIN,
-    HANG_S,
-    free_port,
-    prefect_env,
-    prefect_server,
-    start,
-    stop,
-    wait_until,
-)
+from tests.prefect_servers import HANG_S, wait_until
 
 from .growing import growing_file
 
@@ -75,7 +67,9 @@ class Served:
 def served(tmp_path_factory) -> Iterator[Served]:
     """A Prefect server on a free loopback port and `porting-batch serve` against it."""
     root = tmp_path_factory.mktemp("served")
-    with prefect_server(root, prefect_env(root, PREFECT_LOGGING_LEVEL="WARNING")) as server:
+    with servers.prefect_server(
+        root, servers.prefect_env(root, PREFECT_LOGGING_LEVEL="WARNING")
+    ) as server:
         serve_env = server.client_env(
             PREFECT_LOGGING_LEVEL="INFO",
             PREFECT_RUNNER_POLL_FREQUENCY="1",
@@ -87,12 +81,14 @@ def served(tmp_path_factory) -> Iterator[Served]:
             PORTING_SCHEDULED_DIR=str(root / "scheduled"),
             PORTING_SCHEDULE_CRON="30 7 * * 1-5",
             PORTING_SCHEDULE_TIMEZONE="Europe/Paris",
-            PORTING_UPLOAD_PORT=str(free_port()),
+            PORTING_UPLOAD_PORT=str(servers.free_port()),
         )
         for name in [k for k in serve_env if k.startswith("PORTING_API")]:
             serve_env.pop(name)
         serve_log = root / "serve.log"
-        serve = start([str(BIN / "porting-batch"), "serve"], serve_env, serve_log, root)
+        serve = servers.start(
+            [str(servers.BIN / "porting-batch"), "serve"], serve_env, serve_log, root
+        )
         try:
             with temporary_settings({PREFECT_API_URL: server.api_url}):
                 wait_until(lambda: _deployments_ready(), "the served deployments")
@@ -105,7 +101,7 @@ def served(tmp_path_factory) -> Iterator[Served]:
                     serve_log=serve_log,
                 )
         finally:
-            stop(serve)
+            servers.stop(serve)
 
 
 def run(coro: Awaitable[T]) -> T:
