@@ -515,3 +515,22 @@ def test_manual_deployment_publishes_a_typed_form(served):
     policy = model["properties"]["foc_policy"]
     reference = policy.get("$ref") or policy["allOf"][0]["$ref"]
     assert definitions[reference.rsplit("/", 1)[1]]["enum"] == ["requested", "earliest"]
+
+
+def test_the_flow_module_leaves_the_heavy_libraries_to_the_flow_body():
+    """A served run's process imports flows.port_in before the run is marked Running: that
+    import brings no pandas, openpyxl, SQLAlchemy, nor the library's runner, ledger or reports
+    (they come inside the flow's functions), so Run pressed to run started stays short."""
+    heavy = (
+        "pandas",
+        "openpyxl",
+        "sqlalchemy",
+        "porting_batch.runner",
+        "porting_batch.ledger",
+        "porting_batch.reports",
+        "flows.artifacts",
+        "flows.confirm",
+    )
+    probe = f"import sys, flows.port_in; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
