@@ -15,77 +15,31 @@ settles; the inbox deployment's trigger creates the run). Then, ``--repeat`` tim
 
 The machine is shared: a served run starts a fresh Python process (Prefect's runner spawns
 one per run), so the start figure is dominated by that process's imports and grows with load;
-the load average is printed beside the figures.
+the load average is printed beside the figures. Serve and its runs cache their bytecode in the
+temporary folder (``PYTHONPYCACHEPREFIX``), as an installed environment does, even where the
+caller sets ``PYTHONDONTWRITEBYTECODE``; ``--no-bytecode-cache`` keeps the caller's setting.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import tests.prefect_servers as servers  # noqa: E402 - after ROOT is on the path
+
 SAMPLE_DIR = ROOT / "input_templates" / "sample"
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(check: Callable[[], bool], what: str, deadline_s: float) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"timed out waiting for {what}")
-
-
-def _healthy(api_url: str) -> bool:
-    try:
-        return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _start(
-    command: list[str], env: dict[str, str], log: Path, cwd: Path
-) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        command,
-        env=env,
-        cwd=cwd,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _drop(root: Path, name: str) -> Path:
@@ -150,54 +104,64 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--settle", type=float, default=2.0, help="PORTING_INBOX_SETTLE_S")
     parser.add_argument("--api-url", help="use this Prefect server instead of starting one")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="keep the caller's PYTHONDONTWRITEBYTECODE (each run then compiles its imports)",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-inbox-"))
-    base_env = {
-        **os.environ,
-        "PREFECT_HOME": str(work / "prefect-home"),
-        "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{work / 'prefect.db'}",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_UI_ENABLED": "false",
-    }
-    processes: list[subprocess.Popen[bytes]] = []
     try:
-        api_url = args.api_url
-        if not api_url:
-            port = _free_port()
-            api_url = f"http://127.0.0.1:{port}/api"
-            command = ["server", "start", "--host", "127.0.0.1", "--port", str(port)]
-            processes.append(
-                _start([str(BIN / "prefect"), *command], base_env, work / "server.log", work)
-            )
-            started = time.monotonic()
-            _wait(lambda: _healthy(api_url), "the Prefect server", 180)
-            print(f"Prefect server up in {time.monotonic() - started:.1f} s")
-        env = {
-            **base_env,
-            "PREFECT_API_URL": api_url,
-            "PORTING_STATE_DIR": str(work / "state"),
-            "PORTING_OUT_DIR": str(work / "reports"),
-            "PORTING_INBOX_DIR": str(work / "inbox-root"),
-            "PORTING_INBOX_SETTLE_S": str(args.settle),
-            "PORTING_SCHEDULED_DIR": str(work / "scheduled"),
-            "PORTING_UPLOAD_PORT": str(_free_port()),
-        }
-        env.pop("PORTING_API", None)
-        processes.append(
-            _start([str(BIN / "porting-batch"), "serve"], env, work / "serve.log", work)
-        )
-        root = work / "inbox-root"
-        _wait(lambda: (root / "inbox").is_dir(), "the inbox folder", 120)
-        _wait(lambda: "being served" in (work / "serve.log").read_text(), "serve", 120)
+        with contextlib.ExitStack() as stack:
+            if args.api_url:
+                api_url = args.api_url
+                env = servers.prefect_env(work, PREFECT_API_URL=api_url)
+            else:
+                started = time.monotonic()
+                server = stack.enter_context(
+                    servers.prefect_server(work, servers.prefect_env(work), 180)
+                )
+                print(f"Prefect server up in {time.monotonic() - started:.1f} s")
+                api_url, env = server.api_url, server.client_env()
+            _measure(args, work, api_url, env)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
+
+def _measure(args: argparse.Namespace, work: Path, api_url: str, env: dict[str, str]) -> None:
+    """Start serve, time the drops and the manual runs, print the figures, stop serve."""
+    env = {
+        **env,
+        "PORTING_STATE_DIR": str(work / "state"),
+        "PORTING_OUT_DIR": str(work / "reports"),
+        "PORTING_INBOX_DIR": str(work / "inbox-root"),
+        "PORTING_INBOX_SETTLE_S": str(args.settle),
+        "PORTING_SCHEDULED_DIR": str(work / "scheduled"),
+        "PORTING_UPLOAD_PORT": str(servers.free_port()),
+    }
+    env.pop("PORTING_API", None)
+    if not args.no_bytecode_cache:
+        # Each served run is a fresh Python process. With bytecode caching off (as
+        # PYTHONDONTWRITEBYTECODE=1 in some sandboxes) every one compiles Prefect from source:
+        # seconds an installed environment, which caches its bytecode, never pays.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    serve = servers.start(
+        [str(servers.BIN / "porting-batch"), "serve"], env, work / "serve.log", work
+    )
+    try:
+        root = work / "inbox-root"
+        servers.wait_until(lambda: (root / "inbox").is_dir(), "the inbox folder", 120)
+        servers.wait_until(lambda: "being served" in (work / "serve.log").read_text(), "serve", 120)
         drops, visible, server_starts, seen_starts = [], [], [], []
         for n in range(args.repeat):
             name = f"drop{n}"
             dropped, dropped_wall = time.monotonic(), time.time()
             _drop(root, name)
-            _wait(lambda name=name: _filed(root, name) is not None, f"{name} in done/", 300)
+            servers.wait_until(
+                lambda name=name: _filed(root, name) is not None, f"{name} in done/", 300, 0.1
+            )
             drops.append(time.monotonic() - dropped)
             created = asyncio.run(_drop_run_created(api_url, name, dropped_wall))
             visible.append(created if created is not None else float("nan"))
@@ -214,12 +178,11 @@ def main() -> None:
             f"drop -> reports in done/ {statistics.median(drops):.1f} s "
             f"(settle {args.settle:g} s); Run pressed -> run started "
             f"{statistics.median(server_starts):.1f} s; "
-            f"load average {load[0]:.1f} on {os.cpu_count()} cores"
+            f"load average {load[0]:.1f} on {os.cpu_count()} cores; bytecode "
+            f"{'as the caller has it' if args.no_bytecode_cache else 'cached'}"
         )
     finally:
-        for process in reversed(processes):
-            _stop(process)
-        shutil.rmtree(work, ignore_errors=True)
+        servers.stop(serve)
 
 
 if __name__ == "__main__":

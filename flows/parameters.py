@@ -7,14 +7,15 @@ worker's setting applies while a field is left at its default."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from porting_batch.foc import FocPolicy
-from porting_batch.intake import is_spreadsheet
-from porting_batch.runner import BatchOptions
 from porting_batch.settings import Settings
+
+if TYPE_CHECKING:
+    from porting_batch.runner import BatchOptions
 
 #: What a run does: the form's one choice (two switches could both be on).
 RunMode = Literal["draft", "confirm", "dry-run"]
@@ -126,6 +127,10 @@ class PortInRequest(BaseModel):
 
     def options(self) -> BatchOptions:
         """The library's options for this request."""
+        # Imported here: a served run imports this model (the flow's parameter) before it is
+        # marked Running, and the runner package brings pandas, SQLAlchemy and openpyxl.
+        from porting_batch.runner import BatchOptions
+
         return BatchOptions(
             confirm=self.confirm,
             dry_run=self.dry_run,
@@ -150,6 +155,8 @@ class PortInRequest(BaseModel):
 
 def spreadsheets_in(folder: Path) -> list[Path]:
     """The spreadsheets of a folder, by name; office lock files and hidden files skipped."""
+    from porting_batch.intake import is_spreadsheet
+
     return sorted(
         p
         for p in folder.iterdir()

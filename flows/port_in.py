@@ -5,6 +5,10 @@ this module only executes them as tasks (:class:`AsTasks`), per step, per chunk 
 per chunk of order groups, never per phone number, each calling one library function and
 returning plain data. HTTP retries stay in the client and exactly-once writes come from the
 ledger, so no task here is retried by Prefect.
+
+Light to import on purpose: a served run's process imports this module before the engine marks
+the run Running, so the library's heavy modules (the runner, the ledger's SQLAlchemy, the
+reports' openpyxl) and the artifact helpers are imported inside the functions that use them.
 """
 
 from __future__ import annotations
@@ -14,35 +18,23 @@ import contextlib
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import (
-    acreate_markdown_artifact,
-    acreate_progress_artifact,
-    acreate_table_artifact,
-    aupdate_progress_artifact,
-)
 from prefect.cache_policies import NONE
 from prefect.states import Completed, Failed, State
 
-from flows.artifacts import outcome_line, summary_page
-from flows.confirm import refresh_confirm_choices
 from flows.naming import port_in_run_name, tag_this_run
 from flows.parameters import PortInRequest, spreadsheets_in
-from flows.runtime import api_slots, describe_api, open_client, run_logging
-from porting_batch.batch_lock import hold_batch
-from porting_batch.client import PortingClient
 from porting_batch.errors import IntakeError, PortingBatchError
-from porting_batch.ledger import Ledger
-from porting_batch.plan import OrderGroup
-from porting_batch.reports import report_folder, write_reports
-from porting_batch.results import BatchResult
-from porting_batch.runner import Run, batch_id_for, conclude, group_runner, run_sequence, start_run
-from porting_batch.runner import steps as library
-from porting_batch.runner.csr import read_csrs
-from porting_batch.safety import mask_secret
 from porting_batch.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from porting_batch.client import PortingClient
+    from porting_batch.ledger import Ledger
+    from porting_batch.plan import OrderGroup
+    from porting_batch.results import BatchResult
+    from porting_batch.runner import Run
 
 #: Numbers per portability task (the client splits each into API-sized chunks itself).
 CHECK_TASK_SIZE = 2_000
@@ -72,6 +64,8 @@ def _run(batch_id: str) -> Run:
 def read_spreadsheet(batch_id: str) -> dict[str, Any]:
     """Intake: read and validate the spreadsheet. A file that cannot be read comes back as
     ``{"error": ...}``: an operator's mistake, not a task traceback."""
+    from porting_batch.runner import steps as library
+
     try:
         intake = library.read(_run(batch_id))
     except IntakeError as exc:
@@ -84,6 +78,8 @@ def read_spreadsheet(batch_id: str) -> dict[str, Any]:
 async def check_chunk(batch_id: str, numbers: list[str]) -> int | str:
     """Portability checks for one chunk of numbers; an API failure comes back as its message
     (an operator's line, not a task traceback)."""
+    from porting_batch.runner import steps as library
+
     try:
         await library.check(_run(batch_id), numbers)
     except PortingBatchError as exc:
@@ -94,6 +90,8 @@ async def check_chunk(batch_id: str, numbers: list[str]) -> int | str:
 @task(name="plan-orders", cache_policy=NONE)
 def plan_orders(batch_id: str) -> dict[str, int]:
     """Second-pass validation, then group by account and predict the API's split."""
+    from porting_batch.runner import steps as library
+
     run = _run(batch_id)
     library.second_pass(run.state)
     plan = library.plan(run)
@@ -103,6 +101,8 @@ def plan_orders(batch_id: str) -> dict[str, int]:
 @task(name="read-csrs", cache_policy=NONE)
 async def read_csrs_task(batch_id: str) -> dict[str, int]:
     """Read each planned account's CSR (the losing carrier's record) and file what differs."""
+    from porting_batch.runner.csr import read_csrs
+
     run = _run(batch_id)
     outcomes = await read_csrs(run)
     counts: dict[str, int] = {"held": len(run.state.csr_holds)}
@@ -115,6 +115,8 @@ async def read_csrs_task(batch_id: str) -> dict[str, int]:
 async def run_group_chunk(batch_id: str, group_keys: list[str]) -> list[dict[str, Any]] | str:
     """Create, complete and (when asked) confirm the orders of a chunk of groups; a library
     error comes back as its message."""
+    from porting_batch.runner import group_runner
+
     run = _run(batch_id)
     assert run.state.plan is not None
     wanted = set(group_keys)
@@ -160,6 +162,8 @@ class AsTasks:
     async def run_group_chunks(self, run: Run, groups: Sequence[OrderGroup]) -> None:
         """One run-order-groups task per chunk of groups, the progress artifact moved on as
         each chunk ends."""
+        from prefect.artifacts import acreate_progress_artifact, aupdate_progress_artifact
+
         progress = await acreate_progress_artifact(
             progress=0.0,
             key=artifact_key(run.batch_id, "progress"),
@@ -185,6 +189,8 @@ def _raise_first(errors: list[str]) -> None:
 @task(name="write-reports", cache_policy=NONE)
 def write_run_reports(batch_id: str, out_dir: Path) -> str:
     """Write the report folder of the run's result and record it in the ledger."""
+    from porting_batch.reports import report_folder, write_reports
+
     run, result = _run(batch_id), _RESULTS[batch_id]
     folder = report_folder(out_dir, result.name, result.started_at)
     # Absolute: the operator reads it in the UI, far from the worker's working folder.
@@ -217,6 +223,9 @@ async def port_in_batch(
     ``overrides`` are settings given on the command line (``--out``, ``--state``...), passed
     explicitly rather than through the worker's environment.
     """
+    from flows.confirm import refresh_confirm_choices
+    from flows.runtime import run_logging
+
     run_logging()
     await tag_this_run()
     try:
@@ -270,6 +279,11 @@ def exit_code(result: BatchResult) -> int:
 
 async def run_one(settings: Settings, request: PortInRequest, path: Path) -> dict[str, Any]:
     """One spreadsheet through the steps, with its reports and artifacts."""
+    from flows.runtime import api_slots, describe_api, open_client
+    from porting_batch.batch_lock import hold_batch
+    from porting_batch.ledger import Ledger
+    from porting_batch.runner import batch_id_for
+
     logger = get_run_logger()
     logger.info("Batch %s against the %s", path.name, describe_api(settings))
     with Ledger(settings.ledger_database_url) as ledger:
@@ -294,6 +308,9 @@ async def _run_with_reports(
 ) -> dict[str, Any]:
     """Run the library's sequence as tasks and write the reports and artifacts; a report is
     written even when the run dies of an unexpected error."""
+    from flows.artifacts import outcome_line
+    from porting_batch.runner import conclude, run_sequence, start_run
+
     run = start_run(settings, ledger, client, path, request.options())
     batch_id = run.batch_id
     _RUNS[batch_id] = run
@@ -323,6 +340,11 @@ async def _run_with_reports(
 
 
 async def _publish_artifacts(result: BatchResult, folder: str) -> None:
+    from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
+
+    from flows.artifacts import summary_page
+    from porting_batch.safety import mask_secret
+
     await acreate_markdown_artifact(
         key=artifact_key(result.batch_id, "summary"),
         markdown=summary_page(result, folder),

@@ -9,12 +9,7 @@ never used (`executable_path`).
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,13 +17,22 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.prefect_servers import (
+    BIN,
+    HANG_S,
+    answers,
+    free_port,
+    prefect_env,
+    prefect_server,
+    start,
+    stop,
+    wait_until,
+)
+
 CHROMIUM = Path("/usr/bin/chromium")
-BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = ROOT / "input_templates" / "sample"
 IMAGES = ROOT / "docs" / "images"
-#: Bounds a hang only; a loaded machine may need minutes, and that must not fail a test.
-HANG_S = 900.0
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
@@ -56,50 +60,6 @@ class Console:
     reports: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(check: Callable[[], bool], what: str, deadline_s: float = HANG_S) -> None:
-    """Poll ``check`` until true; an AssertionError naming ``what`` past the deadline."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _start(command: list[str], env: dict[str, str], log: Path, cwd: Path) -> Any:
-    return subprocess.Popen(
-        command,
-        env=env,
-        cwd=cwd,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-
-
-def _stop(process: Any) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def _deployments_served(api_url: str) -> bool:
     try:
         answer = httpx.post(f"{api_url}/deployments/filter", json={}, timeout=5)
@@ -112,52 +72,33 @@ def _deployments_served(api_url: str) -> bool:
 def console(tmp_path_factory) -> Iterator[Console]:
     """A Prefect server with its UI on a free loopback port, and `porting-batch serve`."""
     root = tmp_path_factory.mktemp("console")
-    port, upload_port = _free_port(), _free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(root / "prefect-home"),
-        "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{root / 'prefect.db'}",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_UI_ENABLED": "true",
-        # The UI's scripts call the API at this address, not the default port 4200.
-        "PREFECT_UI_API_URL": api_url,
-    }
-    env.pop("PREFECT_API_URL", None)
-    command = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    processes = [_start(command, env, root / "server.log", root)]
-    try:
-        wait_until(lambda: _answers(f"{api_url}/health"), "the Prefect server")
-        serve_env = {
-            **env,
-            "PREFECT_API_URL": api_url,
-            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-            "PORTING_STATE_DIR": str(root / "state"),
-            "PORTING_OUT_DIR": str(root / "reports"),
-            "PORTING_INBOX_DIR": str(root / "inbox-root"),
-            "PORTING_INBOX_SETTLE_S": "0.5",
-            "PORTING_SCHEDULED_DIR": str(root / "scheduled"),
-            "PORTING_UPLOAD_PORT": str(upload_port),
-        }
+    upload_port = free_port()
+    with prefect_server(root, prefect_env(root, ui=True)) as server:
+        serve_env = server.client_env(
+            PREFECT_RUNNER_POLL_FREQUENCY="1",
+            PORTING_STATE_DIR=str(root / "state"),
+            PORTING_OUT_DIR=str(root / "reports"),
+            PORTING_INBOX_DIR=str(root / "inbox-root"),
+            PORTING_INBOX_SETTLE_S="0.5",
+            PORTING_SCHEDULED_DIR=str(root / "scheduled"),
+            PORTING_UPLOAD_PORT=str(upload_port),
+        )
         for name in [k for k in serve_env if k.startswith("PORTING_API")]:
             serve_env.pop(name)
-        processes.append(
-            _start([str(BIN / "porting-batch"), "serve"], serve_env, root / "serve.log", root)
-        )
-        wait_until(lambda: _deployments_served(api_url), "the served deployments")
-        upload_url = f"http://127.0.0.1:{upload_port}/"
-        wait_until(lambda: _answers(upload_url), "the upload page")
-        yield Console(
-            ui_url=f"http://127.0.0.1:{port}",
-            api_url=api_url,
-            upload_url=upload_url,
-            root=root,
-            reports=root / "reports",
-        )
-    finally:
-        for process in reversed(processes):
-            _stop(process)
+        serve = start([str(BIN / "porting-batch"), "serve"], serve_env, root / "serve.log", root)
+        try:
+            wait_until(lambda: _deployments_served(server.api_url), "the served deployments")
+            upload_url = f"http://127.0.0.1:{upload_port}/"
+            wait_until(lambda: answers(upload_url), "the upload page")
+            yield Console(
+                ui_url=server.ui_url,
+                api_url=server.api_url,
+                upload_url=upload_url,
+                root=root,
+                reports=root / "reports",
+            )
+        finally:
+            stop(serve)
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
 import openpyxl
 import pytest
 from prefect.client.orchestration import get_client
@@ -36,11 +33,13 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+import tests.prefect_servers as servers
 from flows.inbox import DROP_EVENT, trigger_scan
 from flows.port_in import artifact_key
 from flows.runtime import api_slots
 from porting_batch.inbox import InboxPaths, claim, finish, release
 from porting_batch.settings import Settings
+from tests.prefect_servers import HANG_S, wait_until
 
 from .growing import growing_file
 
@@ -49,10 +48,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = ROOT / "input_templates" / "sample"
 SAMPLE = SAMPLE_DIR / "sample-batch.xlsx"
-BIN = Path(sys.executable).parent
 T = TypeVar("T")
-#: Bounds a hang; never reached when things work, however loaded the machine.
-HANG_S = 900.0
 
 
 @dataclass
@@ -67,113 +63,45 @@ class Served:
     serve_log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until(check: Callable[[], bool], what: str, deadline_s: float = HANG_S) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _default_sigint() -> None:
-    """A child started from a background shell inherits an ignored SIGINT: undo that."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)  # both shut down cleanly on Ctrl-C
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[Served]:
     """A Prefect server on a free loopback port and `porting-batch serve` against it."""
     root = tmp_path_factory.mktemp("served")
-    port = _free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(root / "prefect-home"),
-        "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{root / 'prefect.db'}",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_UI_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-    }
-    env.pop("PREFECT_API_URL", None)
-    server_log = (root / "server.log").open("wb")
-    server = subprocess.Popen(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_default_sigint,
-    )
-    serve_log_path = root / "serve.log"
-    serve_log = serve_log_path.open("wb")
-    serve: subprocess.Popen[bytes] | None = None
-    try:
-        _wait_until(lambda: _healthy(api_url), "the Prefect server")
-        serve_env = {
-            **env,
-            "PREFECT_API_URL": api_url,
-            "PREFECT_LOGGING_LEVEL": "INFO",
-            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-            "PORTING_STATE_DIR": str(root / "state"),
-            "PORTING_OUT_DIR": str(root / "reports"),
-            "PORTING_INBOX_DIR": str(root / "inbox-root"),
-            "PORTING_INBOX_SETTLE_S": "0.5",
-            "PORTING_INBOX_DRY_RUN": "true",
-            "PORTING_SCHEDULED_DIR": str(root / "scheduled"),
-            "PORTING_SCHEDULE_CRON": "30 7 * * 1-5",
-            "PORTING_SCHEDULE_TIMEZONE": "Europe/Paris",
-            "PORTING_UPLOAD_PORT": str(_free_port()),
-        }
+    with servers.prefect_server(
+        root, servers.prefect_env(root, PREFECT_LOGGING_LEVEL="WARNING")
+    ) as server:
+        serve_env = server.client_env(
+            PREFECT_LOGGING_LEVEL="INFO",
+            PREFECT_RUNNER_POLL_FREQUENCY="1",
+            PORTING_STATE_DIR=str(root / "state"),
+            PORTING_OUT_DIR=str(root / "reports"),
+            PORTING_INBOX_DIR=str(root / "inbox-root"),
+            PORTING_INBOX_SETTLE_S="0.5",
+            PORTING_INBOX_DRY_RUN="true",
+            PORTING_SCHEDULED_DIR=str(root / "scheduled"),
+            PORTING_SCHEDULE_CRON="30 7 * * 1-5",
+            PORTING_SCHEDULE_TIMEZONE="Europe/Paris",
+            PORTING_UPLOAD_PORT=str(servers.free_port()),
+        )
         for name in [k for k in serve_env if k.startswith("PORTING_API")]:
             serve_env.pop(name)
-        serve = subprocess.Popen(
-            [str(BIN / "porting-batch"), "serve"],
-            env=serve_env,
-            cwd=root,
-            stdout=serve_log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_default_sigint,
+        serve_log = root / "serve.log"
+        serve = servers.start(
+            [str(servers.BIN / "porting-batch"), "serve"], serve_env, serve_log, root
         )
-        with temporary_settings({PREFECT_API_URL: api_url}):
-            _wait_until(lambda: _deployments_ready(), "the served deployments")
-            yield Served(
-                api_url=api_url,
-                root=root,
-                inbox=InboxPaths(root / "inbox-root").ensure(),
-                scheduled=root / "scheduled",
-                reports=root / "reports",
-                serve_log=serve_log_path,
-            )
-    finally:
-        if serve is not None:
-            _stop(serve)
-        _stop(server)
-        server_log.close()
-        serve_log.close()
+        try:
+            with temporary_settings({PREFECT_API_URL: server.api_url}):
+                wait_until(lambda: _deployments_ready(), "the served deployments")
+                yield Served(
+                    api_url=server.api_url,
+                    root=root,
+                    inbox=InboxPaths(root / "inbox-root").ensure(),
+                    scheduled=root / "scheduled",
+                    reports=root / "reports",
+                    serve_log=serve_log,
+                )
+        finally:
+            servers.stop(serve)
 
 
 def run(coro: Awaitable[T]) -> T:
@@ -212,7 +140,7 @@ def _wait_for_end(flow_run: FlowRun, deadline_s: float = HANG_S) -> FlowRun:
         latest[0] = run(read())
         return latest[0].state is not None and latest[0].state.is_final()
 
-    _wait_until(finished, f"flow run {flow_run.name}", deadline_s)
+    wait_until(finished, f"flow run {flow_run.name}", deadline_s)
     return latest[0]
 
 
@@ -233,7 +161,7 @@ def _logs_once(flow_run: FlowRun, wanted: Callable[[str], bool], what: str) -> l
         found[0] = run(_logs(flow_run))
         return any(wanted(line) for line in found[0])
 
-    _wait_until(arrived, what)
+    wait_until(arrived, what)
     return found[0]
 
 
@@ -266,7 +194,7 @@ def _states_until_one_ends(runs: list[FlowRun], deadline_s: float = HANG_S) -> l
         seen.append([r.state_name or "" for r in latest])
         return any(r.state is not None and r.state.is_final() for r in latest)
 
-    _wait_until(one_final, "one of the runs to end", deadline_s)
+    wait_until(one_final, "one of the runs to end", deadline_s)
     return seen
 
 
@@ -452,7 +380,7 @@ def test_a_drop_becomes_one_run_named_for_it_through_the_watchers_event(served, 
     the seconds from drop to the run's creation are printed."""
     dropped_at = time.time()
     _drop(served.inbox, "june", "june")
-    _wait_until(lambda: bool(_runs_named("inbox · june")), "the drop's run")
+    wait_until(lambda: bool(_runs_named("inbox · june")), "the drop's run")
     (drop_run,) = _runs_named("inbox · june")
     drop_run = _wait_for_end(drop_run)
     assert drop_run.state is not None and drop_run.state.is_completed(), drop_run.state
@@ -561,7 +489,7 @@ def test_a_killed_runs_api_slots_come_back(served):
     finally:
         holder.kill()
         holder.wait()
-    _wait_until(lambda: run(active()) == 0, "the killed holder's slots to be revoked")
+    wait_until(lambda: run(active()) == 0, "the killed holder's slots to be revoked")
 
 
 def test_operating_settings_refuse_an_unknown_time_zone():
@@ -587,3 +515,22 @@ def test_manual_deployment_publishes_a_typed_form(served):
     policy = model["properties"]["foc_policy"]
     reference = policy.get("$ref") or policy["allOf"][0]["$ref"]
     assert definitions[reference.rsplit("/", 1)[1]]["enum"] == ["requested", "earliest"]
+
+
+def test_the_flow_module_leaves_the_heavy_libraries_to_the_flow_body():
+    """A served run's process imports flows.port_in before the run is marked Running: that
+    import brings no pandas, openpyxl, SQLAlchemy, nor the library's runner, ledger or reports
+    (they come inside the flow's functions), so Run pressed to run started stays short."""
+    heavy = (
+        "pandas",
+        "openpyxl",
+        "sqlalchemy",
+        "porting_batch.runner",
+        "porting_batch.ledger",
+        "porting_batch.reports",
+        "flows.artifacts",
+        "flows.confirm",
+    )
+    probe = f"import sys, flows.port_in; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
