@@ -121,47 +121,45 @@ def first_pages(pdf: Path, sheets: tuple[str, ...]) -> list[int]:
     return [found[sheet] for sheet in sheets]
 
 
+def _png(pdf: Path, target: Path, dpi: int, page: int, crop: tuple[str, ...] = ()) -> Path:
+    """One page of the PDF (or a crop of it: pdftoppm's -x -y -W -H) as the PNG ``target``."""
+    prefix = pdf.parent / f"{target.stem}-page"
+    subprocess.run(  # noqa: S603 - fixed program and arguments
+        [
+            _tool("pdftoppm"),
+            *("-png", "-singlefile", "-r", str(dpi), "-f", str(page), "-l", str(page)),
+            *crop,
+            pdf,
+            prefix,
+        ],
+        check=True,
+        timeout=120,
+    )
+    shutil.move(prefix.with_suffix(".png"), target)
+    return target
+
+
 def report_pages(pdf: Path, out: Path) -> list[Path]:
     """The first page of each of REPORT_SHEETS as ``report-<n>.png``."""
-    written = []
-    for index, page in enumerate(first_pages(pdf, REPORT_SHEETS), start=1):
-        prefix = pdf.parent / f"report-{index}"
-        subprocess.run(  # noqa: S603 - fixed program and arguments
-            [
-                _tool("pdftoppm"),
-                *("-png", "-singlefile", "-r", str(REPORT_DPI), "-f", str(page), "-l", str(page)),
-                pdf,
-                prefix,
-            ],
-            check=True,
-            timeout=120,
-        )
-        target = out / f"report-{index}.png"
-        shutil.move(prefix.with_suffix(".png"), target)
-        written.append(target)
-    return written
+    pages = first_pages(pdf, REPORT_SHEETS)
+    return [
+        _png(pdf, out / f"report-{index}.png", REPORT_DPI, page)
+        for index, page in enumerate(pages, start=1)
+    ]
 
 
 def numbers_strips(pdf: Path, out: Path, name: str) -> list[Path]:
     """The header and example rows of the PDF's first page, as ``<name>-<n>.png``."""
-    written = []
-    for index, (x, y, width, height) in enumerate(NUMBERS_STRIPS, start=1):
-        prefix = pdf.parent / f"{name}-strip{index}"
-        subprocess.run(  # noqa: S603 - fixed program and arguments
-            [
-                _tool("pdftoppm"),
-                *("-png", "-singlefile", "-r", str(ZOOM_DPI), "-f", "1", "-l", "1"),
-                *("-x", str(x), "-y", str(y), "-W", str(width), "-H", str(height)),
-                pdf,
-                prefix,
-            ],
-            check=True,
-            timeout=120,
+    return [
+        _png(
+            pdf,
+            out / f"{name}-{index}.png",
+            ZOOM_DPI,
+            1,
+            tuple(map(str, ("-x", x, "-y", y, "-W", w, "-H", h))),
         )
-        target = out / f"{name}-{index}.png"
-        shutil.move(prefix.with_suffix(".png"), target)
-        written.append(target)
-    return written
+        for index, (x, y, w, h) in enumerate(NUMBERS_STRIPS, start=1)
+    ]
 
 
 def sample_report(folder: Path) -> Path:
