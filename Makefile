@@ -7,6 +7,10 @@ SAMPLE := input_templates/sample/sample-batch.xlsx
 export UV_PYTHON_DOWNLOADS := never
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
+# Some machines set PYTHONDONTWRITEBYTECODE: then every Python process the tests start (CLI runs,
+# Prefect servers, workers) compiles Prefect and pandas from source again, about 5 s of CPU each.
+# Cached bytecode lives in .venv/ and __pycache__/ (ignored by git), as in any installed environment.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup run test test-fast lint bench clean-state
 
