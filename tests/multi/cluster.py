@@ -105,10 +105,12 @@ def _ledger_schema(database: str) -> Iterator[str]:
 def write_batch(folder: Path, accounts: int, per_account: int = 1, first: int = 0) -> Path:
     """A batch folder: a CSV of ``per_account`` numbers in each of ``accounts`` accounts (one
     order each; accounts ``first`` on, so batches made apart share no number) and each
-    account's two PDFs, the end user as the simulated carrier has it: every order is accepted."""
+    account's two PDFs, the end user as the simulated carrier has it: every order is accepted.
+    The CSV is named after the folder: a batch's id comes from its file name, and batches of
+    one id run one after another (the ledger's lease)."""
     folder.mkdir(parents=True)
     header = [c.name for c in COLUMNS]
-    with (folder / "batch.csv").open("w", newline="", encoding="utf-8") as handle:
+    with (folder / f"{folder.name}.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for account in range(first, first + accounts):
