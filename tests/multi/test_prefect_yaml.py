@@ -81,8 +81,11 @@ def test_prefect_yaml_schedules_match_the_served_ones(built):
 
 def test_prefect_yaml_crashes_runs_whose_heartbeats_stop():
     """The automation marks a run Crashed after `within` s without a heartbeat, more than the
-    30 s heartbeat the documented workers send."""
+    30 s heartbeat the documented workers send; Prefect's own model takes it."""
+    from prefect.events.schemas.automations import AutomationCore
+
     (automation,) = CONFIG["automations"]
+    AutomationCore.model_validate(automation)
     trigger = automation["trigger"]
     assert trigger["posture"] == "Proactive" and trigger["after"] == ["prefect.flow-run.heartbeat"]
     assert trigger["within"] > 30
