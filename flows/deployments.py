@@ -17,8 +17,10 @@ plain object (no "or null" switch), and so are the requests' fields (``flows.par
 
 Each has a deployment concurrency limit of one run with ENQUEUE, so two runs of the same
 deployment (and so of the same spreadsheet or folder through it) never overlap; a run that
-would collide waits its turn. Across deployments and machines, one run per batch is the
-ledger's lease (``porting_batch.batch_lock.hold_batch``), and ``flows.runtime.api_slots``
+would collide waits its turn. The inbox is the exception: up to ``INBOX_RUNS`` drops run at
+once (on any worker), since each run claims its drop by an atomic rename and a batch is held
+by the ledger's lease wherever it runs. Across deployments and machines, one run per batch is
+the ledger's lease (``porting_batch.batch_lock.hold_batch``), and ``flows.runtime.api_slots``
 reserves a run's requests in flight against the ``porting-api`` global limit shared by every
 worker.
 """
@@ -36,6 +38,7 @@ from porting_batch.settings import Settings
 __all__ = [
     "CONFIRM",
     "INBOX",
+    "INBOX_RUNS",
     "MANUAL",
     "OPERATING_FIELDS",
     "SCHEDULED",
@@ -46,6 +49,10 @@ __all__ = [
 
 #: The tracking deployment's name (``track-orders/track-orders``).
 TRACK_ORDERS = "track-orders"
+
+#: Inbox runs at once (drops from several teams run side by side; ``porting-api`` still caps
+#: their requests in flight together).
+INBOX_RUNS = 8
 
 #: The settings fields that shape the served deployments (documented in docs/operating.md).
 OPERATING_FIELDS = (
@@ -103,7 +110,7 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
         triggers=inbox_triggers(),
         parameters=given,
         description=f"Run a spreadsheet dropped into {ops.inbox_dir}/inbox.",
-        **common,
+        **{**common, "concurrency_limit": _one_at_a_time(INBOX_RUNS)},
     )
     deployments = [
         manual,
@@ -120,18 +127,22 @@ def build_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
 def _common_options() -> dict[str, Any]:
     """What every deployment shares: a checked form, the installed package, one run at a time
     (a colliding run waits its turn), the project's tag."""
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.deployments.runner import EntrypointType
 
     return {
         "enforce_parameter_schema": True,
         # Module paths import the installed package: the runner needs no working directory.
         "entrypoint_type": EntrypointType.MODULE_PATH,
-        "concurrency_limit": ConcurrencyLimitConfig(
-            limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
-        ),
+        "concurrency_limit": _one_at_a_time(1),
         "tags": [PROJECT_TAG],
     }
+
+
+def _one_at_a_time(limit: int) -> Any:
+    """A deployment concurrency limit of ``limit`` runs; a run past it waits its turn."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+
+    return ConcurrencyLimitConfig(limit=limit, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
 
 
 def _tracking(ops: Settings, common: dict[str, Any]) -> Any:
@@ -202,6 +213,6 @@ def serve_deployments(ops: Settings, overrides: dict[str, str] | None = None) ->
     run_logging()
     ops.inbox_dir.mkdir(parents=True, exist_ok=True)
     ops.scheduled_dir.mkdir(parents=True, exist_ok=True)
-    # One run per deployment at a time (their limits); inbox batches are subflows of the scan.
+    # Room for every run the deployments' limits allow; inbox batches are subflows of a scan.
     deployments = build_deployments(ops, overrides)
-    serve(*deployments, limit=len(deployments))
+    serve(*deployments, limit=len(deployments) - 1 + INBOX_RUNS)

@@ -62,6 +62,9 @@ INBOX_DEPLOYMENT = f"{INBOX_FLOW}/{INBOX}"
 DROP_EVENT = "porting-batch.inbox.drop"
 #: The resource name of the event that asks for a plain scan (resume processing/, claim all).
 SCAN_ALL = "*"
+#: The inbox deployment's trigger that resumes after a crashed scan, and the event it expects.
+CRASHED_SCAN = "a crashed inbox scan"
+CRASHED_EVENT = "prefect.flow-run.Crashed"
 
 
 @task(name="claim-ready-files", cache_policy=NONE)
@@ -228,7 +231,10 @@ def idempotency_key(path: Path) -> str:
 
 
 def inbox_triggers() -> list[Any]:
-    """The inbox deployment's trigger: one run per :data:`DROP_EVENT`, for the drop it names."""
+    """The inbox deployment's triggers: one run per :data:`DROP_EVENT`, for the drop it names;
+    and a plain scan when an inbox scan crashed (its worker died, or Prefect marked it Crashed
+    for missing heartbeats), which resumes the claim it left in ``processing/`` on whichever
+    worker is alive."""
     from prefect.events import DeploymentEventTrigger
 
     return [
@@ -237,7 +243,14 @@ def inbox_triggers() -> list[Any]:
             expect={DROP_EVENT},
             match={"prefect.resource.id": "porting-batch.inbox.*"},
             parameters={"drop": "{{ event.resource.name }}"},
-        )
+        ),
+        DeploymentEventTrigger(
+            name=CRASHED_SCAN,
+            expect={CRASHED_EVENT},
+            match={"prefect.resource.id": "prefect.flow-run.*"},
+            match_related={"prefect.resource.role": "flow", "prefect.resource.name": INBOX_FLOW},
+            parameters={"drop": SCAN_ALL},
+        ),
     ]
 
 

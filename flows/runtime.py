@@ -12,10 +12,11 @@ imported inside the functions that need it: the command line without a server im
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
 
@@ -43,8 +44,8 @@ API_LEASE_S = 60.0
 #: account's API rate limit: every request of every run on every worker takes one slot.
 API_RATE_LIMIT = "porting-api-rate"
 
-#: The rate limit the runs of this context draw from (set by ``api_slots``), else None.
-_rate_limit: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+#: The rate limit the runs of this context draw from and their block (set by ``api_slots``).
+_rate_limit: contextvars.ContextVar[tuple[str, int] | None] = contextvars.ContextVar(
     "porting_api_rate_limit", default=None
 )
 
@@ -98,26 +99,72 @@ async def open_client(settings: Settings) -> AsyncIterator[PortingClient]:
         _release_simulator()
 
 
-class RateLimitedTransport(httpx.AsyncBaseTransport):
-    """A transport whose every request first takes one slot of a Prefect global rate limit.
+#: A run takes rate slots in blocks of this many seconds of the shared rate (at most half the
+#: limit's burst), so a request costs the Prefect server a round trip only once per block.
+BLOCK_S = 0.1
 
-    The limit stands for the API account's, so the sum over every worker stays under it. When
-    the server cannot be asked (restarting), the request goes out anyway: the client's own
-    pacing and its obedience to 429s still hold, and a run is not stopped for it.
+
+def rate_block(limit: int, per_second: float) -> int:
+    """How many rate slots a run takes from the server at once: about ``BLOCK_S`` of the shared
+    rate, never more than half the burst (``limit``), so a block frees up once half the bucket
+    has drained and runs on other workers take turns; at least one."""
+    return max(1, min(limit // 2, int(per_second * BLOCK_S)))
+
+
+Acquire = Callable[[str, int], Awaitable[None]]
+
+
+async def _prefect_rate_limit(name: str, occupy: int) -> None:
+    from prefect.concurrency.asyncio import rate_limit
+
+    await rate_limit(name, occupy=occupy, strict=True)
+
+
+class RateLimitedTransport(httpx.AsyncBaseTransport):
+    """A transport whose every request first spends one slot of a Prefect global rate limit.
+
+    The limit stands for the API account's, so the sum over every worker stays under it. Slots
+    are taken from the server ``block`` at a time and spent here one per request: the server
+    still hands out no more than its burst plus its rate, and at most ``block - 1`` slots wait
+    in a run's hand. When the server cannot be asked (restarting), the request goes out
+    anyway: the client's own pacing and its obedience to 429s still hold, and a run is not
+    stopped for it.
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, name: str) -> None:
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        name: str,
+        block: int = 1,
+        acquire: Acquire = _prefect_rate_limit,
+    ) -> None:
         self.inner = inner
         self.name = name
+        self.block = max(1, block)
+        self.acquire = acquire
+        self._in_hand = 0
+        self._taking = asyncio.Lock()
+
+    async def _spend_one(self) -> None:
+        from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
+
+        # One request at a time asks the server: the others wait for the block it brings.
+        async with self._taking:
+            if self._in_hand == 0:
+                try:
+                    await self.acquire(self.name, self.block)
+                except ConcurrencySlotAcquisitionError as exc:
+                    logger.warning(
+                        "rate limit '%s' not reachable (%s); sending anyway", self.name, exc
+                    )
+                    return
+                self._in_hand = self.block
+            self._in_hand -= 1
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Wait for a slot of the rate limit, then send."""
-        from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, rate_limit
-
-        try:
-            await rate_limit(self.name, occupy=1, strict=True)
-        except ConcurrencySlotAcquisitionError as exc:
-            logger.warning("rate limit '%s' not reachable (%s); sending anyway", self.name, exc)
+        """Spend a slot of the rate limit (taking a block from the server when none is in
+        hand), then send."""
+        await self._spend_one()
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -128,12 +175,13 @@ class RateLimitedTransport(httpx.AsyncBaseTransport):
 def _shared_rate_transport(settings: Settings) -> httpx.AsyncBaseTransport | None:
     # The client's own transport, the same as it builds by default, wrapped when a run of this
     # context draws from the shared rate limit (see api_slots); else None, the client's default.
-    name = _rate_limit.get()
-    if name is None:
+    drawn = _rate_limit.get()
+    if drawn is None:
         return None
+    name, block = drawn
     size = settings.max_in_flight
     inner = ShardedTransport(Limits(max_connections=size, max_keepalive_connections=size))
-    return RateLimitedTransport(inner, name)
+    return RateLimitedTransport(inner, name, block)
 
 
 def describe_api(settings: Settings) -> str:
@@ -182,17 +230,23 @@ async def api_slots(
     are not lost. A failed renewal (the server restarting) does not stop the run.
 
     The rate limit applies when it exists, is active and decays (``slot_decay_per_second``);
-    the two are independent: either may be set up without the other.
+    the two are independent: either may be set up without the other. Each client takes its
+    slots a block at a time (``rate_block``), so a request seldom waits on the server.
     """
     from prefect.client.orchestration import get_client
 
     async with get_client() as client:
         limit = await _limit(client, name)
         rate = await _limit(client, rate_name)
-    shared_rate = rate is not None and rate.active and (rate.slot_decay_per_second or 0) > 0
-    token = _rate_limit.set(rate_name if shared_rate else None)
-    if shared_rate:
-        logger.info("every request draws from the '%s' rate limit", rate_name)
+    drawn: tuple[str, int] | None = None
+    if rate is not None and rate.active and (rate.slot_decay_per_second or 0) > 0:
+        block = rate_block(rate.limit, rate.slot_decay_per_second)
+        drawn = (rate_name, block)
+    token = _rate_limit.set(drawn)
+    if drawn is not None:
+        logger.info(
+            "every request draws from the '%s' rate limit (%d slots at a time)", rate_name, block
+        )
     try:
         async with _in_flight(settings, name, limit) as granted:
             yield granted

@@ -66,9 +66,11 @@ def _default_sigint() -> None:
 
 
 def start(
-    command: list[str], env: Mapping[str, str], log: Path, cwd: Path
+    command: list[str], env: Mapping[str, str], log: Path, cwd: Path, *, new_session: bool = False
 ) -> subprocess.Popen[bytes]:
-    """Start ``command`` with its output appended to ``log``, SIGINT restored."""
+    """Start ``command`` with its output appended to ``log``, SIGINT restored; with
+    ``new_session``, in a session and process group of its own (its pid is the group's id), so
+    it and what it starts can be signalled together, as a machine dying would."""
     with log.open("ab") as out:
         return subprocess.Popen(
             command,
@@ -77,6 +79,7 @@ def start(
             stdout=out,
             stderr=subprocess.STDOUT,
             preexec_fn=_default_sigint,
+            start_new_session=new_session,
         )
 
 

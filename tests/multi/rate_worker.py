@@ -27,9 +27,11 @@ async def main(base_url: str, count: int) -> None:
                 [order async for order in client.list_orders()]
 
         await asyncio.gather(*(one() for _ in range(count)))
-        # Which transport the client got shows that the run drew from the shared limit.
-        drawn = type(client._http._transport).__name__
-        print(f"rate_limited={client.stats.rate_limited} {drawn}")
+        # Which transport the client got shows that the run drew from the shared limit, and
+        # how many slots it took from the server at a time.
+        transport = client._http._transport
+        block = getattr(transport, "block", 0)
+        print(f"rate_limited={client.stats.rate_limited} {type(transport).__name__} block={block}")
 
 
 if __name__ == "__main__":

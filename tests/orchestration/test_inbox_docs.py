@@ -9,7 +9,15 @@ import pytest
 import yaml
 
 from flows.cli import build_parser
-from flows.deployments import INBOX, MANUAL, OPERATING_FIELDS, SCHEDULED, TRACK_ORDERS
+from flows.deployments import (
+    CONFIRM,
+    INBOX,
+    INBOX_RUNS,
+    MANUAL,
+    OPERATING_FIELDS,
+    SCHEDULED,
+    TRACK_ORDERS,
+)
 from porting_batch.inbox import FORCE_MARK
 from porting_batch.settings import Settings
 
@@ -42,16 +50,18 @@ def test_every_option_of_serve_and_inbox_is_documented(command):
 
 
 def test_prefect_yaml_deploys_the_served_deployments_from_the_same_flows():
-    """prefect.yaml has the four served deployments, each on the same flow, one run at a time."""
+    """prefect.yaml has the five served deployments, each on the same flow, one run at a time
+    (the inbox: INBOX_RUNS at a time)."""
     config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     by_name = {d["name"]: d for d in config["deployments"]}
-    assert set(by_name) == {MANUAL, SCHEDULED, INBOX, TRACK_ORDERS}
+    assert set(by_name) == {MANUAL, SCHEDULED, INBOX, TRACK_ORDERS, CONFIRM}
     flows = {}
     for name, deployment in by_name.items():
         path, function = deployment["entrypoint"].split(":")
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
         flows[name] = getattr(module, function).name
-        assert deployment["concurrency_limit"] == {"limit": 1, "collision_strategy": "ENQUEUE"}
+        runs = INBOX_RUNS if name == INBOX else 1
+        assert deployment["concurrency_limit"] == {"limit": runs, "collision_strategy": "ENQUEUE"}
         assert deployment["enforce_parameter_schema"] is True
         assert deployment["work_pool"]["name"] == "porting"
     assert flows == {
@@ -59,6 +69,7 @@ def test_prefect_yaml_deploys_the_served_deployments_from_the_same_flows():
         SCHEDULED: "port-in-batch",
         INBOX: "inbox-scan",
         TRACK_ORDERS: "track-orders",
+        CONFIRM: "confirm-batch",
     }
     assert by_name[TRACK_ORDERS]["schedules"] == [
         {"interval": Settings.model_fields["track_interval_s"].default}

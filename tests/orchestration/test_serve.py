@@ -34,6 +34,7 @@ from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 import tests.prefect_servers as servers
+from flows.deployments import INBOX_RUNS
 from flows.inbox import DROP_EVENT, trigger_scan
 from flows.port_in import artifact_key
 from flows.runtime import api_slots
@@ -301,7 +302,7 @@ def test_inbox_deployment_runs_on_drop_events_not_on_a_schedule(served):
     assert automation.trigger.expect == {DROP_EVENT}
     (action,) = automation.actions
     assert action.parameters == {"drop": "{{ event.resource.name }}"}
-    assert deployment.global_concurrency_limit.limit == 1
+    assert deployment.global_concurrency_limit.limit == INBOX_RUNS
 
 
 def _drop(inbox: InboxPaths, name: str, note: str, into: Path | None = None) -> Path:
