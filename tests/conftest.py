@@ -26,7 +26,7 @@ def anyio_backend() -> str:
 
 
 #: Fixtures that start a Prefect server (the harness or `prefect server start`).
-SERVER_FIXTURES = frozenset({"prefect_server", "served", "pg_prefect"})
+SERVER_FIXTURES = frozenset({"prefect_server", "served", "pg_prefect", "cluster"})
 
 
 @pytest.hookimpl(tryfirst=True)
