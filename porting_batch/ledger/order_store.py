@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Connection
 from porting_batch.ledger.base import LedgerBase
 from porting_batch.ledger.records import INACTIVE_STATUSES, OrderRecord, OrderStatus, now_text
 from porting_batch.ledger.schema import groups, order_numbers, orders
-from porting_batch.ledger.sql import upsert
+from porting_batch.ledger.sql import prepared, run_prepared, upsert
 
 #: A record and the row now written for it (None: nothing was).
 Written = list[tuple[OrderRecord, dict[str, Any] | None]]
@@ -135,7 +136,8 @@ def write_orders(
                 continue
             row = {f"new_{k}": values[k] for k in changed}
             row.update(key=record.order_id, new_updated_at=stamp)
-            if conn.execute(_order_update(changed), row).rowcount == 1:
+            update = prepared(conn, ("order", changed), partial(_order_update, changed))
+            if run_prepared(conn, update, row)[0] == 1:
                 if "phone_numbers_json" in changed:
                     renumbered[record.order_id] = record
                 written.append((record, values))
