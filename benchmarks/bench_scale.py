@@ -451,9 +451,23 @@ class ChildRun:
     spawned: float
     ended: float
     cpu_s: float
+    #: The user and system parts of ``cpu_s``.
+    user_s: float
+    sys_s: float
     maxrss_kb: int
     #: Sampled every 0.25 s, so the last moments of a process may be missing.
     processes: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: (time, CPU seconds) of the porting-batch process, sampled with the memory.
+    cpu_samples: list[tuple[float, float]] = field(default_factory=list)
+
+    def cpu_at(self, moment: float) -> float | None:
+        """The process's CPU seconds at ``moment``, interpolated between the samples."""
+        before = [s for s in self.cpu_samples if s[0] <= moment]
+        after = [s for s in self.cpu_samples if s[0] > moment]
+        if not before or not after:
+            return None
+        (t0, c0), (t1, c1) = before[-1], after[0]
+        return c0 + (c1 - c0) * (moment - t0) / (t1 - t0)
 
 
 def run_child(command: list[str], env: dict[str, str], cwd: Path, timeout: float) -> ChildRun:
@@ -466,6 +480,7 @@ def run_child(command: list[str], env: dict[str, str], cwd: Path, timeout: float
     )  # fmt: skip
     # Last sample of each process of the tree: command, VmHWM (kB), CPU (s).
     seen: dict[int, tuple[str, int, float]] = {}
+    samples: list[tuple[float, float]] = []
     timed_out = False
     try:
         while True:
@@ -482,6 +497,8 @@ def run_child(command: list[str], env: dict[str, str], cwd: Path, timeout: float
                 peak, cpu = _proc_status(one, "VmHWM"), _proc_cpu_s(one)
                 if peak is not None and cpu is not None:
                     seen[one] = (_command_of(one), peak, cpu)
+                    if one == process.pid:
+                        samples.append((time.time(), cpu))
             time.sleep(0.25)
     finally:
         # Whatever the way out, nothing of this run keeps running.
@@ -498,10 +515,13 @@ def run_child(command: list[str], env: dict[str, str], cwd: Path, timeout: float
         spawned=spawned,
         ended=ended,
         cpu_s=usage.ru_utime + usage.ru_stime,
+        user_s=usage.ru_utime,
+        sys_s=usage.ru_stime,
         maxrss_kb=usage.ru_maxrss,
         processes={
             f"{pid} {cmd}": {"hwm_kb": kb, "cpu_s": cpu} for pid, (cmd, kb, cpu) in seen.items()
         },
+        cpu_samples=samples,
     )
 
 
@@ -562,7 +582,10 @@ def report(figures: dict[str, Any]) -> None:
         ("ratio wall / bound", f"{figures['ratio']:.2f}"),
         ("time to first API call (s)", _maybe(figures.get("first_call_s"), "{:.2f}")),
         ("porting-batch CPU, whole tree (s)", f"{figures['cpu_s']:.1f}"),
+        ("  user / system (s)", "{:.1f} / {:.1f}".format(figures["user_s"], figures["sys_s"])),
+        ("  before the first API call (s)", _maybe(figures.get("cpu_before_first_s"), "{:.1f}")),
         ("porting-batch CPU per API call (ms)", _maybe(figures.get("cpu_ms_per_call"), "{:.2f}")),
+        ("  of the calls alone (ms)", _maybe(figures.get("calls_cpu_ms_per_call"), "{:.2f}")),
         ("porting-batch peak RSS, largest (MB)", f"{figures['maxrss_kb'] / mb:.0f}"),
         ("simulator peak RSS (MB)", _maybe(figures.get("simulator_hwm_kb"), "{:.0f}", mb)),
         ("simulator CPU (s)", _maybe(figures.get("simulator_cpu_s"), "{:.1f}")),
@@ -653,6 +676,8 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     total = sum(calls.values())
     statuses: dict[str, int] = observed["statuses"]
     wall = child.ended - child.spawned
+    # What the process spent once calling began (intake, imports and planning left out).
+    before_first = child.cpu_at(observed["first"]) if observed["first"] else None
     figures: dict[str, Any] = {
         "mode": args.mode,
         "numbers": args.numbers,
@@ -671,6 +696,12 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "api_span_s": (observed["last"] - observed["first"]) if observed["first"] else None,
         "cpu_s": child.cpu_s,
         "cpu_ms_per_call": 1000 * child.cpu_s / total if total else None,
+        "user_s": child.user_s,
+        "sys_s": child.sys_s,
+        "cpu_before_first_s": before_first,
+        "calls_cpu_ms_per_call": (
+            1000 * (child.cpu_s - before_first) / total if total and before_first else None
+        ),
         "maxrss_kb": child.maxrss_kb,
         "processes": child.processes,
         "simulator_hwm_kb": sim_hwm,
