@@ -11,17 +11,23 @@ goes to the shard with the most free connections, so together they behave as one
 ``max_connections``.
 
 Each such look at an idle connection asks its socket whether it is readable (a server that
-closed it); httpcore's anyio stream rebuilds its table of attributes for every question, which
-cost more than the look itself. The shards' streams keep their socket and ask it directly.
+closed it); the shards' streams keep their socket and ask it directly. The streams are
+asyncio's own (see ``_Backend``), not anyio's.
+
+httpcore writes a request as several pieces (its head, then each piece of its body), and each
+write through anyio costs a timeout scope and a pass of the event loop. The shards' streams hold
+the pieces and write them as one when the response is first read (or once ``FLUSH_BYTES`` are
+held): the same bytes on the wire, one write per request.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import select
-import socket
 import ssl
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -30,8 +36,12 @@ import httpx
 
 from porting_batch.client.config import Limits
 
-#: Most connections one shard holds (its bookkeeping per request grows with its square).
-SHARD_CONNECTIONS = 8
+#: Most connections one shard holds (its bookkeeping per request grows with its square, and
+#: each idle one's socket is polled on every request: at 8 that still cost a tenth of the
+#: client's CPU at 50 in flight).
+SHARD_CONNECTIONS = 2
+#: Most bytes a stream holds before writing them (a large upload goes out in pieces this big).
+FLUSH_BYTES = 256 * 1024
 
 
 class ShardedTransport(httpx.AsyncBaseTransport):
@@ -144,10 +154,12 @@ class LeanCookies(httpx.Cookies):
 
 # httpcore's interfaces take their timeouts as arguments (ASYNC109 is theirs, not ours).
 class _Backend(httpcore.AsyncNetworkBackend):
-    """httpcore's anyio backend, its streams wrapped in ``_Stream``."""
+    """httpcore's network backend over asyncio's own streams (the client runs on asyncio).
 
-    def __init__(self) -> None:
-        self._inner = httpcore.AnyIOBackend()
+    httpcore's anyio backend puts a cancel scope around every read and write and passes
+    through the event loop once more in each (anyio's checkpoints): near a tenth of the
+    client's cost per request. asyncio's streams read what has arrived at once, and a read or
+    write that must wait does so under ``asyncio.timeout``."""
 
     async def connect_tcp(
         self,
@@ -157,9 +169,15 @@ class _Backend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        """A TCP connection, as anyio's backend opens it."""
-        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        return _Stream(stream)
+        """A TCP connection (TCP_NODELAY set, as asyncio sets it), with ``socket_options``."""
+        local = (local_address, 0) if local_address else None
+        with _mapped({TimeoutError: httpcore.ConnectTimeout, OSError: httpcore.ConnectError}):
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(host, port, local_addr=local)
+            sock = writer.get_extra_info("socket")
+            for option in socket_options or ():
+                sock.setsockopt(*option)
+        return _Stream(reader, writer)
 
     async def connect_unix_socket(
         self,
@@ -167,32 +185,68 @@ class _Backend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,  # noqa: ASYNC109
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        """A Unix socket connection, as anyio's backend opens it."""
-        return _Stream(await self._inner.connect_unix_socket(path, timeout, socket_options))
+        """A Unix socket connection."""
+        with _mapped({TimeoutError: httpcore.ConnectTimeout, OSError: httpcore.ConnectError}):
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_unix_connection(path)
+            sock = writer.get_extra_info("socket")
+            for option in socket_options or ():
+                sock.setsockopt(*option)
+        return _Stream(reader, writer)
 
     async def sleep(self, seconds: float) -> None:
-        """Sleep as anyio's backend does."""
-        await self._inner.sleep(seconds)
+        """Sleep on the event loop."""
+        await asyncio.sleep(seconds)
 
 
 class _Stream(httpcore.AsyncNetworkStream):
-    """A connection's stream that answers "is it readable?" from the socket it keeps."""
+    """One connection's asyncio stream: a request's pieces held and written as one (see the
+    module's doc), "is it readable?" answered from its socket."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-        self._socket: socket.socket | None = inner.get_extra_info("socket")
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._socket: Any = writer.get_extra_info("socket")
+        #: Bytes written but not yet sent, and how many.
+        self._held: list[bytes] = []
+        self._held_bytes = 0
+        self._write_timeout: float | None = None
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
-        """Read as the stream does."""
-        return await self._inner.read(max_bytes, timeout)
+        """Send what is held (the request is complete once its answer is read), then read what
+        has arrived, waiting at most ``timeout`` for something to (b"" at the end)."""
+        if self._held:
+            await self._send_held()
+        with _mapped({TimeoutError: httpcore.ReadTimeout, OSError: httpcore.ReadError}):
+            async with asyncio.timeout(timeout):
+                return await self._reader.read(max_bytes)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        """Write as the stream does."""
-        await self._inner.write(buffer, timeout)
+        """Hold ``buffer`` to be sent with the rest of the request (see the module's doc)."""
+        if not buffer:
+            return
+        self._held.append(buffer)
+        self._held_bytes += len(buffer)
+        self._write_timeout = timeout
+        if self._held_bytes >= FLUSH_BYTES:
+            await self._send_held()
+
+    async def _send_held(self) -> None:
+        data = b"".join(self._held)
+        self._held.clear()
+        self._held_bytes = 0
+        with _mapped({TimeoutError: httpcore.WriteTimeout, OSError: httpcore.WriteError}):
+            if self._writer.transport.is_closing():
+                raise httpcore.WriteError("the connection is closed")
+            self._writer.write(data)
+            async with asyncio.timeout(self._write_timeout):
+                await self._writer.drain()
 
     async def aclose(self) -> None:
-        """Close the stream."""
-        await self._inner.aclose()
+        """Close the connection (anything held is dropped with the request it belonged to)."""
+        self._held.clear()
+        self._held_bytes = 0
+        self._writer.close()
 
     async def start_tls(
         self,
@@ -200,17 +254,48 @@ class _Stream(httpcore.AsyncNetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,  # noqa: ASYNC109
     ) -> httpcore.AsyncNetworkStream:
-        """The TLS stream over this one, kept the same way."""
-        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+        """TLS over this connection (asyncio's own), as a stream of the same kind."""
+        if self._held:
+            await self._send_held()
+        errors: Mapping[type[BaseException], type[Exception]] = {
+            TimeoutError: httpcore.ConnectTimeout,
+            OSError: httpcore.ConnectError,
+        }
+        try:
+            with _mapped(errors):
+                async with asyncio.timeout(timeout):
+                    await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
+        except BaseException:
+            await self.aclose()
+            raise
+        return _Stream(self._reader, self._writer)
 
     def get_extra_info(self, info: str) -> Any:
-        """As the stream answers, but "is_readable" straight from the socket."""
-        if info == "is_readable" and self._socket is not None:
-            return _readable(self._socket)
-        return self._inner.get_extra_info(info)
+        """What httpcore asks of a stream: its TLS object, addresses, socket, readability."""
+        if info == "is_readable":
+            return self._socket is None or _readable(self._socket)
+        names = {
+            "ssl_object": "ssl_object",
+            "client_addr": "sockname",
+            "server_addr": "peername",
+            "socket": "socket",
+        }
+        return self._writer.get_extra_info(names[info]) if info in names else None
 
 
-def _readable(sock: socket.socket) -> bool:
+@contextlib.contextmanager
+def _mapped(errors: Mapping[type[BaseException], type[Exception]]) -> Iterator[None]:
+    """Raise the errors of a network operation as httpcore's (as its own backends do)."""
+    try:
+        yield
+    except tuple(errors) as exc:
+        for kind, mapped in errors.items():
+            if isinstance(exc, kind):
+                raise mapped(str(exc) or type(exc).__name__) from exc
+        raise
+
+
+def _readable(sock: Any) -> bool:
     """Whether ``sock`` has something to read (or is closed), as httpcore asks it."""
     fd = sock.fileno()
     if fd == -1:

@@ -5,12 +5,19 @@ A write that may wait (an intent's settlement, see ``IntentStore.settle_intent``
 memory and goes into the next transaction, before that transaction's own writes: a run writes
 one transaction per remote write instead of two, and whatever it reads or writes next still
 comes after it. A crash before then loses it as a crash just before it would have.
+
+Each thread writes through a connection of its own, kept open between its transactions (a
+checkout from the pool and its reset cost more than a one-row write), released when the thread
+ends or the ledger closes, and opened afresh after a transaction that failed (a dropped server
+connection, say).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +36,27 @@ from porting_batch.ledger.sql import SUPPORTED_DIALECTS, reason, sqlite_begin, s
 Deferred = Callable[[Connection], Callable[[], None]]
 
 
+class _Writer:
+    """One thread's write connection; closed when its thread ends (and its holder goes)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.conn = engine.connect()
+        self.conn.execution_options(ledger_write=True)
+        #: Whether a transaction is open on it (a nested one gets a connection of its own).
+        self.busy = False
+
+    def discard(self) -> None:
+        """Close the connection for good (not back to the pool): it may be broken."""
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            self.conn.invalidate()
+            self.conn.close()
+
+    def __del__(self) -> None:
+        # A finaliser (its thread ended): the pool may be gone already.
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
 class LedgerBase:
     """An open ledger database, migrated to the current schema."""
 
@@ -38,6 +66,8 @@ class LedgerBase:
         self.token = uuid.uuid4().hex
         self._deferred: list[Deferred] = []
         self._deferred_lock = threading.Lock()
+        self._local = threading.local()
+        self._writers: weakref.WeakSet[_Writer] = weakref.WeakSet()
         try:
             shown = sa.engine.make_url(url).render_as_string(hide_password=True)
         except sa.exc.ArgumentError:
@@ -47,7 +77,10 @@ class LedgerBase:
         try:
             if url.startswith("sqlite:///"):
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: Engine = sa.create_engine(url, future=True)
+            # Each writing thread keeps a connection checked out (see the module's doc): the
+            # pool's overflow is not capped, so many threads never wait for one another's.
+            options = {"max_overflow": -1} if not _in_memory(url) else {}
+            self.engine: Engine = sa.create_engine(url, future=True, **options)
         except (sa.exc.SQLAlchemyError, OSError) as exc:
             raise LedgerError(f"cannot open the ledger at {shown}: {reason(exc)}") from exc
         dialect = self.engine.dialect.name
@@ -70,6 +103,9 @@ class LedgerBase:
         try:
             self.flush()
         finally:
+            for writer in list(self._writers):
+                writer.conn.close()
+            self._writers.clear()
             self.engine.dispose()
 
     def flush(self) -> None:
@@ -98,16 +134,42 @@ class LedgerBase:
         # intents stay open, as after a crash, and the next run looks at what they settled.
         with self._deferred_lock:
             held, self._deferred = self._deferred, []
+        writer = self._writer()
+        writer.busy = True
+        failed = True
         try:
-            with self.engine.connect() as conn:
-                conn.execution_options(ledger_write=True)
-                with conn.begin():
-                    committed = [write(conn) for write in held]
-                    yield conn
+            with writer.conn.begin():
+                committed = [write(writer.conn) for write in held]
+                yield writer.conn
+            failed = False
         except sa.exc.SQLAlchemyError as exc:
             raise LedgerError(f"ledger write failed: {reason(exc)}") from exc
+        finally:
+            writer.busy = False
+            if failed:
+                self._drop(writer)
         for after in committed:
             after()
+
+    def _writer(self) -> _Writer:
+        """This thread's write connection (a new one if it has none, or it is in use)."""
+        writer: _Writer | None = getattr(self._local, "writer", None)
+        if writer is not None and not writer.busy and not writer.conn.closed:
+            return writer
+        try:
+            made = _Writer(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            raise LedgerError(f"ledger write failed: {reason(exc)}") from exc
+        if writer is None or writer.conn.closed:
+            self._local.writer = made
+        self._writers.add(made)
+        return made
+
+    def _drop(self, writer: _Writer) -> None:
+        """Forget a connection whose transaction failed: the next write opens a new one."""
+        writer.discard()
+        if getattr(self._local, "writer", None) is writer:
+            del self._local.writer
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -138,3 +200,12 @@ class LedgerBase:
                 sa.select(migrations_table.c.name).order_by(migrations_table.c.name)
             )
             return [r.name for r in rows]
+
+
+def _in_memory(url: str) -> bool:
+    """Whether ``url`` is an in-memory SQLite database (its pool has no overflow to set)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return False
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")

@@ -15,6 +15,8 @@ from porting_batch.ledger.document_store import write_document
 from porting_batch.ledger.order_store import order_values, remember_rows, write_orders
 from porting_batch.ledger.records import IntentState, OrderRecord, now_text
 from porting_batch.ledger.schema import intents
+from porting_batch.ledger.sent_store import SentFields, write_sent_fields
+from porting_batch.ledger.sql import prepared, run_prepared
 
 
 class IntentStore(LedgerBase):
@@ -34,7 +36,7 @@ class IntentStore(LedgerBase):
             "updated_at": stamp,
         }
         with self._begin() as conn:
-            key = conn.execute(_INSERT_INTENT, row).inserted_primary_key
+            _count, key = run_prepared(conn, prepared(conn, "record", _insert_intent), row)
             return int(key[0]) if key else 0
 
     def settle_intent(
@@ -45,14 +47,16 @@ class IntentStore(LedgerBase):
         *,
         orders: Iterable[OrderRecord] = (),
         document: tuple[str, str, str] | None = None,
+        sent: SentFields | None = None,
         defer: bool = False,
     ) -> None:
         """Mark an intent settled (an ``IntentState``: done, failed, unknown) once its answer is
         known.
 
         ``orders`` are saved (as by ``save_order``), and ``document`` (content hash, remote id,
-        file name) as by ``save_document``, in the same transaction: the answer and what it
-        changed are recorded together or not at all. With ``defer``, that transaction is the
+        file name) as by ``save_document``, and ``sent`` (batch id, order id, fingerprints) as
+        by ``save_sent_fields``, in the same transaction: the answer and what it changed are
+        recorded together or not at all. With ``defer``, that transaction is the
         ledger's next one (see ``porting_batch.ledger.base``), with the orders as they are now:
         before any later write or read of this ledger, but not a transaction of its own."""
         settled = {"intent": intent_id, "new_state": state, "new_detail": detail[:2000]}
@@ -60,10 +64,15 @@ class IntentStore(LedgerBase):
         snapshot = [order_values(record) for record in records]
 
         def write(conn: Connection) -> Callable[[], None]:
-            conn.execute(_SETTLE_INTENT, {**settled, "stamp": now_text()})
+            stamp = now_text()
+            run_prepared(
+                conn, prepared(conn, "settle", lambda: _SETTLE_INTENT), {**settled, "stamp": stamp}
+            )
             written = write_orders(conn, records, self.token, snapshot)
             if document is not None:
                 write_document(conn, *document)
+            if sent is not None:
+                write_sent_fields(conn, *sent, stamp=stamp)
             return partial(remember_rows, written, self.token)
 
         if defer:
@@ -104,7 +113,26 @@ class IntentStore(LedgerBase):
 
 
 # Statements built once: building and compiling one per write cost more than the write.
-_INSERT_INTENT = intents.insert()
+_INTENT_COLUMNS = (
+    "batch_id",
+    "kind",
+    "target",
+    "payload_hash",
+    "state",
+    "detail",
+    "created_at",
+    "updated_at",
+)
+
+
+def _insert_intent() -> Any:
+    return (
+        intents.insert()
+        .values({c: sa.bindparam(c) for c in _INTENT_COLUMNS})
+        .returning(intents.c.intent_id)
+    )
+
+
 _SETTLE_INTENT = (
     intents.update()
     .where(intents.c.intent_id == sa.bindparam("intent"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Connection
 from porting_batch.ledger.base import LedgerBase
 from porting_batch.ledger.records import INACTIVE_STATUSES, OrderRecord, OrderStatus, now_text
 from porting_batch.ledger.schema import groups, order_numbers, orders
-from porting_batch.ledger.sql import upsert
+from porting_batch.ledger.sql import prepared, run_prepared, upsert
 
 #: A record and the row now written for it (None: nothing was).
 Written = list[tuple[OrderRecord, dict[str, Any] | None]]
@@ -135,7 +136,8 @@ def write_orders(
                 continue
             row = {f"new_{k}": values[k] for k in changed}
             row.update(key=record.order_id, new_updated_at=stamp)
-            if conn.execute(_order_update(changed), row).rowcount == 1:
+            update = prepared(conn, ("order", changed), partial(_order_update, changed))
+            if run_prepared(conn, update, row)[0] == 1:
                 if "phone_numbers_json" in changed:
                     renumbered[record.order_id] = record
                 written.append((record, values))
@@ -147,7 +149,8 @@ def write_orders(
     if whole:
         upsert(conn, orders, whole, ["order_id"], [*_ORDER_COLUMNS, "updated_at"])
         made = {(row["batch_id"], row["group_key"]) for row in whole}
-        conn.execute(_GROUP_CREATED, [{"group_batch": b, "group": g} for b, g in sorted(made)])
+        created = prepared(conn, "group_created", lambda: _GROUP_CREATED)
+        run_prepared(conn, created, [{"group_batch": b, "group": g} for b, g in sorted(made)])
     if renumbered:
         _replace_numbers(conn, renumbered.values())
     return written
@@ -155,7 +158,8 @@ def write_orders(
 
 def _replace_numbers(conn: Connection, records: Iterable[OrderRecord]) -> None:
     records = list(records)
-    conn.execute(_DELETE_ORDER_NUMBERS, {"orders": sorted(r.order_id for r in records)})
+    delete = prepared(conn, "delete_numbers", lambda: _DELETE_ORDER_NUMBERS)
+    run_prepared(conn, delete, [{"order": r.order_id} for r in sorted(records, key=_order_id)])
     held = [
         {"phone_number": n, "order_id": r.order_id, "batch_id": r.batch_id}
         for r in records
@@ -164,6 +168,10 @@ def _replace_numbers(conn: Connection, records: Iterable[OrderRecord]) -> None:
     # An upsert, not a plain insert: on PostgreSQL a concurrent writer's numbers, committed
     # after our delete looked, would otherwise make this fail on the key.
     upsert(conn, order_numbers, held, ["phone_number", "order_id"], ["batch_id"])
+
+
+def _order_id(record: OrderRecord) -> str:
+    return record.order_id
 
 
 def remember_rows(written: Written, token: str) -> None:
@@ -220,7 +228,7 @@ _SAVED_ROW = "_ledger_saved_row"
 
 # Statements built once: building and compiling one per write cost more than the write.
 _DELETE_ORDER_NUMBERS = order_numbers.delete().where(
-    order_numbers.c.order_id.in_(sa.bindparam("orders", expanding=True))
+    order_numbers.c.order_id == sa.bindparam("order")
 )
 _GROUP_CREATED = (
     groups.update()

@@ -4,13 +4,18 @@ that a corrected sheet is sent as only the fields it changed."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from porting_batch.ledger.base import LedgerBase
 from porting_batch.ledger.records import now_text
 from porting_batch.ledger.schema import sent_fields
-from porting_batch.ledger.sql import upsert
+from porting_batch.ledger.sql import dialect_insert, prepared, run_prepared
+
+#: What a PATCH sent: the batch id, the order id and the fingerprint of each field path.
+SentFields = tuple[str, str, Mapping[str, str]]
 
 
 class SentFieldStore(LedgerBase):
@@ -28,22 +33,35 @@ class SentFieldStore(LedgerBase):
         self, batch_id: str, order_id: str, fingerprints: Mapping[str, str]
     ) -> None:
         """Record what the order now holds, field by field (fields not given keep theirs)."""
-        stamp = now_text()
-        rows = [
-            {
-                "order_id": order_id,
-                "path": path,
-                "batch_id": batch_id,
-                "fingerprint": fingerprint,
-                "updated_at": stamp,
-            }
-            for path, fingerprint in sorted(fingerprints.items())
-        ]
         with self._begin() as conn:
-            upsert(
-                conn,
-                sent_fields,
-                rows,
-                keys=["order_id", "path"],
-                update=["batch_id", "fingerprint", "updated_at"],
-            )
+            write_sent_fields(conn, batch_id, order_id, fingerprints, stamp=now_text())
+
+
+def write_sent_fields(
+    conn: Connection, batch_id: str, order_id: str, fingerprints: Mapping[str, str], *, stamp: str
+) -> None:
+    """Upsert the order's field fingerprints in the connection's transaction."""
+    rows = [
+        {
+            "order_id": order_id,
+            "path": path,
+            "batch_id": batch_id,
+            "fingerprint": fingerprint,
+            "updated_at": stamp,
+        }
+        for path, fingerprint in sorted(fingerprints.items())
+    ]
+    if rows:
+        statement = prepared(conn, "sent_fields", lambda: _upsert_sent(conn))
+        run_prepared(conn, statement, rows)
+
+
+def _upsert_sent(conn: Connection) -> Any:
+    """The upsert of one field's fingerprint, in the connection's dialect."""
+    base = dialect_insert(conn, sent_fields).values(
+        {c: sa.bindparam(c) for c in ("order_id", "path", "batch_id", "fingerprint", "updated_at")}
+    )
+    return base.on_conflict_do_update(
+        index_elements=["order_id", "path"],
+        set_={c: base.excluded[c] for c in ("batch_id", "fingerprint", "updated_at")},
+    )

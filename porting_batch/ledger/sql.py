@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,10 +25,6 @@ _DIALECT_INSERTS: dict[str, Callable[[sa.Table], Any]] = {
     "postgresql": postgresql.insert,
 }
 SUPPORTED_DIALECTS = frozenset(_DIALECT_INSERTS)
-
-#: Upsert statements by dialect, table, keys, updated and given columns: the ``excluded``
-#: alias alone costs more to build than the write.
-_UPSERTS: dict[tuple[Any, ...], Any] = {}
 
 
 def dialect_insert(conn: Connection, table: sa.Table) -> Any:
@@ -61,11 +58,31 @@ def upsert(
     many = [rows] if isinstance(rows, Mapping) else list(rows)
     if not many:
         return
-    cache_key = (conn.dialect.name, table.name, tuple(keys), tuple(update), tuple(many[0]))
-    statement = _UPSERTS.get(cache_key)
-    if statement is None:
-        statement = _UPSERTS[cache_key] = upsert_statement(conn, table, keys, update)
-    conn.execute(statement, many)
+    given = tuple(many[0])
+    key = ("upsert", table.name, tuple(keys), tuple(update), given)
+    statement = prepared(conn, key, partial(_bound_upsert, conn, table, keys, update, given))
+    run_prepared(conn, statement, many if len(many) > 1 else many[0])
+
+
+def _bound_upsert(
+    conn: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    update: Sequence[str],
+    given: Sequence[str],
+) -> Any:
+    """The upsert of rows of the ``given`` columns, the others at their (constant) defaults:
+    sent as compiled, no default is filled in for it."""
+    values: dict[str, Any] = {c: sa.bindparam(c) for c in given}
+    for column in table.columns:
+        if column.name in values or column.default is None:
+            continue
+        if not isinstance(column.default, sa.ColumnDefault) or not column.default.is_scalar:
+            raise ValueError(f"{table.name}.{column.name}: only constant defaults are filled in")
+        values[column.name] = column.default.arg
+    base = dialect_insert(conn, table).values(values)
+    set_ = {c: base.excluded[c] for c in update}
+    return base.on_conflict_do_update(index_elements=list(keys), set_=set_)
 
 
 def insert_new(
@@ -120,3 +137,84 @@ def sqlite_begin(conn: Connection) -> None:
     driver = conn.connection.driver_connection
     assert driver is not None  # a connection being begun is open
     driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Prepared:
+    """A statement compiled once for one driver, its SQL sent straight to the driver's cursor.
+
+    SQLAlchemy's ``Connection.execute`` costs several times what SQLite takes for a one-row
+    write (cache look-up, execution context, result wrapping); the hot writes of a run, an
+    intent's record and settle and an order's update, are sent as the SQL it compiled instead.
+    Only plain values go through (text, numbers, booleans): both drivers take them as they are.
+    """
+
+    def __init__(self, statement: Any, dialect: sa.engine.Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql: str = compiled.string
+        #: The bind names in the order the SQL takes them (qmark), or None (named, pyformat).
+        self.names: list[str] | None = (
+            list(compiled.positiontup or ()) if compiled.positional else None
+        )
+        #: Values the statement carries itself (a literal compared with, say).
+        self.fixed = {
+            name: bind.value
+            for name, bind in compiled.binds.items()
+            if not bind.required and bind.callable is None
+        }
+
+    def bind(self, values: Mapping[str, Any]) -> Any:
+        """The driver's parameters for ``values`` (by bind name)."""
+        if self.fixed:
+            values = {**self.fixed, **values}
+        if self.names is None:
+            return values
+        return tuple(values[name] for name in self.names)
+
+
+#: Prepared statements by driver and the caller's key.
+_PREPARED: dict[tuple[str, str, Any], Prepared] = {}
+
+
+def prepared(conn: Connection, key: Any, build: Callable[[], Any]) -> Prepared:
+    """The statement ``build()`` makes, compiled once per driver under ``key``."""
+    dialect = conn.dialect
+    cache_key = (dialect.name, dialect.driver, key)
+    found = _PREPARED.get(cache_key)
+    if found is None:
+        found = _PREPARED[cache_key] = Prepared(build(), dialect)
+    return found
+
+
+def run_prepared(
+    conn: Connection, statement: Prepared, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+) -> tuple[int, Any]:
+    """Execute ``statement`` with one row of ``values`` (or several, as executemany) in the
+    connection's transaction; return the row count and the first row returned (or None)."""
+    many = not isinstance(values, Mapping)
+    params = (
+        statement.bind(values)
+        if isinstance(values, Mapping)
+        else [statement.bind(v) for v in values]
+    )
+    dispatch = conn.dispatch
+    if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+        # Someone watches the statements (a test, an instrument): through SQLAlchemy then.
+        result = conn.exec_driver_sql(statement.sql, params)
+        return result.rowcount, (result.fetchone() if result.returns_rows else None)
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a connection in a transaction is open
+    cursor = driver.cursor()
+    try:
+        if many:
+            cursor.executemany(statement.sql, params)
+        else:
+            cursor.execute(statement.sql, params)
+        row = cursor.fetchone() if cursor.description is not None else None
+        return cursor.rowcount, row
+    except conn.dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy would raise it: the ledger turns it into a LedgerError.
+        raise sa.exc.DBAPIError.instance(
+            statement.sql, params, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+        ) from exc
+    finally:
+        cursor.close()

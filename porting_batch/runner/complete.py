@@ -117,9 +117,10 @@ async def _patch(
     record.patched_fingerprint = fingerprint
     record.customer_reference = group.customer_reference  # the PATCH set it
     record.attention = ""
-    intent.settle("done", orders=[record])
+    # What each field now holds lands with the PATCH's answer: never one without the other.
     values = sent.field_values(group, documents)
-    run.ledger.save_sent_fields(batch_id, record.order_id, sent.fingerprints(run.settings, values))
+    fingerprints = sent.fingerprints(run.settings, values)
+    intent.settle("done", orders=[record], sent=(batch_id, record.order_id, fingerprints))
     return True
 
 

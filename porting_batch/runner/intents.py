@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from porting_batch.ledger import Ledger, OrderRecord
+from porting_batch.ledger.sent_store import SentFields
 
 
 class Intent:
@@ -44,19 +45,29 @@ class Intent:
         detail: str = "",
         orders: Sequence[OrderRecord] = (),
         document: tuple[str, str, str] | None = None,
+        sent: SentFields | None = None,
     ) -> None:
-        """Settle the intent and save ``orders`` and ``document`` with it, in one transaction:
-        the ledger's next one, which comes before any later write (the next intent's record,
-        before its request is sent) or read, so the settlement costs no commit of its own."""
+        """Settle the intent and save ``orders``, ``document`` and the ``sent`` field
+        fingerprints with it, in one transaction: the ledger's next one, which comes before any
+        later write (the next intent's record, before its request is sent) or read, so the
+        settlement costs no commit of its own."""
         if self.intent_id is not None:
             self.ledger.settle_intent(
-                self.intent_id, state, detail, orders=orders, document=document, defer=True
+                self.intent_id,
+                state,
+                detail,
+                orders=orders,
+                document=document,
+                sent=sent,
+                defer=True,
             )
             return
         for record in orders:
             self.ledger.save_order(record)
         if document is not None:
             self.ledger.save_document(*document)
+        if sent is not None:
+            self.ledger.save_sent_fields(*sent)
 
 
 @dataclass
