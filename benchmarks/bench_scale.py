@@ -251,7 +251,6 @@ def serve_simulator(argv: list[str]) -> int:
 
 def run_library_child(argv: list[str]) -> int:
     """The porting-batch process of library mode: run_batch, then its figures as JSON."""
-    import asyncio
 
     parser = argparse.ArgumentParser(prog="bench_scale.py _library")
     for name in ("--path", "--base-url", "--api-key", "--state", "--result"):
@@ -261,6 +260,7 @@ def run_library_child(argv: list[str]) -> int:
     parser.add_argument("--profile")
     args = parser.parse_args(argv)
 
+    from porting_batch import event_loop
     from porting_batch.client import PortingClient
     from porting_batch.ledger import Ledger
     from porting_batch.runner import BatchOptions, run_batch
@@ -303,7 +303,7 @@ def run_library_child(argv: list[str]) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
     started = time.time()
-    outcome = asyncio.run(batch())
+    outcome = event_loop.run(batch())
     finished = time.time()
     if profiler is not None:
         profiler.disable()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flows.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED
+from porting_batch import event_loop
 from porting_batch.settings import Settings, load_settings
 
 LOG_NAME = "porting-batch.log"
@@ -78,7 +79,7 @@ def run_until_signal(main: Coroutine[Any, Any, T]) -> T:
                 loop.remove_signal_handler(signum)
 
     try:
-        value = asyncio.run(guarded())
+        value = event_loop.run(guarded())
     except asyncio.CancelledError:
         if received:
             raise Interrupted(received[0]) from None
