@@ -568,6 +568,24 @@ def print_profile(path: Path, top: int = 25) -> list[dict[str, Any]]:
     return out
 
 
+#: Additions in the machine's reference loop (about 0.6 s of CPU on the 2-core machine here).
+REFERENCE_ADDS = 5_000_000
+
+
+def reference_loop_s() -> float:
+    """CPU seconds of a fixed pure-Python loop: how fast this machine's cores run Python.
+
+    CPU per API call depends on the machine as much as on porting-batch (the same commit
+    measured 1.52 ms on one 2-core machine and 3.41 ms on another): figures from two machines
+    compare only as multiples of this reference.
+    """
+    started = time.process_time()
+    total = 0
+    for i in range(REFERENCE_ADDS):
+        total += i
+    return time.process_time() - started
+
+
 def report(figures: dict[str, Any]) -> None:
     """The compact table of one run."""
     mb = 1024.0
@@ -596,6 +614,8 @@ def report(figures: dict[str, Any]) -> None:
         ("simulator CPU (s)", _maybe(figures.get("simulator_cpu_s"), "{:.1f}")),
         ("429s / other errors", f"{figures['rate_limited']} / {figures['errors']}"),
         ("load average 1 min, before / after", "{} / {}".format(*figures["load_avg_1m"])),
+        ("machine: reference loop CPU (s)", f"{figures['reference_loop_s']:.2f}"),
+        ("CPU per API call / reference loop", _maybe(figures.get("per_call_in_loops"), "{:.5f}")),
     ]
     for label, value in rows:
         print(f"  {label:<38} {value}")
@@ -700,6 +720,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     (work / "state").mkdir(exist_ok=True)
     # Two cores shared with others: the load says how quiet the machine was.
     load_before = os.getloadavg()
+    reference = min(reference_loop_s() for _ in range(3))
     with simulator_process(args.limit, args.latency_ms, work) as sim:
         env = child_env(args, sim, work)
         warm_bytecode(args, env, work)
@@ -750,6 +771,8 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "errors": sum(v for k, v in statuses.items() if not k.startswith("2") and k != "429"),
         "statuses": statuses,
         "load_avg_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "reference_loop_s": reference,
+        "per_call_in_loops": (child.cpu_s / total / reference if total else None),
     }
     result = work / "result.json"
     if args.mode == "library" and result.exists():
