@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import math
 import os
 import subprocess
@@ -33,9 +32,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from benchmarks.sheet_data import account_numbers, end_user_fields  # noqa: E402
+from benchmarks.sheet_data import account_numbers, write_accounts  # noqa: E402
 from porting_batch.client import PortingClient  # noqa: E402
-from porting_batch.columns import COLUMNS  # noqa: E402
 from porting_batch.ledger import Ledger  # noqa: E402
 from porting_batch.runner import BatchOptions, run_batch  # noqa: E402
 from porting_batch.settings import Settings  # noqa: E402
@@ -48,30 +46,12 @@ def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
     carrier's record (``sheet_data``), so the realistic simulator accepts every order.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    header = [c.name for c in COLUMNS]
     per_account = max(1, numbers // accounts)
-    path = folder / "bench-batch.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for account in range(math.ceil(numbers / per_account)):
-            count = min(per_account, numbers - account * per_account)
-            block = account_numbers(account, count)
-            for kind in ("loa", "invoice"):
-                doc = folder / f"{kind}-{account}.pdf"
-                doc.write_bytes(b"%PDF-1.4\n% " + f"{kind} {account}".encode() + b"\n%%EOF\n")
-            fields = {
-                **end_user_fields(block[0]),
-                "customer_type": "business",
-                "port_type": "full",
-                "requested_foc": "2027-02-16",
-                "loa_file": f"loa-{account}.pdf",
-                "invoice_file": f"invoice-{account}.pdf",
-            }
-            for number in block:
-                values = {**fields, "phone_number": number}
-                writer.writerow([values.get(name, "") for name in header])
-    return path
+    blocks = (
+        (a, account_numbers(a, min(per_account, numbers - a * per_account)))
+        for a in range(math.ceil(numbers / per_account))
+    )
+    return write_accounts(folder / "bench-batch.csv", blocks)
 
 
 @contextmanager

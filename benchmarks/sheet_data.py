@@ -9,6 +9,11 @@ never imports it, since a real batch's data comes from the operator.
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+from porting_batch.columns import COLUMNS
 from porting_batch.simulator.carriers import record_for
 
 
@@ -56,3 +61,29 @@ def account_numbers(account: int, count: int) -> list[str]:
     exchange = EXCHANGES[rest // len(_THOUSANDS)]
     thousands = _THOUSANDS[rest % len(_THOUSANDS)]
     return [f"+1{npa}{exchange:03d}{thousands}{line:03d}" for line in range(count)]
+
+
+def write_accounts(path: Path, accounts: Iterable[tuple[int, list[str]]]) -> Path:
+    """A CSV batch at ``path``: for each ``(account, numbers)`` one row per number, the end user
+    as the carrier has it (every order accepted), and the account's LOA and invoice PDFs beside
+    the CSV (``loa-<account>.pdf``, ``invoice-<account>.pdf``)."""
+    header = [c.name for c in COLUMNS]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for account, numbers in accounts:
+            for kind in ("loa", "invoice"):
+                pdf = path.parent / f"{kind}-{account}.pdf"
+                pdf.write_bytes(b"%PDF-1.4\n% " + f"{kind} {account}".encode() + b"\n%%EOF\n")
+            fields = {
+                **end_user_fields(numbers[0]),
+                "customer_type": "business",
+                "port_type": "full",
+                "requested_foc": "2027-02-16",
+                "loa_file": f"loa-{account}.pdf",
+                "invoice_file": f"invoice-{account}.pdf",
+            }
+            for number in numbers:
+                values = {**fields, "phone_number": number}
+                writer.writerow([values.get(name, "") for name in header])
+    return path

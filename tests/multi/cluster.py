@@ -11,7 +11,6 @@ checks that docs/operating.md shows exactly these.
 from __future__ import annotations
 
 import asyncio
-import csv
 import os
 import shlex
 import signal
@@ -26,8 +25,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 import tests.prefect_servers as servers
-from benchmarks.sheet_data import account_numbers, end_user_fields
-from porting_batch.columns import COLUMNS
+from benchmarks.sheet_data import account_numbers, write_accounts
 from porting_batch.inbox import InboxPaths
 from tests.crash.harness import serve
 from tests.multi.pg_prefect import PrefectOnPostgres
@@ -109,26 +107,8 @@ def write_batch(folder: Path, accounts: int, per_account: int = 1, first: int = 
     The CSV is named after the folder: a batch's id comes from its file name, and batches of
     one id run one after another (the ledger's lease)."""
     folder.mkdir(parents=True)
-    header = [c.name for c in COLUMNS]
-    with (folder / f"{folder.name}.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for account in range(first, first + accounts):
-            numbers = account_numbers(account, per_account)
-            for kind in ("loa", "invoice"):
-                pdf = folder / f"{kind}-{account}.pdf"
-                pdf.write_bytes(b"%PDF-1.4\n% " + f"{kind} {account}".encode() + b"\n%%EOF\n")
-            fields = {
-                **end_user_fields(numbers[0]),
-                "customer_type": "business",
-                "port_type": "full",
-                "requested_foc": "2027-02-16",
-                "loa_file": f"loa-{account}.pdf",
-                "invoice_file": f"invoice-{account}.pdf",
-            }
-            for number in numbers:
-                values = {**fields, "phone_number": number}
-                writer.writerow([values.get(name, "") for name in header])
+    blocks = ((a, account_numbers(a, per_account)) for a in range(first, first + accounts))
+    write_accounts(folder / f"{folder.name}.csv", blocks)
     return folder
 
 
