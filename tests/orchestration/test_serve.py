@@ -396,12 +396,14 @@ def test_a_drop_becomes_one_run_named_for_it_through_the_watchers_event(served, 
 
 def test_watcher_trigger_starts_one_scan_per_drop_which_files_it(served):
     """Two file events for one drop start one scan (the idempotency key is the drop's hash),
-    and that scan files the drop in done/."""
+    which completes; the drop is filed in done/ once, by whichever scan claimed it (serve's own
+    watcher starts one too, and scans run side by side)."""
     folder = _drop(served.inbox, "may", "may")
     first, again = trigger_scan(folder), trigger_scan(folder)
     assert first.id == again.id
     scan = _wait_for_end(first)
     assert scan.state is not None and scan.state.is_completed(), scan.state
+    wait_until(lambda: any(served.inbox.done.glob("may-2*/result.json")), "the drop filed")
     (filed,) = served.inbox.done.glob("may-2*")
     assert json.loads((filed / "result.json").read_text(encoding="utf-8"))["status"] == "done"
 
