@@ -35,33 +35,9 @@ import sqlalchemy as sa  # noqa: E402
 
 from flows.runtime import API_RATE_LIMIT  # noqa: E402
 from porting_batch.simulator import SimulatorConfig, create_app  # noqa: E402
-from tests.multi.cluster import Cluster, cluster_running, drop, write_batch  # noqa: E402
+from tests.multi.cluster import Cluster, Timed, cluster_running, drop, write_batch  # noqa: E402
 from tests.multi.pg_prefect import prefect_on_postgres, server_url  # noqa: E402
 from tests.prefect_servers import wait_until  # noqa: E402
-
-
-class Counted:
-    """Wraps the simulator's ASGI app: the status of every API answer, and when the first and
-    the last were sent."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.statuses: Counter[int] = Counter()
-        self.first = self.last = 0.0
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v2/"):
-            await self.app(scope, receive, send)
-            return
-
-        async def sending(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                self.statuses[message["status"]] += 1
-                self.last = time.perf_counter()
-                self.first = self.first or self.last
-            await send(message)
-
-        await self.app(scope, receive, sending)
 
 
 @contextmanager
@@ -101,7 +77,7 @@ def _filed(cluster: Cluster, names: list[str]) -> int:
 
 def measure(args: argparse.Namespace, workers: int, work: Path) -> dict[str, Any]:
     """One cluster of ``workers`` workers; the figures of its run."""
-    simulator = Counted(
+    simulator = Timed(
         create_app(SimulatorConfig(rate_limit_per_s=args.sim_rate, rate_limit_burst=args.sim_burst))
     )
     settings = {
@@ -128,22 +104,24 @@ def measure(args: argparse.Namespace, workers: int, work: Path) -> dict[str, Any
             )
             for i in range(args.batches)
         ]
-        started = time.perf_counter()
+        started = time.monotonic()
         names = [drop(cluster, batch) for batch in batches]
         wait_until(lambda: _filed(cluster, names) == len(names), "every batch filed", 3600, 0.5)
-        wall = time.perf_counter() - started
+        wall = time.monotonic() - started
         failed = [p.name for p in cluster.inbox.failed.iterdir()]
-    calls = sum(simulator.statuses.values())
+    statuses = Counter(status for _, status in simulator.seen)
+    times = sorted(moment for moment, _ in simulator.seen)
+    calls = len(times)
     return {
         "workers": workers,
         "wall": wall,
         "calls": calls,
         "bound": calls / args.rate,
-        "429s": simulator.statuses.get(429, 0),
+        "429s": statuses.get(429, 0),
         # From the drop to the first API call (start-up, claim, reading, validation), and the
         # span of the calls themselves (the part the rate limit bounds).
-        "to first call": simulator.first - started,
-        "API span": simulator.last - simulator.first,
+        "to first call": times[0] - started if times else float("nan"),
+        "API span": times[-1] - times[0] if times else float("nan"),
         "failed": failed,
     }
 

@@ -15,6 +15,7 @@ import os
 import shlex
 import signal
 import subprocess
+import time
 import uuid
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager, suppress
@@ -47,6 +48,26 @@ WORKER = "PREFECT_FLOWS_HEARTBEAT_FREQUENCY=30 prefect worker start --pool porti
 WATCHER = "porting-batch inbox --watch"
 #: The deployments prefect.yaml creates.
 DEPLOYMENTS = {"manual", "scheduled", "inbox", "track-orders", "confirm"}
+
+
+class Timed:
+    """Wraps the simulator's ASGI app: when each API request was answered, and its status."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.seen: list[tuple[float, int]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v2/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                self.seen.append((time.monotonic(), message["status"]))
+            await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 @dataclass

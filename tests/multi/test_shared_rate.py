@@ -6,15 +6,14 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from flows.runtime import API_RATE_LIMIT
 from porting_batch.simulator import SimulatorConfig, create_app
 from tests.crash.harness import serve
+from tests.multi.cluster import Timed
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The simulator's (the account's) limit, and the share of it the Prefect limit hands out: a
@@ -23,26 +22,6 @@ RATE, BURST = 25.0, 5.0
 SHARED_RATE, SHARED_BURST = 20.0, 4
 WORKERS, REQUESTS = 2, 40
 BLOCK = 2
-
-
-class Timed:
-    """Wraps the simulator's ASGI app: when each API request was answered, and its status."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.seen: list[tuple[float, int]] = []
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v2/"):
-            await self.app(scope, receive, send)
-            return
-
-        async def sending(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                self.seen.append((time.monotonic(), message["status"]))
-            await send(message)
-
-        await self.app(scope, receive, sending)
 
 
 async def _create_rate_limit(api_url: str) -> None:
