@@ -54,9 +54,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from sheet_data import account_numbers, end_user_fields  # noqa: E402
-
-from porting_batch.columns import COLUMNS  # noqa: E402
+from sheet_data import account_numbers, write_accounts  # noqa: E402
 
 #: The porting-batch CLI's chunk size for portability checks (Settings.check_chunk_size default).
 CHECK_CHUNK = 100
@@ -90,33 +88,15 @@ def write_batch(folder: Path, numbers: int, accounts: int) -> Path:
     """The CSV batch of bench_batch.write_batch (each account one carrier block, its end-user
     columns the carrier's record), but for a requested FOC the windows reach."""
     folder.mkdir(parents=True, exist_ok=True)
-    foc = requested_foc()
-    header = [c.name for c in COLUMNS]
     per_account = max(1, numbers // accounts)
-    path = folder / "bench-batch.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for account in range(math.ceil(numbers / per_account)):
-            try:
-                block = account_numbers(account, min(per_account, numbers - account * per_account))
-            except ValueError as exc:
-                raise SystemExit(str(exc)) from exc
-            for kind in ("loa", "invoice"):
-                doc = folder / f"{kind}-{account}.pdf"
-                doc.write_bytes(b"%PDF-1.4\n% " + f"{kind} {account}".encode() + b"\n%%EOF\n")
-            fields = {
-                **end_user_fields(block[0]),
-                "customer_type": "business",
-                "port_type": "full",
-                "requested_foc": foc,
-                "loa_file": f"loa-{account}.pdf",
-                "invoice_file": f"invoice-{account}.pdf",
-            }
-            for number in block:
-                values = {**fields, "phone_number": number}
-                writer.writerow([values.get(name, "") for name in header])
-    return path
+    blocks = (
+        (a, account_numbers(a, min(per_account, numbers - a * per_account)))
+        for a in range(math.ceil(numbers / per_account))
+    )
+    try:
+        return write_accounts(folder / "bench-batch.csv", blocks, requested_foc())
+    except ValueError as exc:  # more accounts than the number plan holds
+        raise SystemExit(str(exc)) from exc
 
 
 # --------------------------------------------------------------------------- the minimum

@@ -63,10 +63,12 @@ def account_numbers(account: int, count: int) -> list[str]:
     return [f"+1{npa}{exchange:03d}{thousands}{line:03d}" for line in range(count)]
 
 
-def write_accounts(path: Path, accounts: Iterable[tuple[int, list[str]]]) -> Path:
+def write_accounts(
+    path: Path, accounts: Iterable[tuple[int, list[str]]], requested_foc: str = "2027-02-16"
+) -> Path:
     """A CSV batch at ``path``: for each ``(account, numbers)`` one row per number, the end user
     as the carrier has it (every order accepted), and the account's LOA and invoice PDFs beside
-    the CSV (``loa-<account>.pdf``, ``invoice-<account>.pdf``)."""
+    the CSV (``loa-<account>.pdf``, ``invoice-<account>.pdf``), each asking ``requested_foc``."""
     header = [c.name for c in COLUMNS]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -79,7 +81,7 @@ def write_accounts(path: Path, accounts: Iterable[tuple[int, list[str]]]) -> Pat
                 **end_user_fields(numbers[0]),
                 "customer_type": "business",
                 "port_type": "full",
-                "requested_foc": "2027-02-16",
+                "requested_foc": requested_foc,
                 "loa_file": f"loa-{account}.pdf",
                 "invoice_file": f"invoice-{account}.pdf",
             }
