@@ -4,7 +4,6 @@ that a corrected sheet is sent as only the fields it changed."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -12,7 +11,7 @@ from sqlalchemy.engine import Connection
 from porting_batch.ledger.base import LedgerBase
 from porting_batch.ledger.records import now_text
 from porting_batch.ledger.schema import sent_fields
-from porting_batch.ledger.sql import dialect_insert, prepared, run_prepared
+from porting_batch.ledger.sql import upsert
 
 #: What a PATCH sent: the batch id, the order id and the fingerprint of each field path.
 SentFields = tuple[str, str, Mapping[str, str]]
@@ -52,16 +51,10 @@ def write_sent_fields(
         for path, fingerprint in sorted(fingerprints.items())
     ]
     if rows:
-        statement = prepared(conn, "sent_fields", lambda: _upsert_sent(conn))
-        run_prepared(conn, statement, rows)
-
-
-def _upsert_sent(conn: Connection) -> Any:
-    """The upsert of one field's fingerprint, in the connection's dialect."""
-    base = dialect_insert(conn, sent_fields).values(
-        {c: sa.bindparam(c) for c in ("order_id", "path", "batch_id", "fingerprint", "updated_at")}
-    )
-    return base.on_conflict_do_update(
-        index_elements=["order_id", "path"],
-        set_={c: base.excluded[c] for c in ("batch_id", "fingerprint", "updated_at")},
-    )
+        upsert(
+            conn,
+            sent_fields,
+            rows,
+            keys=["order_id", "path"],
+            update=["batch_id", "fingerprint", "updated_at"],
+        )
