@@ -262,6 +262,12 @@ def _m0008_number_answers_and_run_start(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _m0009_order_numbers_by_order(conn: Connection) -> None:
+    # Each saved order replaces its numbers by order id, which the primary key (phone number
+    # first) cannot answer: without this every save scanned the numbers of all batches.
+    conn.exec_driver_sql("CREATE INDEX ix_order_numbers_order_id ON order_numbers (order_id)")
+
+
 #: Named migrations, applied in order and recorded; never edit one that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial_schema", _m0001_initial_schema),
@@ -272,6 +278,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0006_sent_fields", _m0006_sent_fields),
     ("0007_csr_records", _m0007_csr_records),
     ("0008_number_answers_and_run_start", _m0008_number_answers_and_run_start),
+    ("0009_order_numbers_by_order", _m0009_order_numbers_by_order),
 ]
 
 

@@ -69,6 +69,8 @@ order_numbers = sa.Table(
     sa.Column("phone_number", sa.String(20), primary_key=True),
     sa.Column("order_id", sa.String(64), primary_key=True),
     sa.Column("batch_id", sa.String(200), nullable=False, index=True),
+    # Saving an order replaces its numbers: found by order, not by a scan of every batch's.
+    sa.Index("ix_order_numbers_order_id", "order_id"),
 )
 documents = sa.Table(
     "documents",

@@ -1,5 +1,6 @@
-"""The runner at scale: how many groups are under way at once, when intents are written, and
-the heap left out of the collector's scans while orders are made."""
+"""The runner at scale: how many groups are under way at once, when intents are written, the
+ledger's statements answered through indexes, and the heap left out of the collector's scans
+while orders are made."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from porting_batch.client import PortingClient
 from porting_batch.ledger import Ledger
@@ -118,6 +120,33 @@ async def test_an_intent_is_written_only_when_its_request_is_sent(settings, ledg
     assert transport.writes > 20
     assert seen == [1] * transport.writes
     assert ledger.open_intents("sample-batch") == []
+
+
+async def test_every_ledger_statement_of_a_batch_is_answered_through_an_index(
+    settings, ledger, client
+):
+    """SQLite plans no full-table scan for any statement a batch run sends to the ledger: a scan
+    costs in proportion to every batch the ledger holds, once per order (quadratic at scale)."""
+    sent: dict[str, object] = {}
+
+    @sa.event.listens_for(ledger.engine, "before_cursor_execute")
+    def note(_conn, _cursor, statement, parameters, _context, executemany) -> None:
+        sent.setdefault(statement, parameters[0] if executemany else parameters)
+
+    result = await run_batch(settings, ledger, client, SAMPLE, BatchOptions(confirm=True))
+    assert result.complete, result.failure
+    queries = {s: p for s, p in sent.items() if s.lstrip().upper().startswith(QUERIES)}
+    assert any(s.lstrip().upper().startswith("DELETE") for s in queries)
+    scans: list[str] = []
+    with ledger.engine.connect() as conn:
+        for statement, parameters in queries.items():
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            scans += [f"{row[-1]}: {statement}" for row in plan if row[-1].startswith("SCAN ")]
+    assert scans == []
+
+
+#: The statements whose plan may read a table: all but DDL and transaction control.
+QUERIES = ("SELECT", "UPDATE", "DELETE", "INSERT", "WITH")
 
 
 def test_the_heap_is_frozen_only_while_the_orders_are_made():
