@@ -48,6 +48,8 @@ class Documents:
         self._ids: dict[str, str] = {}
         self._refused: dict[str, Refusal] = {}
         self._failed: dict[str, PortingBatchError] = {}
+        # Resolved once: each upload still resolves its own file, but not the folder again.
+        self._folder = state.path.parent.resolve()
 
     async def for_group(self, group: OrderGroup) -> tuple[dict[str, str], list[Refusal]]:
         """The group's LOA and invoice ids, and the documents refused because they are no
@@ -112,7 +114,7 @@ class Documents:
             if landed:
                 self.ledger.save_document(digest, landed, filename)
                 return landed
-        content = read_checked(self.state.path.parent, name, column, digest)
+        content = read_checked(self._folder, name, column, digest)
         if isinstance(content, Refusal):
             return content
         intent = Intent(self.ledger, batch_id, "upload", digest)
@@ -130,8 +132,8 @@ class Documents:
 
 
 def read_checked(folder: Path, name: str, column: str, digest: str) -> bytes | Refusal:
-    """The document's bytes, read once, if they are still the bytes checked at intake."""
-    folder = folder.resolve()
+    """The document's bytes, read once, if they are still the bytes checked at intake
+    (``folder``, the spreadsheet's, already resolved)."""
     try:
         resolved = (folder / name).resolve(strict=True)
     except (OSError, RuntimeError) as exc:

@@ -27,7 +27,8 @@ class DocumentCheck:
 
 
 def check_document(text: str, folder: Path) -> DocumentCheck:
-    """A document named relative to the batch folder: inside it, PDF/PNG/JPEG, 1 B..20 MB."""
+    """A document named relative to the batch folder (``folder``, resolved): inside it,
+    PDF/PNG/JPEG, 1 B..20 MB."""
     try:
         return _check_document(text, folder)
     except (OSError, ValueError) as exc:  # unreadable, a NUL in the name, a name too long
@@ -40,7 +41,6 @@ def check_document(text: str, folder: Path) -> DocumentCheck:
 
 
 def _check_document(text: str, folder: Path) -> DocumentCheck:
-    folder = folder.resolve()
     candidate = Path(text.replace("\\", "/"))
     target = candidate if candidate.is_absolute() else folder / candidate
     try:
@@ -98,16 +98,18 @@ def _check_content(resolved: Path) -> DocumentCheck:
 def _relative(check: DocumentCheck, folder: Path) -> str:
     """A checked document's path inside the batch folder, with '/' (stable across machines)."""
     assert check.path is not None
-    return check.path.relative_to(folder.resolve()).as_posix()
+    return check.path.relative_to(folder).as_posix()
 
 
 def check_documents(rules: Rules) -> None:
     """Check each distinct document name once; good ones become paths inside the folder."""
+    # Resolved once for the batch's thousands of names, not once per name.
+    folder = rules.folder.resolve()
     for name, label in _DOCUMENT_COLUMNS:
         column = rules.columns[name]
-        checks = {text: check_document(text, rules.folder) for text in set(column) if text}
+        checks = {text: check_document(text, folder) for text in set(column) if text}
         if all(check.path is not None for check in checks.values()):
-            paths = {text: _relative(check, rules.folder) for text, check in checks.items()}
+            paths = {text: _relative(check, folder) for text, check in checks.items()}
             rules.columns[name] = [paths.get(text, text) for text in column]
             continue
         for position, text in enumerate(column):
@@ -128,7 +130,7 @@ def check_documents(rules: Rules) -> None:
                     ],
                 )
             else:
-                column[position] = _relative(check, rules.folder)
+                column[position] = _relative(check, folder)
 
 
 def check_missing_documents(rules: Rules) -> None:
