@@ -262,10 +262,13 @@ def _m0008_number_answers_and_run_start(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
-def _m0009_order_numbers_by_order(conn: Connection) -> None:
+def _m0009_indexes_at_scale(conn: Connection) -> None:
     # Each saved order replaces its numbers by order id, which the primary key (phone number
-    # first) cannot answer: without this every save scanned the numbers of all batches.
+    # first) cannot answer: without an index every save scanned the numbers of all batches.
     conn.exec_driver_sql("CREATE INDEX ix_order_numbers_order_id ON order_numbers (order_id)")
+    # Every intent is written twice (recorded, settled), each time into every index of the
+    # table; (batch_id, state, target) answers whatever batch_id alone did.
+    conn.exec_driver_sql("DROP INDEX ix_intents_batch_id")
 
 
 #: Named migrations, applied in order and recorded; never edit one that has shipped.
@@ -278,7 +281,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0006_sent_fields", _m0006_sent_fields),
     ("0007_csr_records", _m0007_csr_records),
     ("0008_number_answers_and_run_start", _m0008_number_answers_and_run_start),
-    ("0009_order_numbers_by_order", _m0009_order_numbers_by_order),
+    ("0009_indexes_at_scale", _m0009_indexes_at_scale),
 ]
 
 

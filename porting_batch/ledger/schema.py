@@ -84,7 +84,8 @@ intents = sa.Table(
     "intents",
     metadata,
     sa.Column("intent_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("batch_id", sa.String(200), nullable=False, index=True),
+    # Found by batch through ix_intents_batch_state_target (batch_id first): no index of its own.
+    sa.Column("batch_id", sa.String(200), nullable=False),
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("target", sa.String(200), nullable=False),
     sa.Column("payload_hash", sa.String(64), nullable=False, default=""),

@@ -30,7 +30,7 @@ def test_ledger_applies_named_migrations_once(tmp_path):
         "0006_sent_fields",
         "0007_csr_records",
         "0008_number_answers_and_run_start",
-        "0009_order_numbers_by_order",
+        "0009_indexes_at_scale",
     ]
     first.close()
     second = Ledger(url)
@@ -120,7 +120,7 @@ def test_migration_adds_issues_to_an_older_ledger(tmp_path):
         "0006_sent_fields",
         "0007_csr_records",
         "0008_number_answers_and_run_start",
-        "0009_order_numbers_by_order",
+        "0009_indexes_at_scale",
     ]
     ledger.save_issues("b", [{"message": "m"}])
     assert ledger.issues_for_batch("b") == [{"message": "m"}]
