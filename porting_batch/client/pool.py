@@ -16,9 +16,15 @@ Which failures may be sent again is decided by ``porting_batch.client.failures``
 httpx error raised here, so the mapping is strict: only a failure before the request could
 leave (no connection, TLS refused, no free connection in time) becomes ``ConnectError`` or
 ``ConnectTimeout``; anything after sending began, or not known, is an error whose request may
-have landed. aiohttp resends a GET, PUT or DELETE once by itself when its connection drops
-(never a POST or PATCH); that is switched off, so the client's retry layer stays the only one
-and each call's budget counts every request that reached the server.
+have landed. aiohttp resends a GET, HEAD, OPTIONS, TRACE, PUT or DELETE once by itself when
+its connection drops (``ClientOSError``, ``ServerDisconnectedError``; never a POST or PATCH);
+that is switched off, so the client's retry layer stays the only one and each call's budget
+counts every request that reached the server.
+
+A connection the server closed while idle is dropped when it is next taken from the pool, once
+the event loop has seen the server's end of stream. A request sent in the very turn of the loop
+that end arrives in fails in doubt (httpcore asked the socket before each reuse, which narrowed
+that window without closing it): a read is retried, a write looked up.
 
 Timeouts come from each request's httpx timeouts: ``connect`` bounds opening a socket and its
 TLS handshake, ``pool`` the wait for a free connection plus the connecting (aiohttp's
@@ -48,7 +54,10 @@ HTTP_11 = b"HTTP/1.1"
 
 
 class PooledTransport(httpx.AsyncBaseTransport):
-    """httpx requests over ``max_connections`` keep-alive connections of one aiohttp session."""
+    """httpx requests over ``max_connections`` keep-alive connections of one aiohttp session.
+
+    ``max_keepalive_connections`` has no counterpart in aiohttp: every connection given back
+    stays open for reuse until ``keepalive_expiry`` (the client sizes both alike)."""
 
     def __init__(self, limits: Limits, *, verify: ssl.SSLContext | bool = True) -> None:
         if limits.max_connections < 1:
