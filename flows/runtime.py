@@ -24,7 +24,7 @@ import httpx
 
 from porting_batch.client import PortingClient
 from porting_batch.client.config import Limits
-from porting_batch.client.pool import ShardedTransport
+from porting_batch.client.pool import PooledTransport
 from porting_batch.settings import Settings
 
 logger = logging.getLogger("porting_batch.operating")
@@ -180,7 +180,7 @@ def _shared_rate_transport(settings: Settings) -> httpx.AsyncBaseTransport | Non
         return None
     name, block = drawn
     size = settings.max_in_flight
-    inner = ShardedTransport(Limits(max_connections=size, max_keepalive_connections=size))
+    inner = PooledTransport(Limits(max_connections=size, max_keepalive_connections=size))
     return RateLimitedTransport(inner, name, block)
 
 

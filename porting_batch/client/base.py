@@ -1,11 +1,11 @@
 """The client's base: one connection pool, one retry layer, decoding, pagination and stats.
 
-One ``httpx.AsyncClient`` (HTTP/1.1, keep-alive pool sized to ``max_in_flight``, in small shards:
-``porting_batch.client.pool``) per client; the transport is the only test seam. Every request
-goes through ``BaseClient._call``: pacing, one attempt, mapping to the ``ApiError`` tree, the
-retry policy of ``porting_batch.client.retry``, and the per-kind counters in ``stats``. The
-resource modules (``orders``, ``order_details``, ``documents``, ``portability``, ``csr``) build
-on it, and ``PortingClient`` puts them together.
+One ``httpx.AsyncClient`` (HTTP/1.1, keep-alive pool sized to ``max_in_flight``, its connections
+kept by aiohttp: ``porting_batch.client.pool``) per client; the transport is the only test seam.
+Every request goes through ``BaseClient._call``: pacing, one attempt, mapping to the ``ApiError``
+tree, the retry policy of ``porting_batch.client.retry``, and the per-kind counters in
+``stats``. The resource modules (``orders``, ``order_details``, ``documents``, ``portability``,
+``csr``) build on it, and ``PortingClient`` puts them together.
 
 This is the run's one retry layer; callers need no loop of their own. Each public call has one
 budget of ``max_retries + 1`` failed requests, shared by every request sent on its behalf: the
@@ -48,7 +48,7 @@ from porting_batch.client.decode import (
 )
 from porting_batch.client.failures import Redactor, secrets_in, status_error, transport_error
 from porting_batch.client.pacing import Pacer
-from porting_batch.client.pool import LeanCookies, ShardedTransport
+from porting_batch.client.pool import LeanCookies, PooledTransport
 from porting_batch.client.request import Files, Request
 from porting_batch.client.stats import ClientStats
 from porting_batch.errors import (
@@ -122,7 +122,7 @@ class BaseClient:
             },
             timeout=timeouts.to_httpx(),
             limits=self.limits.to_httpx(),
-            transport=transport if transport is not None else ShardedTransport(self.limits),
+            transport=transport if transport is not None else PooledTransport(self.limits),
             http2=False,
             follow_redirects=False,
         )

@@ -1,143 +1,209 @@
-"""The client's connection pool: keep-alive HTTP/1.1 connections in small shards, and its
+"""The client's connection pool: keep-alive HTTP/1.1 connections through aiohttp, and its
 cookie jar.
 
-httpcore's pool looks at every connection of the pool on each request and on each response
-(is it idle, has it expired, is its socket readable), and at every other connection again for
-each idle one: its cost per request grows with the square of the pool's size. At 50 connections
-that bookkeeping outweighed the rest of the client, and it grows with load: the busier the
-process, the more connections are open, the dearer each request. The same connections split into
-shards of at most ``SHARD_CONNECTIONS`` keep the cost per request small and flat; each request
-goes to the shard with the most free connections, so together they behave as one pool of
-``max_connections``.
+httpx builds each request and reads each response; ``PooledTransport`` carries them over one
+``aiohttp.ClientSession``. Its connector keeps the pool with constant bookkeeping per request
+(httpcore's looks at every connection of the pool on each request), and parses HTTP in C
+(llhttp) where h11 parses in Python: together about a third of the client's CPU per call.
 
-Each such look at an idle connection asks its socket whether it is readable (a server that
-closed it); the shards' streams keep their socket and ask it directly. The streams are
-asyncio's own (see ``_Backend``), not anyio's.
+What goes on the wire is what httpx built: its method, target, headers (in their order) and
+body, with its ``Content-Length`` (never chunked). aiohttp adds none of its own headers
+(``SKIP_AUTO_HEADERS``), keeps no cookies (httpx's jar does) and decodes nothing (httpx
+decodes ``Content-Encoding``). A DELETE without a body is the one request it would change (it
+adds ``Content-Length: 0``); that header is taken back off before the request is written.
 
-httpcore writes a request as several pieces (its head, then each piece of its body), and each
-write through anyio costs a timeout scope and a pass of the event loop. The shards' streams hold
-the pieces and write them as one when the response is first read (or once ``FLUSH_BYTES`` are
-held): the same bytes on the wire, one write per request.
+Which failures may be sent again is decided by ``porting_batch.client.failures`` from the
+httpx error raised here, so the mapping is strict: only a failure before the request could
+leave (no connection, TLS refused, no free connection in time) becomes ``ConnectError`` or
+``ConnectTimeout``; anything after sending began, or not known, is an error whose request may
+have landed. aiohttp resends a GET, HEAD, OPTIONS, TRACE, PUT or DELETE once by itself when
+its connection drops (``ClientOSError``, ``ServerDisconnectedError``; never a POST or PATCH);
+that is switched off, so the client's retry layer stays the only one and each call's budget
+counts every request that reached the server.
+
+A connection the server closed while idle is dropped when it is next taken from the pool, once
+the event loop has seen the server's end of stream. A request sent in the very turn of the loop
+that end arrives in fails in doubt (httpcore asked the socket before each reuse, which narrowed
+that window without closing it): a read is retried, a write looked up.
+
+Timeouts come from each request's httpx timeouts: ``connect`` bounds opening a socket and its
+TLS handshake, ``pool`` the wait for a free connection plus the connecting (aiohttp's
+``connect``), ``read`` each wait for bytes of the answer. aiohttp has no write timeout: the
+``read`` clock starts once the body is written, and a server that stops reading a large body
+holds the request until TCP gives up. Bodies are JSON of a few kilobytes (they fit the
+socket's buffer at once) and documents, which are capped at 20 MB and already held in memory.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import math
-import select
 import ssl
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from types import TracebackType
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import httpcore
+import aiohttp
 import httpx
+from yarl import URL
 
 from porting_batch.client.config import Limits
 
-#: Most connections one shard holds (its bookkeeping per request grows with its square, and
-#: each idle one's socket is polled on every request: at 8 that still cost a tenth of the
-#: client's CPU at 50 in flight).
-SHARD_CONNECTIONS = 2
-#: Most bytes a stream holds before writing them (a large upload goes out in pieces this big).
-FLUSH_BYTES = 256 * 1024
+#: Headers aiohttp would add when httpx did not: httpx's request is sent as it was built.
+SKIP_AUTO_HEADERS = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Content-Type"})
+#: Methods aiohttp sends without ``Content-Length`` when they carry no body (as httpx does).
+BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+HTTP_11 = b"HTTP/1.1"
 
 
-class ShardedTransport(httpx.AsyncBaseTransport):
-    """``max_connections`` keep-alive connections, as shards of ``SHARD_CONNECTIONS`` at most."""
+class PooledTransport(httpx.AsyncBaseTransport):
+    """httpx requests over ``max_connections`` keep-alive connections of one aiohttp session.
+
+    ``max_keepalive_connections`` has no counterpart in aiohttp: every connection given back
+    stays open for reuse until ``keepalive_expiry`` (the client sizes both alike)."""
 
     def __init__(self, limits: Limits, *, verify: ssl.SSLContext | bool = True) -> None:
         if limits.max_connections < 1:
             raise ValueError(f"max_connections must be at least 1, got {limits.max_connections}")
-        count = max(1, math.ceil(limits.max_connections / SHARD_CONNECTIONS))
-        base, extra = divmod(limits.max_connections, count)
-        # One TLS context for all shards: loading the CA bundle once, not once per shard.
-        context = httpx.create_ssl_context(verify=verify)
-        self.sizes = [base + (1 if i < extra else 0) for i in range(count)]
-        keepalive = max(1, math.ceil(limits.max_keepalive_connections / count))
-        self._shards = [
-            httpx.AsyncHTTPTransport(
-                verify=context,
-                http1=True,
-                http2=False,
-                limits=httpx.Limits(
-                    max_connections=size,
-                    max_keepalive_connections=min(size, keepalive),
-                    keepalive_expiry=limits.keepalive_expiry,
-                ),
+        self.limits = limits
+        # Made once: loading the CA bundle costs more than many requests.
+        self._ssl = httpx.create_ssl_context(verify=verify)
+        self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[Any, ...], aiohttp.ClientTimeout] = {}
+
+    def _open(self) -> aiohttp.ClientSession:
+        """The session, made on the first request: aiohttp binds it to the running loop."""
+        connector = aiohttp.TCPConnector(
+            limit=self.limits.max_connections,
+            limit_per_host=0,
+            keepalive_timeout=self.limits.keepalive_expiry,
+            ssl=self._ssl,
+        )
+        session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,
+            skip_auto_headers=SKIP_AUTO_HEADERS,
+            timeout=aiohttp.ClientTimeout(total=None),
+        )
+        # aiohttp's own resend of an idempotent request whose connection dropped (client.py,
+        # retry_persistent_connection); aiohttp's test client turns it off the same way.
+        session._retry_connection = False
+        self._session = session
+        return session
+
+    def _timeout(self, timeouts: Mapping[str, float | None]) -> aiohttp.ClientTimeout:
+        """aiohttp's timeouts for httpx's (one object per distinct set: the client's are fixed)."""
+        key = (timeouts.get("connect"), timeouts.get("read"), timeouts.get("pool"))
+        found = self._timeouts.get(key)
+        if found is None:
+            connect, read, pool = key
+            found = aiohttp.ClientTimeout(
+                total=None, connect=pool, sock_connect=connect, sock_read=read
             )
-            for size in self.sizes
-        ]
-        for shard, size in zip(self._shards, self.sizes, strict=True):
-            # The pool httpx builds for these arguments, over streams that keep their socket.
-            shard._pool = httpcore.AsyncConnectionPool(
-                ssl_context=context,
-                max_connections=size,
-                max_keepalive_connections=min(size, keepalive),
-                keepalive_expiry=limits.keepalive_expiry,
-                http1=True,
-                http2=False,
-                network_backend=_Backend(),
-            )
-        #: Requests each shard is serving (sent, and their response not yet closed).
-        self.busy = [0] * count
+            self._timeouts[key] = found
+        return found
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send the request through the shard with the most free connections."""
-        index = max(range(len(self._shards)), key=lambda i: self.sizes[i] - self.busy[i])
-        self.busy[index] += 1
+        """Send ``request`` on a pooled connection; the response's body streams from it."""
+        session = self._session or self._open()
+        method = request.method
+        headers = request.headers
+        # In memory: JSON bodies are small, and a document's bytes are already held whole.
+        body = await request.aread()
+        bare = not body and method not in BODILESS_METHODS and "content-length" not in headers
         try:
-            response = await self._shards[index].handle_async_request(request)
-        except BaseException:
-            self.busy[index] -= 1
-            raise
-        response.stream = _Releasing(response.stream, self, index)
-        return response
-
-    def _release(self, index: int) -> None:
-        self.busy[index] -= 1
+            response = await session.request(
+                method,
+                URL(str(request.url), encoded=True),
+                headers=[(key.decode(), value.decode()) for key, value in headers.raw],
+                data=body or None,
+                allow_redirects=False,
+                timeout=self._timeout(request.extensions.get("timeout", {})),
+                middlewares=_NO_LENGTH if bare else None,
+            )
+        except (aiohttp.ClientError, OSError) as exc:
+            raise as_httpx_error(exc, request) from exc
+        version = response.version
+        return httpx.Response(
+            response.status,
+            headers=response.raw_headers,
+            stream=_Body(response, request),
+            extensions={
+                "http_version": HTTP_11
+                if version is None or version == (1, 1)
+                else f"HTTP/{version.major}.{version.minor}".encode(),
+                "reason_phrase": (response.reason or "").encode("latin-1", "replace"),
+            },
+        )
 
     async def aclose(self) -> None:
-        """Close every shard's connections."""
-        for shard in self._shards:
-            await shard.aclose()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc_value: BaseException | None = None,
-        traceback: TracebackType | None = None,
-    ) -> None:
-        await self.aclose()
+        """Close every connection of the pool."""
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
 
-class _Releasing(httpx.AsyncByteStream):
-    """A response body that gives its shard's connection back (in the count) once closed."""
+class _Body(httpx.AsyncByteStream):
+    """A response's body as it arrives; closing it gives its connection back to the pool
+    (or closes the connection, when the body was not read to its end)."""
 
-    def __init__(
-        self,
-        stream: httpx.SyncByteStream | httpx.AsyncByteStream,
-        owner: ShardedTransport,
-        index: int,
-    ) -> None:
-        assert isinstance(stream, httpx.AsyncByteStream)
-        self._stream = stream
-        self._owner = owner
-        self._index = index
-        self._released = False
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+        try:
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+        except (aiohttp.ClientError, OSError) as exc:
+            raise as_httpx_error(exc, self._request) from exc
 
     async def aclose(self) -> None:
-        try:
-            await self._stream.aclose()
-        finally:
-            if not self._released:
-                self._released = True
-                self._owner._release(self._index)
+        response = self._response
+        if response.content.at_eof():
+            response.release()
+        else:
+            response.close()
+
+
+async def _without_length(
+    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+) -> aiohttp.ClientResponse:
+    # aiohttp puts "Content-Length: 0" on a bodiless request of any method but GET, HEAD,
+    # OPTIONS and TRACE; httpx sends a DELETE without one.
+    request.headers.popall("Content-Length", None)
+    return await handler(request)
+
+
+_NO_LENGTH = (_without_length,)
+
+
+def as_httpx_error(exc: Exception, request: httpx.Request) -> httpx.RequestError:
+    """The httpx error for an aiohttp failure: a connect error only when the request
+    certainly never left; anything after sending began, or unknown, one that may have landed."""
+    message = f"{type(exc).__name__}: {exc}"
+    kind: type[httpx.RequestError]
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        # Waiting for a free connection and opening one share aiohttp's ``connect`` deadline.
+        kind = httpx.ConnectTimeout
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        # Includes refused connections, DNS failures and refused certificates or TLS.
+        kind = httpx.ConnectError
+    elif isinstance(exc, aiohttp.InvalidURL):
+        kind = httpx.UnsupportedProtocol
+    elif isinstance(exc, TimeoutError):
+        # SocketTimeoutError: the answer stopped coming (the request was sent).
+        kind = httpx.ReadTimeout
+    elif isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        kind = httpx.RemoteProtocolError
+    elif isinstance(exc, aiohttp.ClientResponseError):
+        # An answer that is not HTTP (a bad status line or header).
+        kind = httpx.RemoteProtocolError
+    elif isinstance(exc, OSError):
+        # ClientOSError, ClientConnectionResetError: the connection broke while in use.
+        kind = httpx.ReadError
+    else:
+        # Any other aiohttp error: whether the request left is not known.
+        kind = httpx.TransportError
+    return kind(message, request=request)
 
 
 class LeanCookies(httpx.Cookies):
@@ -150,156 +216,3 @@ class LeanCookies(httpx.Cookies):
         headers = response.headers
         if "set-cookie" in headers or "set-cookie2" in headers:
             super().extract_cookies(response)
-
-
-# httpcore's interfaces take their timeouts as arguments (ASYNC109 is theirs, not ours).
-class _Backend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend over asyncio's own streams (the client runs on asyncio).
-
-    httpcore's anyio backend puts a cancel scope around every read and write and passes
-    through the event loop once more in each (anyio's checkpoints): near a tenth of the
-    client's cost per request. asyncio's streams read what has arrived at once, and a read or
-    write that must wait does so under ``asyncio.timeout``."""
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """A TCP connection (TCP_NODELAY set, as asyncio sets it), with ``socket_options``."""
-        local = (local_address, 0) if local_address else None
-        with _mapped({TimeoutError: httpcore.ConnectTimeout, OSError: httpcore.ConnectError}):
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(host, port, local_addr=local)
-            sock = writer.get_extra_info("socket")
-            for option in socket_options or ():
-                sock.setsockopt(*option)
-        return _Stream(reader, writer)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """A Unix socket connection."""
-        with _mapped({TimeoutError: httpcore.ConnectTimeout, OSError: httpcore.ConnectError}):
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_unix_connection(path)
-            sock = writer.get_extra_info("socket")
-            for option in socket_options or ():
-                sock.setsockopt(*option)
-        return _Stream(reader, writer)
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep on the event loop."""
-        await asyncio.sleep(seconds)
-
-
-class _Stream(httpcore.AsyncNetworkStream):
-    """One connection's asyncio stream: a request's pieces held and written as one (see the
-    module's doc), "is it readable?" answered from its socket."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
-        self._writer = writer
-        self._socket: Any = writer.get_extra_info("socket")
-        #: Bytes written but not yet sent, and how many.
-        self._held: list[bytes] = []
-        self._held_bytes = 0
-        self._write_timeout: float | None = None
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
-        """Send what is held (the request is complete once its answer is read), then read what
-        has arrived, waiting at most ``timeout`` for something to (b"" at the end)."""
-        if self._held:
-            await self._send_held()
-        with _mapped({TimeoutError: httpcore.ReadTimeout, OSError: httpcore.ReadError}):
-            async with asyncio.timeout(timeout):
-                return await self._reader.read(max_bytes)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        """Hold ``buffer`` to be sent with the rest of the request (see the module's doc)."""
-        if not buffer:
-            return
-        self._held.append(buffer)
-        self._held_bytes += len(buffer)
-        self._write_timeout = timeout
-        if self._held_bytes >= FLUSH_BYTES:
-            await self._send_held()
-
-    async def _send_held(self) -> None:
-        data = b"".join(self._held)
-        self._held.clear()
-        self._held_bytes = 0
-        with _mapped({TimeoutError: httpcore.WriteTimeout, OSError: httpcore.WriteError}):
-            if self._writer.transport.is_closing():
-                raise httpcore.WriteError("the connection is closed")
-            self._writer.write(data)
-            async with asyncio.timeout(self._write_timeout):
-                await self._writer.drain()
-
-    async def aclose(self) -> None:
-        """Close the connection (anything held is dropped with the request it belonged to)."""
-        self._held.clear()
-        self._held_bytes = 0
-        self._writer.close()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,  # noqa: ASYNC109
-    ) -> httpcore.AsyncNetworkStream:
-        """TLS over this connection (asyncio's own), as a stream of the same kind."""
-        if self._held:
-            await self._send_held()
-        errors: Mapping[type[BaseException], type[Exception]] = {
-            TimeoutError: httpcore.ConnectTimeout,
-            OSError: httpcore.ConnectError,
-        }
-        try:
-            with _mapped(errors):
-                async with asyncio.timeout(timeout):
-                    await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
-        except BaseException:
-            await self.aclose()
-            raise
-        return _Stream(self._reader, self._writer)
-
-    def get_extra_info(self, info: str) -> Any:
-        """What httpcore asks of a stream: its TLS object, addresses, socket, readability."""
-        if info == "is_readable":
-            return self._socket is None or _readable(self._socket)
-        names = {
-            "ssl_object": "ssl_object",
-            "client_addr": "sockname",
-            "server_addr": "peername",
-            "socket": "socket",
-        }
-        return self._writer.get_extra_info(names[info]) if info in names else None
-
-
-@contextlib.contextmanager
-def _mapped(errors: Mapping[type[BaseException], type[Exception]]) -> Iterator[None]:
-    """Raise the errors of a network operation as httpcore's (as its own backends do)."""
-    try:
-        yield
-    except tuple(errors) as exc:
-        for kind, mapped in errors.items():
-            if isinstance(exc, kind):
-                raise mapped(str(exc) or type(exc).__name__) from exc
-        raise
-
-
-def _readable(sock: Any) -> bool:
-    """Whether ``sock`` has something to read (or is closed), as httpcore asks it."""
-    fd = sock.fileno()
-    if fd == -1:
-        return True
-    poll = select.poll()
-    poll.register(fd, select.POLLIN)
-    return bool(poll.poll(0))

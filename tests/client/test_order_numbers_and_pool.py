@@ -1,5 +1,5 @@
 """Orders of more than 50 numbers are read in full, and the connection pool honours
-max_in_flight (in small shards)."""
+max_in_flight, gives its connections back and drops those the server closed."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from porting_batch.client import MAX_PAGE_SIZE, Limits, PortingClient
-from porting_batch.client.pool import SHARD_CONNECTIONS, ShardedTransport
+from porting_batch.client import MAX_PAGE_SIZE, PortingClient
+from porting_batch.client.pool import PooledTransport
 from porting_batch.settings import Settings
 from porting_batch.testing import VirtualSleep
 
@@ -75,11 +75,14 @@ async def test_order_shows_its_true_number_count(mock_client: MockClient) -> Non
 
 def test_pool_is_sized_from_max_in_flight() -> None:
     """A client allowed 40 requests in flight keeps up to 40 connections, above httpx's and
-    the old default of 16."""
+    the old default of 16, in the pool it builds by default."""
     settings = Settings(api="telnyx", api_key=SecretStr(API_KEY), max_in_flight=40)
     client = PortingClient.from_settings(settings)
     assert client.limits.max_connections == 40
     assert client.limits.max_keepalive_connections == 40
+    transport = client._http._transport
+    assert isinstance(transport, PooledTransport)
+    assert transport.limits.max_connections == 40
 
 
 class GatheringServer:
@@ -90,9 +93,11 @@ class GatheringServer:
         self.expected = expected
         self.active = 0
         self.peak = 0
+        self.connections = 0
         self.all_in = asyncio.Event()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         try:
             while await reader.readuntil(b"\r\n\r\n"):
                 self.active += 1
@@ -137,21 +142,12 @@ async def test_more_than_16_requests_are_in_flight_when_allowed(sleeps: VirtualS
     assert server.peak == 24
 
 
-def test_the_pool_is_split_into_small_shards_that_add_up_to_max_connections() -> None:
-    """50 connections become shards of at most SHARD_CONNECTIONS that hold 50 in all."""
-    transport = ShardedTransport(Limits(max_connections=50, max_keepalive_connections=50))
-    assert sum(transport.sizes) == 50
-    assert max(transport.sizes) <= SHARD_CONNECTIONS
-    assert max(transport.sizes) - min(transport.sizes) <= 1
-    assert ShardedTransport(Limits(max_connections=3)).sizes == [2, 1]
-
-
 @pytest.mark.slow
-async def test_a_sharded_pool_sends_all_50_requests_at_once_and_frees_them(
+async def test_connections_go_back_to_the_pool_once_their_answers_are_read(
     sleeps: VirtualSleep,
 ) -> None:
-    """With max_in_flight=50 a real loopback server sees all 50 requests at once, across the
-    shards, and once they are answered no shard counts a request as busy."""
+    """After 50 requests at once are answered, 50 more at once reuse the same 50 connections:
+    each went back to the pool when its answer was read."""
     server = GatheringServer(expected=50)
     listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
     port = listener.sockets[0].getsockname()[1]
@@ -163,16 +159,14 @@ async def test_a_sharded_pool_sends_all_50_requests_at_once_and_frees_them(
             sleep=sleeps,
             clock=sleeps.clock,
         ) as client:
-            transport = client._http._transport
-            assert isinstance(transport, ShardedTransport)
-            orders = await asyncio.gather(*(client.get_order("o-1") for _ in range(50)))
-            assert transport.busy == [0] * len(transport.sizes)
-            again = await client.get_order("o-1")
+            first = await asyncio.gather(*(client.get_order("o-1") for _ in range(50)))
+            again = await asyncio.gather(*(client.get_order("o-1") for _ in range(50)))
     finally:
         listener.close()
         await listener.wait_closed()
-    assert len(orders) == 50 and again.id == "o-1"
+    assert len(first) == len(again) == 50
     assert server.peak == 50
+    assert server.connections == 50
 
 
 async def test_a_cookie_the_api_sets_is_sent_back_and_none_is_invented(
@@ -193,22 +187,27 @@ async def test_a_cookie_the_api_sets_is_sent_back_and_none_is_invented(
     assert sent == [None, None, "__cf_bm=abc", "__cf_bm=abc"]
 
 
+@pytest.mark.slow
 async def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
-    """The shards see that the server closed an idle connection (its socket reads as
-    readable) and open a new one: each next request succeeds, with no retry allowed."""
-    body = json.dumps({"data": order_json("o1")}).encode()
+    """A kept-alive connection the server closed while it sat idle is dropped from the pool:
+    each next confirm goes out on a new connection and succeeds, with no retry allowed and
+    one copy of each POST reaching the server."""
+    body = json.dumps({"data": order_json("o1", status="in-process")}).encode()
     head = f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(body)}"
     connections = 0
+    posts: list[bytes] = []
     closed = asyncio.Event()
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal connections
         connections += 1
-        await reader.readuntil(b"\r\n\r\n")
+        posts.append(await reader.readuntil(b"\r\n\r\n"))
         writer.write(head.encode() + b"\r\n\r\n" + body)
-        await writer.drain()
-        writer.close()  # no "connection: close": the client still holds it as idle
-        await writer.wait_closed()
+        # No "connection: close": the client holds the connection as idle when the server
+        # ends it, and closes its own side once it has seen that end; "idle" lasts until then.
+        writer.write_eof()
+        await reader.read()
+        writer.close()
         closed.set()
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
@@ -217,6 +216,9 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None
     async with server, PortingClient(base_url=url, api_key=API_KEY, max_retries=0) as client:
         for _ in range(3):
             closed.clear()
-            assert (await client.get_order("o1")).id == "o1"
+            assert (await client.confirm_order("o1")).status.value == "in-process"
             await closed.wait()
     assert connections == 3
+    assert [p.split(b" ", 2)[:2] for p in posts] == [
+        [b"POST", b"/v2/porting_orders/o1/actions/confirm"]
+    ] * 3
