@@ -28,14 +28,18 @@ that window without closing it): a read is retried, a write looked up.
 
 Timeouts come from each request's httpx timeouts: ``connect`` bounds opening a socket and its
 TLS handshake, ``pool`` the wait for a free connection plus the connecting (aiohttp's
-``connect``), ``read`` each wait for bytes of the answer. aiohttp has no write timeout: the
-``read`` clock starts once the body is written, and a server that stops reading a large body
-holds the request until TCP gives up. Bodies are JSON of a few kilobytes (they fit the
-socket's buffer at once) and documents, which are capped at 20 MB and already held in memory.
+``connect``), ``read`` each wait for bytes of the answer. aiohttp has no write timeout, and its
+``read`` clock starts only once the body is written: a server that stops reading would hold the
+request for as long as TCP lets it. So each request also runs under a deadline of its own: a
+body larger than ``WRITE_PIECE`` goes in pieces, each of which must be written within ``write``
+(httpcore's meaning of it), and any request gives up once its timeouts together have passed
+without an answer. Either failure is a ``WriteTimeout``: part of the request may have left.
+Bodies are JSON of a few kilobytes and documents, capped at 20 MB and already held in memory.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -51,6 +55,8 @@ SKIP_AUTO_HEADERS = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Conte
 #: Methods aiohttp sends without ``Content-Length`` when they carry no body (as httpx does).
 BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 HTTP_11 = b"HTTP/1.1"
+#: A body larger than this goes out in pieces this big, each written within the write timeout.
+WRITE_PIECE = 64 * 1024
 
 
 class PooledTransport(httpx.AsyncBaseTransport):
@@ -109,17 +115,29 @@ class PooledTransport(httpx.AsyncBaseTransport):
         # In memory: JSON bodies are small, and a document's bytes are already held whole.
         body = await request.aread()
         bare = not body and method not in BODILESS_METHODS and "content-length" not in headers
+        timeouts = request.extensions.get("timeout", {})
+        deadline = asyncio.timeout(None)
+        data: bytes | AsyncIterator[bytes] | None = body or None
+        write = timeouts.get("write")
+        if write is not None and len(body) > WRITE_PIECE:
+            data = _pieces(body, deadline, write, _total(timeouts))
         try:
-            response = await session.request(
-                method,
-                URL(str(request.url), encoded=True),
-                headers=[(key.decode(), value.decode()) for key, value in headers.raw],
-                data=body or None,
-                allow_redirects=False,
-                timeout=self._timeout(request.extensions.get("timeout", {})),
-                middlewares=_NO_LENGTH if bare else None,
-            )
+            async with deadline:
+                deadline.reschedule(_after(_total(timeouts)))
+                response = await session.request(
+                    method,
+                    URL(str(request.url), encoded=True),
+                    headers=[(key.decode(), value.decode()) for key, value in headers.raw],
+                    data=data,
+                    allow_redirects=False,
+                    timeout=self._timeout(timeouts),
+                    middlewares=_NO_LENGTH if bare else None,
+                )
         except (aiohttp.ClientError, OSError) as exc:
+            if deadline.expired():
+                raise httpx.WriteTimeout(
+                    "the request was not written, or not answered, in time", request=request
+                ) from exc
             raise as_httpx_error(exc, request) from exc
         version = response.version
         return httpx.Response(
@@ -162,6 +180,30 @@ class _Body(httpx.AsyncByteStream):
             response.release()
         else:
             response.close()
+
+
+def _total(timeouts: Mapping[str, float | None]) -> float | None:
+    """How long a request may take from the pool to its answer's head, its timeouts together
+    (None when any phase may wait for ever)."""
+    phases = [timeouts.get(name) for name in ("pool", "connect", "write", "read")]
+    return None if None in phases else sum(p for p in phases if p is not None)
+
+
+def _after(seconds: float | None) -> float | None:
+    """The loop's time ``seconds`` from now (None: no deadline)."""
+    return None if seconds is None else asyncio.get_running_loop().time() + seconds
+
+
+async def _pieces(
+    body: bytes, deadline: asyncio.Timeout, write: float, rest: float | None
+) -> AsyncIterator[bytes]:
+    # aiohttp asks for the next piece once the last is written (its buffer drained), so each
+    # piece gets ``write`` seconds; after the last, the answer has the request's whole budget.
+    view = memoryview(body)
+    for start in range(0, len(body), WRITE_PIECE):
+        deadline.reschedule(_after(write))
+        yield bytes(view[start : start + WRITE_PIECE])
+    deadline.reschedule(_after(rest))
 
 
 async def _without_length(

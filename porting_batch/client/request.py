@@ -10,7 +10,7 @@ same: same URL, same headers in the same order.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -65,7 +65,7 @@ class Request:
 
     def to_httpx(self, stack: ExitStack, extensions: dict[str, Any]) -> httpx.Request:
         """A fresh ``httpx.Request`` for one attempt (files reopened on ``stack``)."""
-        request = httpx.Request(
+        return httpx.Request(
             self.method,
             self.url,
             headers=self.headers,
@@ -74,45 +74,3 @@ class Request:
             data=self.data,
             extensions=extensions,
         )
-        if self.files:
-            request.stream = Pieces(request.stream)
-        return request
-
-
-#: The size a multipart body's pieces are gathered to (httpx reads files in pieces this big).
-PIECE_BYTES = 64 * 1024
-
-
-class Pieces(httpx.AsyncByteStream, httpx.SyncByteStream):
-    """A streamed body whose small pieces are sent together, up to ``PIECE_BYTES`` at a time.
-
-    httpx's multipart body is four pieces or more per part (boundary, headers, data, line end),
-    and each piece is an event of its own through h11 and httpcore; a document of a few
-    kilobytes goes as one piece instead, a large one still in pieces of about ``PIECE_BYTES``."""
-
-    def __init__(self, inner: httpx.SyncByteStream | httpx.AsyncByteStream) -> None:
-        self._inner = inner
-
-    def __iter__(self) -> Iterator[bytes]:
-        assert isinstance(self._inner, httpx.SyncByteStream)
-        yield from _gathered(iter(self._inner))
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        assert isinstance(self._inner, httpx.SyncByteStream)
-        # httpx's multipart body reads its files synchronously even when sent asynchronously.
-        for piece in _gathered(iter(self._inner)):
-            yield piece
-
-
-def _gathered(pieces: Iterator[bytes]) -> Iterator[bytes]:
-    held: list[bytes] = []
-    size = 0
-    for piece in pieces:
-        held.append(piece)
-        size += len(piece)
-        if size >= PIECE_BYTES:
-            yield b"".join(held)
-            held.clear()
-            size = 0
-    if held:
-        yield b"".join(held)

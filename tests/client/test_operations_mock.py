@@ -525,28 +525,3 @@ async def test_check_portability_matches_numbers_written_differently(
     async with mock_client(handler) as client:
         results = await client.check_portability(["+13125550001", "+13125550002"])
     assert [r.portable for r in results] == [True, False]
-
-
-async def test_a_small_document_goes_as_one_piece_and_a_large_one_in_pieces_of_64_kib(
-    mock_client: MockClient, tmp_path: Path
-) -> None:
-    """A document of a few kilobytes is one piece of body, boundaries and headers included; a
-    large one goes in pieces of about 64 KiB, its bytes intact."""
-    answer = httpx.Response(
-        200, json={"data": {"id": "d-1", "filename": "x.pdf", "content_type": "application/pdf"}}
-    )
-    sizes = {}
-    for name, content in {
-        "small.pdf": b"%PDF-1.4\n" + b"s" * 3000,
-        "large.pdf": b"%PDF-1.4\n" + bytes(range(256)) * 2000,
-    }.items():
-        path = tmp_path / name
-        path.write_bytes(content)
-        transport = StreamRecordingTransport(answer)
-        async with mock_client(None, transport=transport) as client:
-            await client.upload_document(path, customer_reference="ref-1")
-        assert content in b"".join(transport.chunks)
-        sizes[name] = [len(chunk) for chunk in transport.chunks]
-    assert len(sizes["small.pdf"]) == 1
-    assert len(sizes["large.pdf"]) == -(-sum(sizes["large.pdf"]) // (64 * 1024)) > 1
-    assert all(64 * 1024 <= size < 65 * 1024 for size in sizes["large.pdf"][:-1])

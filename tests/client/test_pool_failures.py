@@ -240,3 +240,34 @@ async def test_a_cookie_the_api_sets_over_the_wire_is_sent_back() -> None:
             for _ in range(3):
                 await client.get_order("o-1")
     assert [r.header("cookie") for r in received] == [None, "__cf_bm=abc", "__cf_bm=abc"]
+
+
+@pytest.mark.slow
+async def test_a_body_the_server_stops_reading_fails_as_a_write_timeout_in_doubt() -> None:
+    """A server that takes the connection but never reads it: a 32 MB upload (more than the
+    socket buffers hold) fails once a piece waits longer than the write timeout, as a
+    WriteTimeout the retry layer takes for possibly landed, instead of hanging."""
+    stop = asyncio.Event()
+    connected = asyncio.Event()
+
+    async def never_read(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
+        await stop.wait()
+        writer.close()
+
+    listener = await asyncio.start_server(never_read, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    timeout = httpx.Timeout(GENEROUS_S, write=0.2)
+    try:
+        async with (
+            asyncio.timeout(GENEROUS_S),
+            httpx.AsyncClient(transport=_transport(), timeout=timeout) as client,
+        ):
+            with pytest.raises(httpx.WriteTimeout) as info:
+                await client.post(f"http://127.0.0.1:{port}/v2/documents", content=b"x" * 2**25)
+    finally:
+        stop.set()
+        listener.close()
+        await listener.wait_closed()
+    assert connected.is_set()
+    assert _in_doubt(info.value)
