@@ -15,7 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from porting_batch.ledger.base import LedgerBase
-from porting_batch.ledger.records import INACTIVE_STATUSES, OrderRecord, OrderStatus, now_text
+from porting_batch.ledger.records import (
+    INACTIVE_STATUSES,
+    GroupRecord,
+    OrderRecord,
+    OrderStatus,
+    now_text,
+)
 from porting_batch.ledger.schema import groups, order_numbers, orders
 from porting_batch.ledger.sql import prepared, run_prepared, upsert
 
@@ -36,17 +42,33 @@ class OrderStore(LedgerBase):
         fingerprint: str,
     ) -> None:
         """Record an order group (insert or update its fingerprint)."""
-        row = {
-            "batch_id": batch_id,
-            "group_key": group_key,
-            "customer_reference": customer_reference,
-            "account": account,
-            "fingerprint": fingerprint,
-            "created": False,
-        }
+        self.save_groups(
+            batch_id, [GroupRecord(group_key, customer_reference, account, fingerprint)]
+        )
+
+    def save_groups(self, batch_id: str, records: Iterable[GroupRecord]) -> None:
+        """Record a batch's order groups in one transaction (each inserted, or its fingerprint
+        and account updated): a plan of 10,000 groups is one commit, not 10,000."""
+        rows = [
+            {
+                "batch_id": batch_id,
+                "group_key": record.group_key,
+                "customer_reference": record.customer_reference,
+                "account": record.account,
+                "fingerprint": record.fingerprint,
+                "created": False,
+            }
+            for record in records
+        ]
+        if not rows:
+            return
         with self._begin() as conn:
             upsert(
-                conn, groups, row, keys=["batch_id", "group_key"], update=["fingerprint", "account"]
+                conn,
+                groups,
+                rows,
+                keys=["batch_id", "group_key"],
+                update=["fingerprint", "account"],
             )
 
     def group_accounts(self, batch_id: str) -> dict[str, str]:

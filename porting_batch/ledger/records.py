@@ -83,6 +83,16 @@ class OrderRecord:
     support_key: str = ""
 
 
+@dataclass(frozen=True)
+class GroupRecord:
+    """An order group as the ledger records it: one account's numbers, before any order."""
+
+    group_key: str
+    customer_reference: str
+    account: str
+    fingerprint: str
+
+
 @dataclass
 class NumberRecord:
     """One number's last known state in a batch."""

@@ -15,7 +15,7 @@ from porting_batch.files import file_sha256
 from porting_batch.intake import Intake, read_batch
 from porting_batch.intake import second_pass as second_pass_rules
 from porting_batch.issues import Issue, Severity
-from porting_batch.ledger import NumberRecord, OrderRecord
+from porting_batch.ledger import GroupRecord, NumberRecord, OrderRecord
 from porting_batch.outcomes import Outcome
 from porting_batch.plan import Answer, Plan, build_plan
 from porting_batch.references import reference_key
@@ -192,14 +192,13 @@ def plan(run: Run) -> Plan:
     made.groups = [g for g in made.groups if g.phone_numbers]
     state.plan = made
     if not state.options.dry_run:
-        for group in made.groups:
-            run.ledger.save_group(
-                state.batch_id,
-                group.key,
-                customer_reference=group.customer_reference,
-                account=group.account,
-                fingerprint=group.fingerprint,
-            )
+        run.ledger.save_groups(
+            state.batch_id,
+            (
+                GroupRecord(g.key, g.customer_reference, g.account, g.fingerprint)
+                for g in made.groups
+            ),
+        )
     records = run.ledger.orders_for_batch(state.batch_id)
     state.extra_issues.extend(removed_rows(state, records))
     made_before, to_create = expected_orders(made, records)

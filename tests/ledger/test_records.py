@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from porting_batch.errors import LedgerError
-from porting_batch.ledger import Ledger, OrderRecord, groups, order_numbers, orders
+from porting_batch.ledger import GroupRecord, Ledger, OrderRecord, groups, order_numbers, orders
 
 
 def test_open_intents_for_finds_only_that_targets_unsettled_intents(ledger):
@@ -180,3 +180,26 @@ def test_settling_an_upload_saves_its_document_with_it(ledger):
     ledger.settle_intent(intent, "done", "doc-1", document=("h1", "doc-1", "loa.pdf"))
     assert ledger.document_id("h1") == "doc-1"
     assert ledger.open_intents("b") == []
+
+
+def test_save_groups_records_a_plan_in_one_transaction_and_updates_existing_groups(ledger):
+    """save_groups writes every group of a plan in one commit; a group saved before keeps its
+    created mark and takes the new fingerprint and account."""
+    ledger.save_group("b", "g1", customer_reference="r1", account="Acme", fingerprint="f1")
+    ledger.save_order(OrderRecord("o1", "b", "g1", "r1", "draft", ["+13125550100"]))
+    commits: list[object] = []
+    sa.event.listen(ledger.engine, "commit", commits.append)
+    ledger.save_groups(
+        "b",
+        [
+            GroupRecord("g1", "r1", "Acme Ltd", "f2"),
+            GroupRecord("g2", "r2", "Bolt", "f3"),
+            GroupRecord("g3", "r3", "Crane", "f4"),
+        ],
+    )
+    assert len(commits) == 1
+    assert ledger.group_accounts("b") == {"g1": "Acme Ltd", "g2": "Bolt", "g3": "Crane"}
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(sa.select(groups.c.group_key, groups.c.created, groups.c.fingerprint))
+        saved = {r.group_key: (bool(r.created), r.fingerprint) for r in rows}
+    assert saved == {"g1": (True, "f2"), "g2": (False, "f3"), "g3": (False, "f4")}
