@@ -170,6 +170,7 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
         async def ticker() -> None:
             while True:
                 await asyncio.sleep(TICK_INTERVAL_S)
+                state.refresh()
                 state.tick()
                 state.store.flush()
 

@@ -181,6 +181,7 @@ class SimulatorMiddleware:
         if early == "drop":
             await _drop(send)
         lost = self.dice.lost(faults) if scope["method"] in WRITE_METHODS else None
+        state.refresh()
         state.tick()
 
         async def send_with_headers(message: Message) -> None:

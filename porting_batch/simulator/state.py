@@ -81,14 +81,12 @@ class SimState:
     # ---- identity and time -------------------------------------------------------------
     def new_id(self) -> str:
         """A fresh UUID, deterministic for a seed, never reused across restarts."""
-        counter = int(self.store.meta.get("id_counter", 0)) + 1
-        self.store.set_meta("id_counter", counter)
+        counter = self.store.next_counter("id_counter")
         return str(uuid.uuid5(_ID_NAMESPACE, f"{self.config.seed}:{counter}"))
 
     def short_key(self, prefix: str) -> str:
         """A support key such as ``sr_1a2b3c``."""
-        counter = int(self.store.meta.get("key_counter", 0)) + 1
-        self.store.set_meta("key_counter", counter)
+        counter = self.store.next_counter("key_counter")
         return f"{prefix}_{(counter * 2654435761) % 16**6:06x}"
 
     def now(self) -> datetime:
@@ -107,6 +105,18 @@ class SimState:
         self.store.set_meta("clock_now", iso(moment))
         self.tick()
         return moment
+
+    def refresh(self) -> None:
+        """Take in what another process sharing the state file committed since (a second run
+        on the same state folder starts a simulator of its own): its orders, documents and
+        clock, as one API would show them to both."""
+        with self._lock:
+            if not self.store.refresh():
+                return
+            saved_now = self.store.meta.get("clock_now")
+            if saved_now:
+                self.clock.reset_to(max(parse_iso(saved_now), self.clock.now()))
+            self._rebuild_indexes()
 
     # ---- indexes and schedule ----------------------------------------------------------
     def _rebuild_indexes(self) -> None:

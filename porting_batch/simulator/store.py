@@ -49,6 +49,8 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             self._load()
+        #: The file's data_version when last loaded: it moves when another process commits.
+        self._version = self._data_version()
 
     def _load(self) -> None:
         assert self._db is not None
@@ -61,6 +63,50 @@ class Store:
             self.blobs[ident] = bytes(content)
         for key, value in self._db.execute("SELECT key, value FROM meta"):
             self.meta[key] = json.loads(value)
+
+    def _data_version(self) -> int | None:
+        if self._db is None:
+            return None
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def refresh(self) -> bool:
+        """Load the file again if another process sharing it (a second run on the same state
+        folder, with its own embedded simulator) committed since; True when it had.
+
+        Skipped while this process has writes of its own pending: their transaction holds the
+        file's write lock, so nobody else committed since it began, and they go first."""
+        if self._db is None or self._dirty:
+            return False
+        with self._lock:
+            version = self._data_version()
+            if version == self._version:
+                return False
+            self._version = version
+            for kind in KINDS:
+                self.objects[kind].clear()
+            self.blobs.clear()
+            self.meta.clear()
+            self._load()
+        return True
+
+    def next_counter(self, key: str) -> int:
+        """The next value of a counter kept in ``meta``, counted in the file itself when there
+        is one: two processes sharing it never hand out the same value (nor the same id)."""
+        if self._db is None:
+            value = int(self.meta.get(key, 0)) + 1
+        else:
+            with self._lock:
+                # The write lock is taken here and held until the flush that ends the request:
+                # another process's next count waits for it, then reads this one's.
+                (row,) = self._db.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT(key) "
+                    "DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value",
+                    (key,),
+                ).fetchall()
+                self._dirty = True
+            value = int(row[0])
+        self.meta[key] = value
+        return value
 
     def get(self, kind: str, ident: str) -> dict[str, Any] | None:
         """One object, or None."""

@@ -11,6 +11,7 @@ import pytest
 
 from porting_batch.simulator import SimulatorConfig, create_app
 from porting_batch.simulator.server import build_parser, running_simulator
+from porting_batch.simulator.store import Store
 from porting_batch.testing.openapi import check_exchange
 
 from .conftest import START, sim_client
@@ -57,6 +58,53 @@ def test_state_file_keeps_orders_across_restarts(tmp_path: Path) -> None:
         fresh = api.post("/porting_orders", json={"phone_numbers": ["+13125550102"]})
         assert fresh.json()["data"][0]["id"] != created[0]["id"]
     second.state.sim.store.close()
+
+
+def test_two_simulators_sharing_a_state_file_show_one_api(tmp_path: Path) -> None:
+    """Two apps on one state file at once (two runs on one state folder, each with its own
+    embedded simulator) see each other's orders as they are made, the numbers they hold, and
+    never hand out the same id."""
+    config = SimulatorConfig(
+        state_file=tmp_path / "simulator.db", clock_speed=0.0, start_time=START
+    )
+    first, second = create_app(config), create_app(config)
+    with sim_client(first) as one, sim_client(second) as other:
+        assert other.get("/porting_orders").json()["data"] == []
+        made = one.post(
+            "/porting_orders", json={"phone_numbers": ["+13125550101"], "customer_reference": "r"}
+        ).json()["data"][0]
+        seen = other.get(f"/porting_orders/{made['id']}")
+        assert seen.status_code == 200 and seen.json()["data"]["customer_reference"] == "r"
+        assert other.get(f"/porting_orders/{made['id']}/allowed_foc_windows").status_code == 200
+        taken = other.post("/porting_orders", json={"phone_numbers": ["+13125550101"]})
+        assert taken.status_code == 422  # the number is in the first one's order
+        ids = [made["id"]]
+        for api, number in ((other, "+13125550102"), (one, "+13125550103")):
+            reply = api.post("/porting_orders", json={"phone_numbers": [number]})
+            ids.append(reply.json()["data"][0]["id"])
+        listed = one.get("/porting_orders").json()["data"]
+    assert len(set(ids)) == 3
+    assert sorted(o["id"] for o in listed) == sorted(ids)
+    first.state.sim.store.close()
+    second.state.sim.store.close()
+
+
+def test_counters_of_two_stores_on_one_file_never_repeat(tmp_path: Path) -> None:
+    """A counter drawn by one store and committed is seen by the other's next draw even
+    before it reloads: ids stay unique across processes sharing the file."""
+    path = tmp_path / "simulator.db"
+    one, other = Store(path), Store(path)
+    drawn = [one.next_counter("id_counter")]
+    one.flush()
+    drawn.append(other.next_counter("id_counter"))
+    other.flush()
+    drawn.append(one.next_counter("id_counter"))
+    one.flush()
+    assert drawn == [1, 2, 3]
+    assert other.refresh() is True and other.meta["id_counter"] == 3
+    assert other.refresh() is False
+    one.close()
+    other.close()
 
 
 def test_command_line_prints_base_url_and_key_and_serves(tmp_path: Path) -> None:
