@@ -116,14 +116,15 @@ class PooledTransport(httpx.AsyncBaseTransport):
         body = await request.aread()
         bare = not body and method not in BODILESS_METHODS and "content-length" not in headers
         timeouts = request.extensions.get("timeout", {})
+        total = _total(timeouts)
         deadline = asyncio.timeout(None)
         data: bytes | AsyncIterator[bytes] | None = body or None
         write = timeouts.get("write")
         if write is not None and len(body) > WRITE_PIECE:
-            data = _pieces(body, deadline, write, _total(timeouts))
+            data = _pieces(body, deadline, write, total)
         try:
             async with deadline:
-                deadline.reschedule(_after(_total(timeouts)))
+                deadline.reschedule(_after(total))
                 response = await session.request(
                     method,
                     URL(str(request.url), encoded=True),

@@ -61,9 +61,6 @@ class SimState:
         self.ops_split_rate = splits
         start = parse_iso(config.start_time) if config.start_time else None
         self.clock = SimClock(speed=config.clock_speed, start=start)
-        saved_now = self.store.meta.get("clock_now")
-        if saved_now:
-            self.clock.reset_to(max(parse_iso(saved_now), self.clock.now()))
         self._schedule: list[tuple[float, str, str]] = []
         self.number_index: dict[str, str] = {}
         self.pending_csrs: set[str] = set()
@@ -73,7 +70,7 @@ class SimState:
         self.tick_hooks: list[Callable[[SimState], None]] = []
         self._lock = threading.RLock()
         self._clock_saved_at = float("-inf")
-        self._rebuild_indexes()
+        self._take_in_store()
         if self.realistic:
             # Unlinked documents and stale drafts expire (issue 15 item 4).
             self.tick_hooks.append(sweep)
@@ -111,12 +108,16 @@ class SimState:
         on the same state folder starts a simulator of its own): its orders, documents and
         clock, as one API would show them to both."""
         with self._lock:
-            if not self.store.refresh():
-                return
-            saved_now = self.store.meta.get("clock_now")
-            if saved_now:
-                self.clock.reset_to(max(parse_iso(saved_now), self.clock.now()))
-            self._rebuild_indexes()
+            if self.store.refresh():
+                self._take_in_store()
+
+    def _take_in_store(self) -> None:
+        # What the store holds decides the clock (never moved back) and the indexes: at start,
+        # and again when another process changed it.
+        saved_now = self.store.meta.get("clock_now")
+        if saved_now:
+            self.clock.reset_to(max(parse_iso(saved_now), self.clock.now()))
+        self._rebuild_indexes()
 
     # ---- indexes and schedule ----------------------------------------------------------
     def _rebuild_indexes(self) -> None:

@@ -64,6 +64,13 @@ class Store:
         for key, value in self._db.execute("SELECT key, value FROM meta"):
             self.meta[key] = json.loads(value)
 
+    def _forget(self) -> None:
+        # What this process holds in memory (not the file).
+        for kind in KINDS:
+            self.objects[kind].clear()
+        self.blobs.clear()
+        self.meta.clear()
+
     def _data_version(self) -> int | None:
         if self._db is None:
             return None
@@ -82,10 +89,7 @@ class Store:
             if version == self._version:
                 return False
             self._version = version
-            for kind in KINDS:
-                self.objects[kind].clear()
-            self.blobs.clear()
-            self.meta.clear()
+            self._forget()
             self._load()
         return True
 
@@ -177,10 +181,7 @@ class Store:
 
     def clear(self) -> None:
         """Forget everything (admin reset)."""
-        for kind in KINDS:
-            self.objects[kind].clear()
-        self.blobs.clear()
-        self.meta.clear()
+        self._forget()
         if self._db is not None:
             with self._lock:
                 self._db.executescript("DELETE FROM objects; DELETE FROM blobs; DELETE FROM meta;")
