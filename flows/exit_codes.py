@@ -28,7 +28,7 @@ def exit_code_for(result: Any) -> int:
     """What one batch's result means for the exit code (README, "Exit codes")."""
     from porting_batch.outcomes import Outcome
 
-    if any(i.code == "file" and i.is_error for i in result.issues):
+    if result.file_refused:
         return EXIT_BAD_INPUT
     if not result.complete:
         return EXIT_FAILED

@@ -46,6 +46,14 @@ def describe(event: ProgressEvent) -> str:
     return line
 
 
+def unfinished_line(failure: str, *, file_refused: bool) -> str:
+    """The closing line of a run that did not finish. A file that could not be read is fixed
+    first: running it again as it is changes nothing."""
+    if file_refused:
+        return f"NOT RUN: {failure}; fix the file, then run the same command again"
+    return f"INCOMPLETE: {failure}; run the same command again to finish"
+
+
 class RunConsole:
     """Progress and summary printing for one command.
 
@@ -178,7 +186,8 @@ class RunConsole:
         if statuses and not result.dry_run:
             out("  orders by status: " + ", ".join(f"{k}: {v}" for k, v in statuses.items()))
         errors = [i for i in result.issues if i.is_error]
-        if errors:
+        # A file that could not be read has that one error, which the closing line gives.
+        if errors and not result.file_refused:
             out(f"First errors ({len(errors)} in all; every one is in the report):")
             for issue in errors[:FIRST_ERRORS]:
                 out(f"  {issue.describe()}")
@@ -188,7 +197,7 @@ class RunConsole:
             for order in attention[:FIRST_ERRORS]:
                 out(f"  {order.order_id or order.customer_reference}: {order.attention}")
         if not result.complete:
-            out(f"  INCOMPLETE: {result.failure}; run the same command again to finish")
+            out("  " + unfinished_line(result.failure, file_refused=result.file_refused))
         out(f"Reports: {report_folder}")
 
 

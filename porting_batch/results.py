@@ -102,6 +102,12 @@ class BatchResult:
         )
 
     @property
+    def file_refused(self) -> bool:
+        """Whether the file itself could not be taken (not a spreadsheet, no header, no rows):
+        nothing ran, and running it again changes nothing until the file is fixed."""
+        return any(issue.code == "file" and issue.is_error for issue in self.issues)
+
+    @property
     def needs_attention(self) -> int:
         """How many numbers are in orders Telnyx refused data of (the operator acts)."""
         return sum(1 for n in self.numbers if n.outcome is Outcome.NEEDS_ATTENTION)
@@ -124,6 +130,7 @@ class BatchResult:
             "report_folder": report_folder,
             "complete": self.complete,
             "failure": self.failure,
+            "file_refused": self.file_refused,
             "outcomes": self.counts_by_outcome(),
             "orders_by_status": self.orders_by_status(),
             "orders": len(self.orders),

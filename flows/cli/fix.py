@@ -58,6 +58,8 @@ def cmd_fix(args: argparse.Namespace, open_api: ApiFactory | None = None) -> int
 
 def print_sent(result: Any) -> None:
     """One line per order the fix changed or refused, then the numbers left for a run."""
+    from porting_batch.console import unfinished_line
+
     for order in result.orders:
         if order.sent:
             attention = f"  ({order.attention})" if order.attention else ""
@@ -68,4 +70,4 @@ def print_sent(result: Any) -> None:
     if new:
         print(f"{len(new)} number(s) not sent: {new[0].reason}")
     if not result.complete and result.failure:
-        print(f"INCOMPLETE: {result.failure}; run the same command again to finish")
+        print(unfinished_line(result.failure, file_refused=result.file_refused))

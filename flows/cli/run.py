@@ -96,7 +96,7 @@ async def _one_here(
     settings: Settings, ledger: Any, api: Any, path: Path, args: argparse.Namespace, console: Any
 ) -> int:
     result, folder = await batch_here(settings, ledger, api, path, _options(args), console)
-    if any(i.code == "file" for i in result.issues):
+    if result.file_refused:
         print(f"error: {result.failure}", file=sys.stderr)
     console.summary(result, str(folder))
     return exit_code_for(result)
@@ -163,6 +163,8 @@ def _run_with_prefect(args: argparse.Namespace, settings: Settings, path: Path) 
 
 def print_summary(summary: dict[str, Any], console: Any = None) -> None:
     """The short console summary of a flow run's batch."""
+    from porting_batch.console import unfinished_line
+
     out = console.line if console is not None else print
     out("")
     numbers, orders = summary["numbers"], summary["orders"]
@@ -173,5 +175,6 @@ def print_summary(summary: dict[str, Any], console: Any = None) -> None:
         statuses = ", ".join(f"{k}: {v}" for k, v in summary["orders_by_status"].items())
         out(f"  orders by status: {statuses}")
     if not summary["complete"]:
-        out(f"  INCOMPLETE: {summary['failure']}; run the same command again to finish")
+        refused = bool(summary.get("file_refused"))
+        out("  " + unfinished_line(summary["failure"], file_refused=refused))
     out(f"Reports: {summary['report_folder']}")

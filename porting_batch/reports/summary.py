@@ -20,6 +20,8 @@ CHECKED_TEXT = (
     "in Issues first."
 )
 FIRST_ERRORS = 10
+#: What to do about a file that could not be read: running it again as it is changes nothing.
+_NEXT_STEP_REFUSED = "Nothing was sent: fix the file, then run it again."
 
 _SECRET_SETTING_WORDS = ("key", "secret", "token", "password", "passcode", "pin")
 _HARMLESS_SETTING_VALUES = {"set", "not set", "", None}
@@ -132,7 +134,9 @@ def summary_rows(
                 "incomplete",
                 [
                     "Status",
-                    f"INCOMPLETE: {failure}. Rows show how far each got; "
+                    f"INCOMPLETE: {failure}. {_NEXT_STEP_REFUSED}"
+                    if result.file_refused
+                    else f"INCOMPLETE: {failure}. Rows show how far each got; "
                     "'not_processed' rows were not reached. Run the file again.",
                 ],
             )
@@ -196,7 +200,8 @@ def summary_markdown(
         lines += ["", f"> {CHECKED_TEXT}"]
     elif not result.complete:
         failure = tables.scrub_any(result.failure) or "the run stopped before the end"
-        lines += ["", f"> **The run did not finish:** {_md(failure)}. Run the file again."]
+        again = _NEXT_STEP_REFUSED if result.file_refused else "Run the file again."
+        lines += ["", f"> **The run did not finish:** {_md(failure)}. {again}"]
     lines += ["", "## Numbers by outcome", "", "| Outcome | Numbers | Meaning |", "|---|---:|---|"]
     for outcome, count in result.counts_by_outcome().items():
         lines.append(f"| {outcome} | {count} | {_md(Outcome(outcome).description)} |")

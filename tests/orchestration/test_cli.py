@@ -20,6 +20,8 @@ import pytest
 from flows.cli import main
 from porting_batch.batch_lock import hold_batch
 from porting_batch.client import PortingClient
+from porting_batch.errors import IntakeError
+from porting_batch.intake import read_batch
 from porting_batch.ledger import Ledger
 from porting_batch.settings import Settings
 from porting_batch.simulator import SimulatorConfig, create_app
@@ -176,6 +178,34 @@ def test_an_unreadable_file_exits_2_with_one_line(where, api, capsys):
     assert code == 2
     (line,) = captured.err.strip().splitlines()
     assert "not-a-sheet.xlsx" in line and "Traceback" not in captured.err
+
+
+def test_an_unreadable_file_is_to_be_fixed_not_run_again_as_it_is(where, api, capsys):
+    """A file missing columns: the summary says NOT RUN and to fix the file, once, not rerun."""
+    bad = where / "header-only.csv"
+    bad.write_text("phone_number,entity_name\n", encoding="utf-8")
+    code = main(["run", str(bad), *_args(where)], open_api=api.open)
+    out = capsys.readouterr().out
+    assert code == 2, out
+    assert "NOT RUN: header-only.csv" in out and "fix the file, then run" in out
+    assert "INCOMPLETE" not in out and "First errors" not in out
+    assert out.count("required column(s) missing") == 1, out
+
+
+def test_a_flow_runs_summary_of_an_unreadable_file_says_to_fix_it(tmp_path, capsys):
+    """Through Prefect: the batch summary of a refused file says NOT RUN and to fix the file."""
+    from flows.cli import print_summary
+    from porting_batch.runner import failed_intake_result
+
+    bad = tmp_path / "old.xls"
+    bad.write_bytes(b"not a workbook")
+    settings = Settings(out_dir=tmp_path / "reports")
+    with pytest.raises(IntakeError) as caught:
+        read_batch(bad, settings)
+    print_summary(failed_intake_result(settings, bad, caught.value).summary("reports/old"))
+    out = capsys.readouterr().out
+    assert "NOT RUN: old.xls: '.xls' is not a spreadsheet type" in out, out
+    assert "fix the file, then run the same command again" in out and "INCOMPLETE" not in out
 
 
 def _refuse_patch(request: httpx.Request) -> httpx.Response | None:

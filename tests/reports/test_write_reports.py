@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from porting_batch.errors import ReportError
+from porting_batch.errors import IntakeError, ReportError
+from porting_batch.intake import read_batch
 from porting_batch.outcomes import Outcome
 from porting_batch.reports import (
     ReportFiles,
@@ -28,6 +29,8 @@ from porting_batch.reports.files import WRITER_FILE
 from porting_batch.reports.tables import Tables
 from porting_batch.reports.workbook import overflow_notes, write_report_files
 from porting_batch.results import BatchResult, NumberResult
+from porting_batch.runner import failed_intake_result
+from porting_batch.settings import Settings
 
 from .conftest import ACCOUNT, FOC, FORMULA, HEADERS, PIN, make_result
 from .helpers import all_text, csv_rows, sheet_dicts, sheet_rows
@@ -335,6 +338,24 @@ def test_a_failed_run_still_reports_marked_incomplete(tmp_path: Path) -> None:
     last = sheet_dicts(files.xlsx, "Numbers")[-1]
     assert (last["Outcome"], last["Reason"]) == ("not_processed", Outcome.NOT_PROCESSED.description)
     assert "INCOMPLETE" in summary_markdown(result, files)
+
+
+def test_the_report_of_an_unreadable_file_says_to_fix_it_before_running_it_again(
+    tmp_path: Path,
+) -> None:
+    """A file refused whole: Summary sheet and page say nothing was sent and to fix the file."""
+    settings = Settings(out_dir=tmp_path / "reports")
+    path = tmp_path / "old.xls"
+    path.write_bytes(b"not a workbook")
+    with pytest.raises(IntakeError) as caught:
+        read_batch(path, settings)
+    result = failed_intake_result(settings, path, caught.value)
+    files = write(result, tmp_path)
+    status = next(row for row in sheet_rows(files.xlsx, "Summary") if row[0] == "Status")
+    assert status[1].startswith("INCOMPLETE: old.xls: '.xls' is not a spreadsheet type")
+    assert status[1].endswith("Nothing was sent: fix the file, then run it again.")
+    page = summary_markdown(result, files)
+    assert "fix the file, then run it again" in page and "Run the file again" not in page
 
 
 class _Exploding(str):
