@@ -5,6 +5,7 @@ Named ``delimited`` so it never shadows the standard library's ``csv``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -23,32 +24,19 @@ _CSV_MAX_LINES = 1_048_576
 _CSV_LINE_LIMIT = 1 << 22
 
 
+#: Byte-order marks of the wide encodings (UTF-32's first, as UTF-16 LE's is its prefix):
+#: Excel's "Unicode Text" and Windows PowerShell's ``>`` write UTF-16 with one.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def load_csv(path: Path, data: bytes, settings: Settings) -> Grid:
     """The CSV file as a grid of text cells, within max_rows and max_columns."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel's plain "CSV" on Windows writes cp1252; latin-1 never fails as the last resort
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
-    if "\x00" in text[:4096]:
-        raise IntakeError(
-            f"{path.name} is not a text CSV file (it holds binary data)",
-            file=str(path),
-            hint="export the sheet as CSV UTF-8, or give the .xlsx itself",
-        )
-    first_line = text.split("\n", 1)[0]
-    hinted = re.fullmatch(r"sep=(.)\r?", first_line)
-    if hinted:
-        # Excel's "sep=;" line names the delimiter; Excel hides it, so rows keep their numbers
-        delimiter = hinted.group(1)
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-    else:
-        delimiter = max((",", ";", "\t"), key=first_line.count)
-        if not first_line.count(delimiter):
-            delimiter = ","
+    text, delimiter = csv_text(path, data)
     sheet = path.stem
     _check_line_lengths(path, text)
     try:
@@ -60,6 +48,52 @@ def load_csv(path: Path, data: bytes, settings: Settings) -> Grid:
             hint="export the sheet again as CSV UTF-8",
         ) from exc
     return Grid(sheet=sheet, rows=rows, text_only=True)
+
+
+def csv_text(path: Path, data: bytes) -> tuple[str, str]:
+    """The CSV's text and delimiter, as every reader of the file must take them (intake and the
+    annotated copy): decoded by its byte-order mark, else UTF-8, else cp1252; an Excel
+    ``sep=`` line taken off, since Excel hides it and the rows keep their numbers."""
+    text = _decode(path, data)
+    if "\x00" in text[:4096]:
+        raise IntakeError(
+            f"{path.name} is not a text CSV file (it holds binary data)",
+            file=str(path),
+            hint="export the sheet as CSV UTF-8, or give the .xlsx itself",
+        )
+    first_line = text.split("\n", 1)[0]
+    hinted = re.fullmatch(r"sep=(.)\r?", first_line)
+    if hinted:
+        delimiter = hinted.group(1)
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    else:
+        delimiter = max((",", ";", "\t"), key=first_line.count)
+        if not first_line.count(delimiter):
+            delimiter = ","
+    return text, delimiter
+
+
+def _decode(path: Path, data: bytes) -> str:
+    for bom, codec in _WIDE_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise IntakeError(
+                    f"{path.name} starts as {codec.upper()} text but is cut short or damaged "
+                    f"at byte {exc.start:,}",
+                    file=str(path),
+                    hint="export the sheet again, as CSV UTF-8",
+                ) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # Excel's plain "CSV" on Windows writes cp1252; latin-1 never fails as the last resort
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def _check_line_lengths(path: Path, text: str) -> None:
@@ -90,7 +124,7 @@ def _csv_rows(path: Path, text: str, delimiter: str, settings: Settings) -> list
     rows: list[list[Any]] = []
     blank: list[Any] = []
     pending = 0
-    for number, cells in enumerate(csv.reader(_lines(text), delimiter=delimiter), 1):
+    for number, cells in enumerate(csv.reader(csv_lines(text), delimiter=delimiter), 1):
         if number > _CSV_MAX_LINES:
             raise IntakeError(
                 f"{path.name}: more than {_CSV_MAX_LINES:,} lines, more than any spreadsheet holds",
@@ -129,7 +163,7 @@ def _csv_rows(path: Path, text: str, delimiter: str, settings: Settings) -> list
     return rows
 
 
-def _lines(text: str) -> Iterator[str]:
+def csv_lines(text: str) -> Iterator[str]:
     """The text's lines with their ends, as csv wants them, without a copy of the whole text.
 
     io.StringIO would hold the text again at four bytes a character (200 MB for a 50 MB file).

@@ -15,7 +15,6 @@ is never opened again here (a file refused as too large once took 2 GB to annota
 from __future__ import annotations
 
 import csv
-import io
 import re
 import warnings
 import zipfile
@@ -33,7 +32,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from porting_batch.columns import canonical_column
+from porting_batch.errors import IntakeError
 from porting_batch.files import atomic_path
+from porting_batch.intake.delimited import csv_lines, csv_text
 from porting_batch.issues import Issue
 from porting_batch.media import ZIP_MAGIC
 from porting_batch.outcomes import Outcome
@@ -157,6 +158,7 @@ def _open_input(result: BatchResult) -> tuple[Any, bool] | str:
         if suffix in _CSV_SUFFIXES:
             return _workbook_from_csv(source, _sheet_names(result)), True
     except (
+        IntakeError,
         InvalidFileException,
         zipfile.BadZipFile,
         UnicodeDecodeError,
@@ -369,20 +371,14 @@ def _sheet_names(result: BatchResult) -> list[str]:
 
 def _workbook_from_csv(source: Path, sheet_names: list[str]) -> Any:
     """The CSV as a one-sheet workbook, every value text (a '+' or leading zero survives)."""
-    data = source.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
+    # Decoded and split as intake read it, so each row is where intake numbered it and each
+    # value in the column whose secrets are masked.
+    text, delimiter = csv_text(source, source.read_bytes())
     book = Workbook()
     sheet = book.active
     title = (sheet_names[0] if sheet_names else source.stem).translate(_SHEET_NAME_BAD)
     sheet.title = title[:31] or "Sheet1"
-    for values in csv.reader(io.StringIO(text), dialect):
+    for values in csv.reader(csv_lines(text), delimiter=delimiter):
         sheet.append([safe_text(value) for value in values])
     for row in sheet.iter_rows():
         for cell in row:

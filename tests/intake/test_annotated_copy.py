@@ -13,7 +13,7 @@ from porting_batch.reports import write_reports
 from porting_batch.runner import failed_intake_result, validation_result
 from porting_batch.settings import Settings
 
-from .conftest import TODAY, good_row, write_xlsx
+from .conftest import TODAY, good_row, write_csv, write_xlsx
 from .hostile import sparse_file
 
 PIN = "904217"
@@ -60,6 +60,29 @@ def test_annotated_copy_keeps_secrets_in_clear_when_asked(tmp_path: Path) -> Non
     )
     assert _column(values, "pin_passcode") == [PIN]
     assert _column(values, "account_number") == [ACCOUNT]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_csv_with_an_excel_sep_line_is_annotated_as_intake_read_it(
+    tmp_path: Path, encoding: str
+) -> None:
+    """A 'sep=;' CSV: the copy splits on ';' with the line left out, so rows and masks line up."""
+    rows = [good_row(phone_number="312-555-01", pin_passcode=PIN, account_number=ACCOUNT)]
+    plain = write_csv(tmp_path / "plain.csv", rows, delimiter=";")
+    source = tmp_path / "b.csv"
+    source.write_text("sep=;\r\n" + plain.read_text(encoding="utf-8"), encoding=encoding)
+    settings = Settings(out_dir=tmp_path / "reports")
+    intake = read_batch(source, settings, today=TODAY)
+    files = write_reports(validation_result(settings, intake), tmp_path / "out")
+    assert files.annotated is not None
+    sheet = openpyxl.load_workbook(files.annotated).worksheets[0]
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[0][0] == "phone_number" and values[1][0] == "312-555-01"
+    assert _column(values, "pin_passcode") == ["••••"]
+    assert _column(values, "account_number") == ["••••1234"]
+    assert "not a valid phone number" in sheet["A2"].comment.text
+    cells = " ".join(str(value) for row in values for value in row)
+    assert PIN not in cells and "88001234" not in cells
 
 
 def test_workbook_named_csv_is_annotated_as_the_workbook_it_is(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -389,13 +390,27 @@ def test_title_rows_above_the_header_are_skipped(tmp_path: Path, read: Reader) -
         ("\t", "utf-8"),
         (";", "cp1252"),
         (",", "cp1252"),
+        ("\t", "utf-16"),
+        (",", "utf-16"),
+        (",", "utf-32"),
     ],
-    ids=["comma", "comma-bom", "semicolon", "tab", "semicolon-cp1252", "comma-cp1252"],
+    ids=[
+        "comma",
+        "comma-bom",
+        "semicolon",
+        "tab",
+        "semicolon-cp1252",
+        "comma-cp1252",
+        "tab-utf16",
+        "comma-utf16",
+        "comma-utf32",
+    ],
 )
 def test_csv_encodings_and_delimiters_are_detected(
     tmp_path: Path, read: Reader, delimiter: str, encoding: str
 ) -> None:
-    """UTF-8 with or without BOM, cp1252, and comma, semicolon or tab all read the same."""
+    """UTF-8 with or without BOM, UTF-16 or -32 by their BOM, cp1252, and comma, semicolon or
+    tab all read the same."""
     path = write_csv(
         tmp_path / "b.csv",
         [good_row(entity_name="Société Générale, Inc.")],
@@ -406,6 +421,26 @@ def test_csv_encodings_and_delimiters_are_detected(
     assert intake.issues == []
     assert intake.rows[0].values["entity_name"] == "Société Générale, Inc."
     assert intake.headers[0] == "phone_number"
+
+
+def test_a_big_endian_utf16_csv_reads_by_its_bom(tmp_path: Path, read: Reader) -> None:
+    """UTF-16 big-endian with its byte-order mark reads like any other CSV."""
+    source = write_csv(tmp_path / "s.csv", [good_row(entity_name="Société Générale, Inc.")])
+    path = tmp_path / "b.csv"
+    path.write_bytes(codecs.BOM_UTF16_BE + source.read_text(encoding="utf-8").encode("utf-16-be"))
+    intake = read(path)
+    assert intake.issues == []
+    assert intake.rows[0].values["entity_name"] == "Société Générale, Inc."
+
+
+def test_a_utf16_csv_cut_short_is_refused_in_one_line(tmp_path: Path, read: Reader) -> None:
+    """A UTF-16 file with an odd byte at the end: one error naming the file and the byte."""
+    source = write_csv(tmp_path / "s.csv", [good_row()], encoding="utf-16")
+    path = tmp_path / "b.csv"
+    path.write_bytes(source.read_bytes() + b"\x00")
+    with pytest.raises(IntakeError) as caught:
+        read(path)
+    assert caught.value.message.startswith("b.csv starts as UTF-16 text but is cut short")
 
 
 def test_csv_keeps_plus_and_leading_zeros(tmp_path: Path, read: Reader) -> None:
