@@ -20,6 +20,7 @@ from porting_batch.plan import OrderGroup
 from porting_batch.runner import sent
 from porting_batch.runner.api import order_status
 from porting_batch.runner.context import Run, logger
+from porting_batch.runner.documents import DocumentsGone, gone_documents
 from porting_batch.runner.intents import Intent, Recorded
 from porting_batch.runner.refusals import refuse, refused_data_issues
 from porting_batch.runner.resubmit import send_changes
@@ -102,6 +103,11 @@ async def _patch(
     try:
         order = await run.api.update_order(record.order_id, body, on_send=intent.record)
     except UnprocessableEntityError as exc:
+        gone = gone_documents(exc, documents)
+        if gone:
+            # Not the operator's data: uploads Telnyx has since deleted. Uploaded again.
+            intent.settle("failed", str(exc))
+            raise DocumentsGone(gone) from exc
         run.state.extra_issues.extend(refused_data_issues(group, record, exc))
         record.attention = "; ".join(item.describe() for item in exc.errors) or str(exc)
         record.patched_fingerprint = ""

@@ -11,17 +11,43 @@ import asyncio
 import dataclasses
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from porting_batch.errors import ApiError, NoResponseError, PortingBatchError, ServerError
+from porting_batch.errors import (
+    ApiError,
+    NoResponseError,
+    PortingBatchError,
+    ServerError,
+    UnprocessableEntityError,
+)
 from porting_batch.issues import Issue, Severity
 from porting_batch.ledger import Ledger
 from porting_batch.plan import OrderGroup
 from porting_batch.runner.api import PortingApi
 from porting_batch.runner.intents import Intent, Recorded
 from porting_batch.runner.state import DOCUMENT_KINDS, RunState, shown_value
+
+
+class DocumentsGone(PortingBatchError):
+    """Telnyx no longer holds documents the ledger uploaded: an upload no order uses is deleted
+    after 30 minutes (its draft order deleted, say). They are uploaded again."""
+
+    def __init__(self, document_ids: Sequence[str]) -> None:
+        super().__init__(f"document(s) no longer at Telnyx: {', '.join(document_ids)}")
+        self.document_ids = tuple(document_ids)
+
+
+def gone_documents(exc: UnprocessableEntityError, documents: Mapping[str, str]) -> list[str]:
+    """The ids among ``documents`` (kind -> id) that a refused PATCH says do not exist."""
+    gone = []
+    for item in exc.errors:
+        kind = (item.pointer or "").removeprefix("/documents/")
+        text = (item.detail or item.title).lower()
+        if kind in documents and ("not exist" in text or "not found" in text):
+            gone.append(documents[kind])
+    return gone
 
 
 @dataclass(frozen=True)
@@ -66,6 +92,15 @@ class Documents:
             else:
                 ids[kind] = found
         return ids, refusals
+
+    def forget(self, document_ids: Sequence[str]) -> None:
+        """Stop reusing these ids (gone at Telnyx): the next ``for_group`` uploads their files
+        again, and the ledger records the new ids over them. An id another group has already
+        replaced is left replaced."""
+        gone = set(document_ids)
+        for known in (self._ids, self.recorded.documents):
+            for digest in [d for d, document_id in known.items() if document_id in gone]:
+                del known[digest]
 
     async def _document_id(self, name: str, column: str) -> str | Refusal:
         digest = self.state.document_digests.get(name)

@@ -25,7 +25,6 @@ from porting_batch.progress import ProgressCallback
 from porting_batch.results import BatchResult
 from porting_batch.runner import steps
 from porting_batch.runner.api import PortingApi
-from porting_batch.runner.complete import complete_order
 from porting_batch.runner.context import Run, logger, start_run, utc_now
 from porting_batch.runner.groups import group_runner
 from porting_batch.runner.sequence import InProcess, run_sequence
@@ -99,7 +98,7 @@ async def _fix_group(run: Run, group: OrderGroup, split: set[str]) -> None:
             run.ledger.save_order(record)
             continue
         try:
-            await complete_order(run, runner.recorded, group, record, documents)
+            documents = await runner.complete(group, record, documents)
         except ApiError as exc:
             state.failed_orders[record.order_id] = describe_failure(exc)
             state.fail_group(group, describe_failure(exc))

@@ -6,11 +6,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from porting_batch.errors import ApiError, PortingBatchError, UnprocessableEntityError
+from porting_batch.errors import (
+    ApiError,
+    NotFoundError,
+    PortingBatchError,
+    UnprocessableEntityError,
+)
+from porting_batch.ledger import OrderRecord, OrderStatus
 from porting_batch.plan import OrderGroup
 from porting_batch.runner.complete import complete_order
 from porting_batch.runner.context import Run, logger
-from porting_batch.runner.documents import Documents, refusal_issues
+from porting_batch.runner.documents import Documents, DocumentsGone, refusal_issues
 from porting_batch.runner.intents import Recorded
 from porting_batch.runner.orders import ensure_orders
 from porting_batch.runner.state import GroupSummary, describe_failure
@@ -102,30 +108,79 @@ class GroupRunner:
             state.group_attention(group, "; ".join(r.message for r in refusals))
             summary.attention.extend(r.message for r in refusals)
             return summary
-        try:
-            records = await ensure_orders(run.ledger, run.api, state, self.recorded, group)
-        except UnprocessableEntityError as exc:
-            # The API refused the request as a whole: the data, not the connection.
-            reason = f"create refused: {exc}"
-            state.group_attention(group, reason)
-            summary.attention.append(reason)
-            return summary
-        for record in records:
-            summary.orders.append(record.order_id)
-            if record.order_id in self.recorded.order_ids:
-                summary.reused += 1
-            else:
-                summary.created += 1
+        finished: set[str] = set()
+        # A second pass only when an order of the first was gone at Telnyx: its numbers get a
+        # new order, which is never itself gone.
+        for _ in range(2):
             try:
-                await complete_order(run, self.recorded, group, record, documents)
-            except ApiError as exc:
-                reason = describe_failure(exc)
-                state.failed_orders[record.order_id] = reason
-                self._fail(group, reason)
-                summary.failed = summary.failed or reason
-            if record.attention:
-                summary.attention.append(record.attention)
+                records = await ensure_orders(run.ledger, run.api, state, self.recorded, group)
+            except UnprocessableEntityError as exc:
+                # The API refused the request as a whole: the data, not the connection.
+                reason = f"create refused: {exc}"
+                state.group_attention(group, reason)
+                summary.attention.append(reason)
+                return summary
+            gone = False
+            for record in records:
+                if record.order_id in finished:
+                    continue
+                finished.add(record.order_id)
+                try:
+                    documents = await self.complete(group, record, documents)
+                except NotFoundError:
+                    self._gone(record)
+                    gone = True
+                    continue
+                except ApiError as exc:
+                    reason = describe_failure(exc)
+                    state.failed_orders[record.order_id] = reason
+                    self._fail(group, reason)
+                    summary.failed = summary.failed or reason
+                summary.orders.append(record.order_id)
+                if record.order_id in self.recorded.order_ids:
+                    summary.reused += 1
+                else:
+                    summary.created += 1
+                if record.attention:
+                    summary.attention.append(record.attention)
+            if not gone:
+                break
         return summary
+
+    async def complete(
+        self, group: OrderGroup, record: OrderRecord, documents: dict[str, str]
+    ) -> dict[str, str]:
+        """Complete the order; documents Telnyx no longer holds are uploaded again (once) and
+        the order completed with them. Returns the documents the group now uses."""
+        try:
+            await complete_order(self.run, self.recorded, group, record, documents)
+            return documents
+        except DocumentsGone as exc:
+            logger.info("%s: %s; uploading them again", group.account, exc)
+            self.documents.forget(exc.document_ids)
+        renewed, refusals = await self.documents.for_group(group)
+        if refusals:
+            # The files changed since intake: the operator's to fix, as at the group's start.
+            self.run.state.extra_issues.extend(refusal_issues(group, refusals))
+            record.attention = "; ".join(r.message for r in refusals)
+            return renewed
+        await complete_order(self.run, self.recorded, group, record, renewed)
+        return renewed
+
+    def _gone(self, record: OrderRecord) -> None:
+        """The order is no longer at Telnyx (a draft is deleted 30 days after it is made, or
+        by hand in the portal): recorded as deleted, its numbers free for a new order."""
+        logger.warning("order %s is gone at Telnyx; its numbers get a new order", record.order_id)
+        ledger, batch_id = self.run.ledger, self.run.state.batch_id
+        record.status = OrderStatus.DELETED.value
+        ledger.save_order(record)
+        for intent in ledger.open_intents_for(
+            batch_id, record.order_id, kinds=("patch", "confirm")
+        ):
+            ledger.settle_intent(intent["intent_id"], "failed", "the order is gone at Telnyx")
+        for number in record.phone_numbers:
+            if self.recorded.orders.get(number) is record:
+                del self.recorded.orders[number]
 
     def _fail(self, group: OrderGroup, reason: str) -> None:
         self.run.state.fail_group(group, reason)
