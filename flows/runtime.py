@@ -53,18 +53,25 @@ _lock = threading.Lock()
 _shared: dict[str, Any] = {"users": 0, "handle": None, "context": None}
 
 
-def _acquire_simulator(settings: Settings) -> Any:
+def embedded_simulator_config(settings: Settings) -> Any:
+    """The built-in simulator's configuration for these settings: what every command that starts
+    one (and ``porting-batch simulator advance``) uses, on the state folder's file."""
     from porting_batch.simulator import SimulatorConfig
+
+    return SimulatorConfig(
+        state_file=settings.simulator_state_file,
+        scenario=settings.simulator_scenario,
+        clock_speed=settings.simulator_speed,
+    )
+
+
+def _acquire_simulator(settings: Settings) -> Any:
     from porting_batch.simulator.server import running_simulator
 
     with _lock:
         if _shared["handle"] is None:
             settings.state_dir.mkdir(parents=True, exist_ok=True)
-            config = SimulatorConfig(
-                state_file=settings.simulator_state_file,
-                scenario=settings.simulator_scenario,
-                clock_speed=settings.simulator_speed,
-            )
+            config = embedded_simulator_config(settings)
             context: AbstractContextManager[Any] = running_simulator(config)
             _shared["handle"] = context.__enter__()
             _shared["context"] = context

@@ -208,6 +208,49 @@ def test_a_flow_runs_summary_of_an_unreadable_file_says_to_fix_it(tmp_path, caps
     assert "fix the file, then run the same command again" in out and "INCOMPLETE" not in out
 
 
+def test_simulator_advance_moves_the_state_folders_simulator_and_names_what_moved(where, capsys):
+    """31 days on, a draft the built-in simulator saved is deleted; the command says so."""
+    state_file = where / "state" / "simulator.db"
+    state_file.parent.mkdir()
+    app = create_app(SimulatorConfig(state_file=state_file))
+    transport = httpx.ASGITransport(app=app)
+
+    async def draft() -> None:
+        async with httpx.AsyncClient(transport=transport, base_url="http://sim/v2") as http:
+            response = await http.post(
+                "/porting_orders",
+                json={"phone_numbers": ["+13125550101"]},
+                headers={"Authorization": "Bearer KEYSIMULATOR"},
+            )
+            assert response.status_code == 201, response.text
+
+    asyncio.run(draft())
+    app.state.sim.store.close()
+    code = main(["simulator", "advance", "31d", "--state", str(where / "state")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "1 order(s) moved: 1 deleted" in out and "porting-batch track" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["simulator", "advance", "2 weeks"], "'2 weeks' is not a duration: write it as 2d"),
+        (["simulator", "advance", "2d"], "no built-in simulator here yet; run a batch first"),
+    ],
+)
+def test_simulator_advance_refuses_a_bad_duration_or_no_simulator_in_one_line(
+    where, capsys, argv, message
+):
+    """A duration it cannot read, or a state folder no run used: exit 2, one line."""
+    code = main([*argv, "--state", str(where / "state")])
+    captured = capsys.readouterr()
+    assert code == 2
+    (line,) = captured.err.strip().splitlines()
+    assert message in line, line
+    assert not (where / "state" / "simulator.db").exists()
+
+
 def _refuse_patch(request: httpx.Request) -> httpx.Response | None:
     if request.method == "PATCH" and "/porting_orders/" in request.url.path:
         body = {
