@@ -161,8 +161,11 @@ class GroupRunner:
         renewed, refusals = await self.documents.for_group(group)
         if refusals:
             # The files changed since intake: the operator's to fix, as at the group's start.
-            self.run.state.extra_issues.extend(refusal_issues(group, refusals))
+            state = self.run.state
+            state.extra_issues.extend(refusal_issues(group, refusals))
             record.attention = "; ".join(r.message for r in refusals)
+            state.group_attention(group, record.attention)
+            self.run.ledger.save_order(record)
             return renewed
         await complete_order(self.run, self.recorded, group, record, renewed)
         return renewed
