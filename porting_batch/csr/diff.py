@@ -30,12 +30,18 @@ class Difference:
     carrier: str
     sheet: str
     secret: bool = False
+    #: Only the suite or unit differs: whether the carrier's street line names one at all.
+    unit: bool = False
+    carrier_unit: bool = False
 
     def message(self) -> str:
         """The difference in an operator's words, both values named unless secret."""
         if self.secret:
             return "the carrier's record has a different account number than the sheet"
         sheet = f"'{self.sheet}'" if self.sheet else "nothing"
+        if self.unit:
+            which = "another suite or unit" if self.carrier_unit else "no suite or unit"
+            return f"the carrier's record has {which} ('{self.carrier}'), the sheet has {sheet}"
         return f"the carrier has '{self.carrier}', the sheet has {sheet}"
 
 
@@ -63,7 +69,11 @@ def _street(fields: Mapping[str, str], view: CarrierView) -> list[Difference]:
         column = "extended_address" if extra and not street_unit else "street_address"
         shown = extra if column == "extended_address" else sheet_full
         if not any(d.column == column for d in found):
-            found.append(Difference(column, view.street_address, shown))
+            found.append(
+                Difference(
+                    column, view.street_address, shown, unit=True, carrier_unit=bool(carrier_unit)
+                )
+            )
     return found
 
 

@@ -7,6 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from porting_batch.csr.compare import digits, fold, postal, same_words, split_unit
+from porting_batch.csr.diff import differences
+from porting_batch.csr.record import CarrierView
 
 NAMES = st.sampled_from(["Acme", "Bluebird", "Cedar", "Dockside", "Evergreen", "Foxglove"])
 TRADES = st.sampled_from(["Widgets", "Dental", "Logistics", "Bakery", "Legal"])
@@ -76,3 +78,26 @@ def test_phone_digits_ignore_format_and_country_code():
 def test_fold_keeps_words_it_does_not_know():
     """Only known abbreviations fold; other words stay as they are."""
     assert fold("Acme  Widgets, LLC.") == "acme widgets llc"
+
+
+@pytest.mark.parametrize(
+    ("carrier_street", "sheet", "expected"),
+    [
+        (
+            "8906 Oak Ave",
+            {"street_address": "8906 Oak Avenue", "extended_address": "Floor 12"},
+            "the carrier's record has no suite or unit ('8906 Oak Ave'), the sheet has 'Floor 12'",
+        ),
+        (
+            "123 N Wacker Dr Ste 400",
+            {"street_address": "123 N Wacker Drive", "extended_address": "Suite 500"},
+            "the carrier's record has another suite or unit ('123 N Wacker Dr Ste 400'), "
+            "the sheet has 'Suite 500'",
+        ),
+    ],
+)
+def test_a_suite_or_unit_difference_says_so_on_the_suite_cell(carrier_street, sheet, expected):
+    """Only the unit differs: the Suite/Unit cell is told the carrier has none or another,
+    not handed the carrier's street line as if it were a unit."""
+    found = differences(sheet, CarrierView(street_address=carrier_street), key=b"k")
+    assert [(d.column, d.message()) for d in found] == [("extended_address", expected)]
