@@ -48,6 +48,14 @@ _PLACES = (
     ("Raleigh", "NC", "27601"),
     ("Madison", "WI", "53703"),
 )
+#: A Canadian number's carrier keeps a Canadian service address (one an operator can type into
+#: a Canadian row: province code, A1A 1A1 postal code), in Eastern time like the US default.
+_CANADIAN_PLACES = (
+    ("Ottawa", "ON", "K1P 5J9"),
+    ("Hamilton", "ON", "L8P 4R5"),
+    ("Montreal", "QC", "H3B 4W8"),
+    ("Quebec City", "QC", "G1R 4S9"),
+)
 
 #: Words a carrier's clerk reads as the same (the order's and the record's are both folded).
 _SAME_WORD = {
@@ -152,7 +160,8 @@ def record_for(phone_number: str, seed: int = 0) -> CarrierRecord:
         f"{1 + _draw(seed, key, 'house') % 9899} {_pick(_STREETS, seed, key, 'street')} "
         f"{_pick(_STREET_KINDS, seed, key, 'kind')}"
     )
-    locality, area, postal = _pick(_PLACES, seed, key, "place")
+    places = _CANADIAN_PLACES if facts.country_code == "CA" else _PLACES
+    locality, area, postal = _pick(places, seed, key, "place")
     account = f"{_draw(seed, key, 'account') % 10**9:09d}"
     pin = f"{_draw(seed, key, 'pin') % 10**4:04d}"
     spid = facts.spid

@@ -39,6 +39,8 @@ _STATE_ZONES = {
     "OR": "America/Los_Angeles",
     "OH": "America/New_York",
     "NC": "America/New_York",
+    "ON": "America/Toronto",
+    "QC": "America/Toronto",
 }
 _DEFAULT_ZONE = "America/New_York"
 _NUMBER_IDS = uuid.UUID("0b7f9a3e-1c55-4e0f-9a51-7d2f2f1e6c20")

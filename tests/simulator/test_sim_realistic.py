@@ -17,6 +17,7 @@ from porting_batch.simulator.carriers import fold, record_for
 from porting_batch.simulator.clock import parse_iso
 from porting_batch.simulator.scenario import ScenarioError, load_scenario
 from porting_batch.simulator.server import build_parser
+from porting_batch.validation.fields import check_address
 
 from .conftest import frozen_config
 from .helpers import PDF
@@ -355,3 +356,17 @@ def test_command_line_takes_profile_and_rejection_rate() -> None:
     assert (args.profile, args.random_rejection_rate) == ("realistic", 0.1)
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--profile", "harsh"])
+
+
+@pytest.mark.parametrize(
+    "number", ["+14162150100", "+16045550100", "+15145550133", "+14165550199", "+13125550101"]
+)
+def test_a_carrier_record_holds_an_address_the_sheet_can_be_corrected_to(number: str) -> None:
+    """A record's service address passes the sheet's own address check for its country (a
+    Canadian number's carrier keeps a Canadian address), so a rejection can be fixed."""
+    record = record_for(number, 3)
+    location = record.location()
+    country = location["country_code"]
+    _, problems = check_address(country, location["administrative_area"], location["postal_code"])
+    assert problems == [], (number, location)
+    assert country == ("CA" if number[2:5] in {"416", "604", "514"} else "US")
