@@ -256,7 +256,10 @@ async def _port_in(settings: Settings, request: PortInRequest) -> dict[str, Any]
     # Completed('...')"): the outcome and where the reports are.
     if failed:
         reason = "; ".join(f"{s['batch_id']}: {s['failure'] or 'incomplete'}" for s in failed)
-        return Failed(message=f"Not complete: {reason}; report folder {folders}", data=summary)
+        return Failed(
+            message=f"Not complete: {reason}; run it again to finish; report folder {folders}",
+            data=summary,
+        )
     if len(summaries) == 1:
         only = summaries[0]
         message = f"Completed {only['batch_id']}: {_counts(only)}; report folder {folders}"

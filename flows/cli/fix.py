@@ -59,6 +59,7 @@ def cmd_fix(args: argparse.Namespace, open_api: ApiFactory | None = None) -> int
 def print_sent(result: Any) -> None:
     """One line per order the fix changed or refused, then the numbers left for a run."""
     from porting_batch.console import unfinished_line
+    from porting_batch.runner.fix import NEW_NUMBER
 
     for order in result.orders:
         if order.sent:
@@ -69,5 +70,9 @@ def print_sent(result: Any) -> None:
     new = [n for n in result.numbers if n.outcome.value == "not_processed"]
     if new:
         print(f"{len(new)} number(s) not sent: {new[0].reason}")
-    if not result.complete and result.failure:
+    if new and all(n.reason == NEW_NUMBER for n in new):
+        # Only numbers a fix never orders are left (a failure stops numbers with its own
+        # reason): the same command again would not help.
+        print(f"INCOMPLETE until 'porting-batch run' has ordered the {len(new)} new number(s)")
+    elif not result.complete and result.failure:
         print(unfinished_line(result.failure, file_refused=result.file_refused))

@@ -32,15 +32,30 @@ from porting_batch.runner.state import BatchOptions, Skip, describe_failure
 from porting_batch.settings import Settings
 
 NEW_NUMBER = "not in any order of this batch; 'porting-batch run' with the file creates it"
+#: What an earlier run found for a number that never gets an order: a fix keeps it, since it
+#: checks no portability (a run would find the same).
+_NO_ORDER_OUTCOMES = frozenset({Outcome.NOT_PORTABLE.value, Outcome.ALREADY_IN_ORDER.value})
 
 
 class FixExecution(InProcess):
     """A run's steps without portability checks or creates: only existing orders change."""
 
     async def check_chunks(self, run: Run, numbers: list[str]) -> None:
-        """New numbers are not checked: a fix leaves them to the next run."""
+        """Numbers in no order are not checked: those an earlier run found not portable (or in
+        another order) keep that outcome; new ones are left to the next run."""
+        earlier = {
+            record.phone_number: record
+            for record in run.ledger.numbers_for_batch(run.state.batch_id)
+            if record.outcome in _NO_ORDER_OUTCOMES
+        }
         for number in numbers:
-            run.state.skipped.setdefault(number, Skip(Outcome.NOT_PROCESSED, NEW_NUMBER))
+            found = earlier.get(number)
+            skip = (
+                Skip(Outcome(found.outcome), found.reason)
+                if found is not None
+                else Skip(Outcome.NOT_PROCESSED, NEW_NUMBER)
+            )
+            run.state.skipped.setdefault(number, skip)
 
     async def plan(self, run: Run) -> None:
         """Group the rows (the rules that need portability answers were applied by the run)."""

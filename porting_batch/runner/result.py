@@ -238,22 +238,17 @@ def csr_hold(state: RunState, number: str) -> str:
 
 
 def failure_line(state: RunState, numbers: Sequence[NumberResult]) -> str:
-    """One line saying why the run is incomplete, or "" when it is complete."""
+    """One line saying why the run is incomplete, or "" when it is complete. What to do about
+    it (run again) is each surface's own closing words, not repeated here."""
     if state.failure:
         return state.failure
     if state.failed_groups:
         total = len(state.plan.groups) if state.plan is not None else len(state.failed_groups)
         first = next(iter(state.failed_groups.values()))
-        return (
-            f"{len(state.failed_groups)} of {total} order group(s) failed; first: {first}; "
-            "run the file again to retry them"
-        )
+        return f"{len(state.failed_groups)} of {total} order group(s) failed; first: {first}"
     unfinished_count = sum(1 for n in numbers if not n.outcome.is_final)
     if unfinished_count:
-        return (
-            f"{unfinished_count} number(s) did not reach their outcome; run the file again to "
-            "finish them"
-        )
+        return f"{unfinished_count} number(s) did not reach their outcome"
     return ""
 
 

@@ -121,6 +121,39 @@ async def test_fix_creates_nothing_and_reports_new_numbers(
     assert new.outcome is Outcome.NOT_PROCESSED and "porting-batch run" in new.reason
 
 
+async def test_the_fix_console_sends_new_numbers_to_run_not_to_the_same_command(
+    settings, ledger, sim_app, write_batch, client, capsys
+):
+    """Only new numbers left: the console says 'porting-batch run' orders them, and never to
+    run the fix again, which would leave them as they are."""
+    from flows.cli.fix import print_sent
+
+    await run_batch(settings, ledger, client, write_batch([row_for(GOOD)]))
+    grown = write_batch([row_for(GOOD), row_for(REJECTED)])
+    result = await fix_batch(settings, ledger, client, "batch", grown)
+    print_sent(result)
+    out = capsys.readouterr().out
+    assert "1 number(s) not sent: not in any order of this batch" in out
+    assert "INCOMPLETE until 'porting-batch run' has ordered the 1 new number(s)" in out
+    assert "same command again" not in out
+
+
+async def test_a_number_the_run_found_not_portable_stays_so_and_the_fix_is_complete(
+    settings, ledger, sim_app, write_batch, client
+):
+    """A fix checks no portability: a number the run found not portable keeps that outcome
+    (not 'not processed', which would call the fix incomplete and send the operator to run)."""
+    not_portable = "+13125559950"
+    path = write_batch([row_for(GOOD), row_for(not_portable)])
+    first = await run_batch(settings, ledger, client, path)
+    [before] = [n for n in first.numbers if n.phone_number == not_portable]
+    assert before.outcome is Outcome.NOT_PORTABLE
+    result = await fix_batch(settings, ledger, client, "batch", path)
+    [after] = [n for n in result.numbers if n.phone_number == not_portable]
+    assert (after.outcome, after.reason) == (Outcome.NOT_PORTABLE, before.reason)
+    assert result.complete, result.failure
+
+
 class CutOff(BaseException):
     """The process dying mid-request: nothing in the pipeline catches it."""
 
