@@ -36,8 +36,8 @@ async def send_changes(
     """Send what the sheet changed since the order's last PATCH; True when the order now holds
     the sheet's data (the caller may go on to confirm a draft), False when it stops here."""
     values = sent.field_values(group, documents)
-    current = sent.fingerprints(run.settings, values)
     stored = run.ledger.sent_fields(record.order_id)
+    current = sent.never_set(sent.fingerprints(run.settings, values), values, stored)
     # Patched by a version that kept no field fingerprints: which field changed is unknown.
     changed = sent.changed_paths(current, stored) if stored else sorted(current)
     if not changed:

@@ -26,6 +26,11 @@ FOC_PATH = "activation_settings.foc_datetime_requested"
 #: create and PATCH and no fingerprint is kept, so ledgers from before the column agree.
 IDENTITY_KEYS = frozenset({"customer_reference"})
 GROUP_REFERENCE = "customer_group_reference"
+#: Optional leaves an operator may empty in a corrected sheet (a Suite/Unit the carrier's record
+#: does not have): an emptied one is sent as null, which clears it at Telnyx (the spec's
+#: location fields are nullable). Any other leaf emptied is left as it was.
+CLEARABLE = ("end_user.location.extended_address",)
+_NULL = "null"
 
 
 def group_reference(group: OrderGroup, batch_id: str) -> str:
@@ -45,7 +50,21 @@ def field_values(group: OrderGroup, documents: Mapping[str, str]) -> dict[str, s
     values: dict[str, str] = {}
     _flatten(body, "", values)
     values[FOC_PATH] = group.requested_foc.isoformat() if group.requested_foc else ""
+    for path in CLEARABLE:
+        values.setdefault(path, _NULL)
     return values
+
+
+def never_set(
+    current: Mapping[str, str], values: Mapping[str, str], stored: Mapping[str, str]
+) -> dict[str, str]:
+    """``current`` without the clearable leaves that are empty now and were never sent: an
+    order sent before they were tracked holds nothing there, and nothing needs clearing."""
+    return {
+        path: print_
+        for path, print_ in current.items()
+        if not (path in CLEARABLE and values.get(path) == _NULL and path not in stored)
+    }
 
 
 def _flatten(data: Mapping[str, Any], prefix: str, into: dict[str, str]) -> None:

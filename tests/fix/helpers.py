@@ -26,8 +26,9 @@ GOOD = "+13125550155"
 REJECTED = "+13125600155"
 HEADER = [
     "phone_number", "entity_name", "auth_person_name", "account_number", "pin_passcode",
-    "billing_phone_number", "street_address", "locality", "administrative_area", "postal_code",
-    "country_code", "port_type", "loa_file", "invoice_file", "action",
+    "billing_phone_number", "street_address", "extended_address", "locality",
+    "administrative_area", "postal_code", "country_code", "port_type", "loa_file",
+    "invoice_file", "action",
 ]  # fmt: skip
 HOUR = 3600.0
 
@@ -39,6 +40,7 @@ def row_for(number: str, **changes: str) -> list[str]:
         "phone_number": number,
         **record.admin(),
         **record.location(),
+        "extended_address": "",
         "port_type": "full",
         "loa_file": "loa.pdf",
         "invoice_file": "invoice.pdf",

@@ -154,6 +154,29 @@ async def test_a_number_the_run_found_not_portable_stays_so_and_the_fix_is_compl
     assert result.complete, result.failure
 
 
+async def test_an_emptied_suite_cell_is_cleared_at_telnyx_once(
+    settings, ledger, sim_app, write_batch
+):
+    """A Suite/Unit emptied in the corrected sheet (the carrier's record has none) is sent as
+    null, and the order holds none; the same fix again sends nothing."""
+    recording = Recording(sim_app)
+    async with recording.client() as client:
+        await run_batch(
+            settings, ledger, client, write_batch([row_for(GOOD, extended_address="Floor 12")])
+        )
+        order_id = order_of(ledger, GOOD)
+        fixed = write_batch([row_for(GOOD)])
+        before = len(recording.seen)
+        await fix_batch(settings, ledger, client, "batch", fixed)
+        [patch] = [body for method, _, body in recording.seen[before:] if method == "PATCH"]
+        assert patch == {"end_user": {"location": {"extended_address": None}}}
+        writes = len(recording.writes())
+        await fix_batch(settings, ledger, client, "batch", fixed)
+        assert len(recording.writes()) == writes
+    order = sim_app.state.sim.store.get("orders", order_id)
+    assert order["end_user"]["location"]["extended_address"] is None
+
+
 class CutOff(BaseException):
     """The process dying mid-request: nothing in the pipeline catches it."""
 
@@ -193,3 +216,16 @@ async def test_a_fix_cut_off_at_its_resubmit_is_finished_by_the_next_with_one_re
     assert (order.status, order.attention) == ("in-process", "")
     assert order.sent == ("" if landed else "resubmitted")
     assert result.complete and {n.outcome for n in result.numbers} == {Outcome.CONFIRMED}
+
+
+def test_an_empty_suite_never_sent_is_no_change_for_an_order_patched_before_it_was_tracked():
+    """A ledger from before the Suite/Unit was tracked holds no fingerprint for it: an empty
+    cell there is no change (nothing sent, no 'no change possible' on a submitted order)."""
+    from porting_batch.runner import sent
+
+    values = {"end_user.admin.entity_name": '"Acme"', sent.CLEARABLE[0]: "null"}
+    current = {path: f"print-of-{path}" for path in values}
+    stored = {"end_user.admin.entity_name": current["end_user.admin.entity_name"]}
+    assert sent.changed_paths(sent.never_set(current, values, stored), stored) == []
+    filled = {**values, sent.CLEARABLE[0]: '"Floor 12"'}
+    assert sent.never_set(current, filled, stored) == current
