@@ -47,7 +47,8 @@ def parse_duration(text: str) -> float:
 
 def fast_forward(config: SimulatorConfig, seconds: float) -> FastForward:
     """Move the clock of the simulator saved in ``config.state_file`` forward by ``seconds`` and
-    apply every step that fell due, as if that much time had passed; saved before returning.
+    apply every step that fell due, as if that much time had passed; saved (the store's close
+    commits) before returning.
 
     A run's simulator started later (or running now, on the same file) takes the new time in."""
     app = create_app(config)
@@ -56,7 +57,6 @@ def fast_forward(config: SimulatorConfig, seconds: float) -> FastForward:
         before_status = {o["id"]: o["status"]["value"] for o in state.store.all("orders")}
         before = state.now()
         after = state.advance(seconds)
-        state.store.flush()
         after_status = {o["id"]: o["status"]["value"] for o in state.store.all("orders")}
     finally:
         app.state.webhooks.close()
